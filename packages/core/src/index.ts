@@ -1,0 +1,99 @@
+export type { ValidationIssue } from './errors.js';
+export { HeraldError, issuesFromZod, ValidationError } from './errors.js';
+export type { EventData, EventType, EventTypeInfo } from './events/catalogue.js';
+export {
+  categoryOf,
+  describeEventTypes,
+  EVENT_CATALOGUE,
+  EVENT_TYPES,
+  isAlertType,
+  isEventType,
+} from './events/catalogue.js';
+export type { HeraldEvent, InvalidEventReason } from './events/envelope.js';
+export {
+  decodeEvent,
+  InvalidEventError,
+  MAX_EVENT_BYTES,
+  parseEvent,
+  TEAM_SCOPE,
+} from './events/envelope.js';
+export { exampleEvent, exampleEvents } from './events/examples.js';
+export type { EventSummary, Severity, SummaryField } from './events/summary.js';
+export { summarize } from './events/summary.js';
+export { deliveryIdFor, isSafeToken, newId, SAFE_TOKEN } from './ids.js';
+export type { Integration, IntegrationState } from './integration.js';
+export {
+  eventPatternSchema,
+  INTEGRATION_STATES,
+  integrationSchema,
+  matches,
+  patternMatches,
+} from './integration.js';
+export type {
+  HealthPolicy,
+  HealthTransition,
+  IntegrationMachineContext,
+  IntegrationMachineEmitted,
+  IntegrationMachineEvent,
+  IntegrationMachineInput,
+  IntegrationMachineSnapshot,
+} from './machine/integration-machine.js';
+export {
+  allowedInFlight,
+  DEFAULT_HEALTH_POLICY,
+  integrationMachine,
+  MAX_HISTORY_ENTRIES,
+  stateOf,
+} from './machine/integration-machine.js';
+export type { DeliveryPolicy } from './policy.js';
+export {
+  DEFAULT_DELIVERY_POLICY,
+  DEFAULT_RETRY_SCHEDULE_MS,
+  parseDuration,
+  parseRetryAfter,
+  parseRetrySchedule,
+  rateLimitDelayMs,
+  retryDelayMs,
+} from './policy.js';
+export type {
+  AnyProvider,
+  DeliverContext,
+  DeliveringProvider,
+  HttpProvider,
+  HttpRequestSpec,
+  HttpResponseInfo,
+  Notification,
+  Outcome,
+  Provider,
+  RateLimit,
+} from './provider/contract.js';
+export {
+  assertProvider,
+  defineProvider,
+  isHttpProvider,
+  ProviderContractError,
+} from './provider/contract.js';
+export type { StatusClass } from './provider/http-outcome.js';
+export { classifyStatus, interpretHttp, retryAfterOf } from './provider/http-outcome.js';
+export type { NotificationInput } from './provider/notification.js';
+export { buildNotification, DEFAULT_HEADER_PREFIX, truncate } from './provider/notification.js';
+export { publishEvent } from './publish.js';
+export type { ParsedEventSubject } from './subjects.js';
+export {
+  DELIVERIES_PREFIX,
+  DELIVERIES_STREAM,
+  DELIVERY_LOG_STREAM,
+  DLQ_ERROR_HEADER,
+  DLQ_PREFIX,
+  DLQ_SOURCE_SUBJECT_HEADER,
+  DLQ_STREAM,
+  deliverySubject,
+  dlqSubject,
+  EVENTS_PREFIX,
+  EVENTS_STREAM,
+  eventSubject,
+  eventTypeToTokens,
+  parseEventSubject,
+  partitionOf,
+  SubjectError,
+} from './subjects.js';

@@ -1,0 +1,254 @@
+import { assign, emit, type SnapshotFrom, setup } from 'xstate';
+import type { IntegrationState } from '../integration.js';
+
+const HOUR_MS = 3_600_000;
+
+/** When a failing integration is disabled: both limits must be reached. */
+export interface HealthPolicy {
+  /** Consecutive deliveries that used up all their retries. */
+  disableAfterFailedDeliveries: number;
+  /** How long the integration has been failing, in ms. */
+  disableAfterFailingMs: number;
+}
+
+/** Defaults: five lost deliveries and three days of failing (Svix disables after five days). */
+export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
+  disableAfterFailedDeliveries: 5,
+  disableAfterFailingMs: 72 * HOUR_MS,
+};
+
+/** Recent transitions kept on the snapshot, for the API and dashboard. */
+export const MAX_HISTORY_ENTRIES = 20;
+
+export interface HealthTransition {
+  from: IntegrationState;
+  to: IntegrationState;
+  at: string;
+  reason: string;
+}
+
+export interface IntegrationMachineContext {
+  integrationId: string;
+  /** Attempts allowed in flight while healthy. */
+  concurrency: number;
+  policy: HealthPolicy;
+  since: string;
+  failingSince: string | null;
+  failedDeliveries: number;
+  lastError: string | null;
+  history: HealthTransition[];
+}
+
+export interface IntegrationMachineInput {
+  integrationId: string;
+  concurrency?: number;
+  policy?: HealthPolicy;
+  now?: string;
+}
+
+/** Events the machine receives. `at` is the time of the fact, so transitions stay pure. */
+export type IntegrationMachineEvent =
+  | { type: 'attempt.succeeded'; at: string }
+  | { type: 'attempt.failed'; at: string; reason: string; exhausted: boolean; disable?: boolean }
+  | { type: 'integration.enable'; at: string; reason?: string }
+  | { type: 'integration.disable'; at: string; reason?: string };
+
+/** What the machine emits on every change of state; the runner persists and publishes it. */
+export type IntegrationMachineEmitted = { type: 'integration.transition' } & HealthTransition;
+
+type Reason = { from: IntegrationState; to: IntegrationState; fallback: string };
+
+function reasonOf(event: IntegrationMachineEvent, fallback: string): string {
+  return ('reason' in event && event.reason) || fallback;
+}
+
+export const integrationMachine = setup({
+  types: {
+    context: {} as IntegrationMachineContext,
+    events: {} as IntegrationMachineEvent,
+    input: {} as IntegrationMachineInput,
+    emitted: {} as IntegrationMachineEmitted,
+  },
+  guards: {
+    isDisablingFailure: ({ event }) => event.type === 'attempt.failed' && event.disable === true,
+    isFailureWindowExceeded: ({ context, event }) => {
+      if (event.type !== 'attempt.failed') return false;
+      const failed = context.failedDeliveries + (event.exhausted ? 1 : 0);
+      const failingMs = Date.parse(event.at) - Date.parse(context.failingSince ?? event.at);
+      return (
+        failed >= context.policy.disableAfterFailedDeliveries &&
+        failingMs >= context.policy.disableAfterFailingMs
+      );
+    },
+  },
+  actions: {
+    recordFailure: assign(({ context, event }) => {
+      if (event.type !== 'attempt.failed') return {};
+      return {
+        failingSince: context.failingSince ?? event.at,
+        failedDeliveries: context.failedDeliveries + (event.exhausted ? 1 : 0),
+        lastError: event.reason,
+      };
+    }),
+    forgetFailures: assign({ failingSince: null, failedDeliveries: 0 }),
+    recordTransition: assign(({ context, event }, params: Reason) => ({
+      since: event.at,
+      history: [
+        { from: params.from, to: params.to, at: event.at, reason: reasonOf(event, params.fallback) },
+        ...context.history,
+      ].slice(0, MAX_HISTORY_ENTRIES),
+    })),
+    announce: emit(({ event }, params: Reason) => ({
+      type: 'integration.transition' as const,
+      from: params.from,
+      to: params.to,
+      at: event.at,
+      reason: reasonOf(event, params.fallback),
+    })),
+  },
+}).createMachine({
+  id: 'integration',
+  initial: 'healthy',
+  context: ({ input }) => ({
+    integrationId: input.integrationId,
+    concurrency: input.concurrency ?? 4,
+    policy: input.policy ?? DEFAULT_HEALTH_POLICY,
+    since: input.now ?? new Date(0).toISOString(),
+    failingSince: null,
+    failedDeliveries: 0,
+    lastError: null,
+    history: [],
+  }),
+  states: {
+    healthy: {
+      on: {
+        'attempt.failed': [
+          {
+            guard: 'isDisablingFailure',
+            target: 'disabled',
+            actions: [
+              'recordFailure',
+              {
+                type: 'recordTransition',
+                params: { from: 'healthy', to: 'disabled', fallback: 'the destination is gone' },
+              },
+              {
+                type: 'announce',
+                params: { from: 'healthy', to: 'disabled', fallback: 'the destination is gone' },
+              },
+            ],
+          },
+          {
+            target: 'failing',
+            actions: [
+              'recordFailure',
+              {
+                type: 'recordTransition',
+                params: { from: 'healthy', to: 'failing', fallback: 'an attempt failed' },
+              },
+              { type: 'announce', params: { from: 'healthy', to: 'failing', fallback: 'an attempt failed' } },
+            ],
+          },
+        ],
+        'integration.disable': {
+          target: 'disabled',
+          actions: [
+            {
+              type: 'recordTransition',
+              params: { from: 'healthy', to: 'disabled', fallback: 'disabled by a user' },
+            },
+            { type: 'announce', params: { from: 'healthy', to: 'disabled', fallback: 'disabled by a user' } },
+          ],
+        },
+      },
+    },
+    failing: {
+      on: {
+        'attempt.succeeded': {
+          target: 'healthy',
+          actions: [
+            'forgetFailures',
+            {
+              type: 'recordTransition',
+              params: { from: 'failing', to: 'healthy', fallback: 'a delivery succeeded' },
+            },
+            {
+              type: 'announce',
+              params: { from: 'failing', to: 'healthy', fallback: 'a delivery succeeded' },
+            },
+          ],
+        },
+        'attempt.failed': [
+          {
+            guard: 'isDisablingFailure',
+            target: 'disabled',
+            actions: [
+              'recordFailure',
+              {
+                type: 'recordTransition',
+                params: { from: 'failing', to: 'disabled', fallback: 'the destination is gone' },
+              },
+              {
+                type: 'announce',
+                params: { from: 'failing', to: 'disabled', fallback: 'the destination is gone' },
+              },
+            ],
+          },
+          {
+            guard: 'isFailureWindowExceeded',
+            target: 'disabled',
+            actions: [
+              'recordFailure',
+              {
+                type: 'recordTransition',
+                params: { from: 'failing', to: 'disabled', fallback: 'kept failing' },
+              },
+              { type: 'announce', params: { from: 'failing', to: 'disabled', fallback: 'kept failing' } },
+            ],
+          },
+          { actions: 'recordFailure' },
+        ],
+        'integration.disable': {
+          target: 'disabled',
+          actions: [
+            {
+              type: 'recordTransition',
+              params: { from: 'failing', to: 'disabled', fallback: 'disabled by a user' },
+            },
+            { type: 'announce', params: { from: 'failing', to: 'disabled', fallback: 'disabled by a user' } },
+          ],
+        },
+      },
+    },
+    disabled: {
+      on: {
+        'integration.enable': {
+          target: 'healthy',
+          actions: [
+            'forgetFailures',
+            assign({ lastError: null }),
+            {
+              type: 'recordTransition',
+              params: { from: 'disabled', to: 'healthy', fallback: 'enabled by a user' },
+            },
+            { type: 'announce', params: { from: 'disabled', to: 'healthy', fallback: 'enabled by a user' } },
+          ],
+        },
+      },
+    },
+  },
+});
+
+export type IntegrationMachineSnapshot = SnapshotFrom<typeof integrationMachine>;
+
+/** How many attempts may be in flight: the configured concurrency, one probe while failing, none when disabled. */
+export function allowedInFlight(snapshot: IntegrationMachineSnapshot): number {
+  if (snapshot.matches('disabled')) return 0;
+  if (snapshot.matches('failing')) return 1;
+  return snapshot.context.concurrency;
+}
+
+/** The state name of a snapshot. */
+export function stateOf(snapshot: IntegrationMachineSnapshot): IntegrationState {
+  return snapshot.value as IntegrationState;
+}

@@ -1,0 +1,35 @@
+import type { HeraldEvent } from '../events/envelope.js';
+import { summarize } from '../events/summary.js';
+import type { Notification } from './contract.js';
+
+/** Default prefix of Herald's identity headers (`HERALD_HEADER_PREFIX`). */
+export const DEFAULT_HEADER_PREFIX = 'X-Herald';
+
+export interface NotificationInput {
+  event: HeraldEvent;
+  integration: { id: string; name: string };
+  deliveryId: string;
+  attempt?: number;
+  attemptAt?: string;
+  headerPrefix?: string;
+}
+
+/** Builds what a provider renders from, summarising the event once. */
+export function buildNotification(input: NotificationInput): Notification {
+  return {
+    event: input.event,
+    summary: summarize(input.event),
+    integration: input.integration,
+    deliveryId: input.deliveryId,
+    attempt: input.attempt ?? 1,
+    attemptAt: input.attemptAt ?? new Date().toISOString(),
+    headerPrefix: input.headerPrefix ?? DEFAULT_HEADER_PREFIX,
+  };
+}
+
+/** Cuts text to at most `max` characters, ending with an ellipsis when cut. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 1) return text.slice(0, max);
+  return `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,10 @@
+export type { ConformanceOptions, ExpectedOutcome } from './conformance.js';
+export {
+  conformanceNotification,
+  DEFAULT_STATUS_TABLE,
+  GOLDEN_EVENT_TYPES,
+  inflateEvent,
+  runProviderConformance,
+} from './conformance.js';
+export type { StartNatsOptions, TestNats } from './nats-server.js';
+export { freePort, startNats } from './nats-server.js';

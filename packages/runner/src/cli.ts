@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { runCli } from './cli/main.js';
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`herald: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
