@@ -42,6 +42,12 @@ const ACTION_WORDS: Record<string, string> = {
   abort: 'was aborted',
 };
 
+const METRIC_LABELS: Record<string, string> = { cpu: 'CPU', memory: 'Memory', disk: 'Disk' };
+
+function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
 function formatBytes(bytes: number | null): string {
   if (bytes === null) return '—';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -160,9 +166,9 @@ function describe(event: HeraldEvent): Parts {
         text: d.alert.message,
         fields: [
           { label: 'Severity', value: d.alert.severity },
-          { label: d.metric.name, value: `${d.metric.value} ${d.metric.unit}` },
+          { label: METRIC_LABELS[d.metric.name] ?? d.metric.name, value: `${d.metric.value} ${d.metric.unit}` },
           { label: 'Threshold', value: `${d.metric.threshold} ${d.metric.unit}` },
-          { label: d.resource.kind, value: d.resource.id },
+          { label: capitalize(d.resource.kind), value: d.resource.id },
         ],
         url: d.alert.url ?? null,
       };

@@ -30,6 +30,9 @@ export function buildNotification(input: NotificationInput): Notification {
 /** Cuts text to at most `max` characters, ending with an ellipsis when cut. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  if (max <= 1) return text.slice(0, max);
-  return `${text.slice(0, max - 1)}…`;
+  if (max <= 0) return '';
+  if (max === 1) return '…';
+  const cut = text.slice(0, max - 1);
+  // Never leave half a surrogate pair (half an emoji) before the ellipsis.
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
