@@ -1,0 +1,106 @@
+import type { HttpResponseInfo, Outcome } from '@herald/core';
+import { classifyStatus, retryAfterOf } from '@herald/core';
+import { DEFAULT_RATE_LIMIT_WAIT_MS } from './limits.js';
+
+// Two kinds of answer reach us, and their bodies tell them apart (interpret never sees
+// the URL):
+// - Workflows (Power Automate / Logic Apps) answer like any HTTP API: 202 with an empty
+//   body once the flow run is queued; errors as statuses with a JSON `{ error: { code } }`.
+// - Legacy Office 365 connectors answer 200 with the text `1` on success, and 200 even
+//   when Teams refused the message, wrapping Teams' status in the text:
+//   `Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP
+//   error 429 with ContextId …` (https://github.com/MicrosoftDocs/msteams-docs/issues/1810,
+//   https://github.com/MicrosoftDocs/msteams-docs/issues/7425).
+
+const WRAPPED_STATUS = /returned HTTP error (\d{3})\b/i;
+const DELIVERY_FAILED = /delivery failed/i;
+// Logic Apps error codes are identifiers (`WorkflowNotFound`, `DirectApiAuthorizationRequired`);
+// anything else in the body (messages quote workflow names and ids) stays out of reasons.
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.]{0,63}$/;
+
+/** Teams' status wrapped in a legacy connector's 200 answer, if the body carries one. */
+export function wrappedStatusOf(body: string): number | undefined {
+  const match = WRAPPED_STATUS.exec(body);
+  return match ? Number(match[1]) : undefined;
+}
+
+function errorCodeOf(body: string): string | undefined {
+  try {
+    const code = (JSON.parse(body) as { error?: { code?: unknown } })?.error?.code;
+    return typeof code === 'string' && ERROR_CODE.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function withRetryAfter(reason: string, response: HttpResponseInfo): Outcome {
+  const afterMs = retryAfterOf(response);
+  return afterMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, afterMs };
+}
+
+/** Reads a status Teams or a workflow answered directly (not wrapped in a 200). */
+function fromStatus(response: HttpResponseInfo): Outcome {
+  const { status } = response;
+  const code = errorCodeOf(response.body);
+  const label = code === undefined ? `HTTP ${status}` : `HTTP ${status} ${code}`;
+  switch (classifyStatus(status)) {
+    case 'timeout':
+    case 'serverError':
+      return withRetryAfter(label, response);
+    case 'gone':
+      return { kind: 'fail', reason: `${label}: the webhook no longer exists`, disable: true };
+    case 'redirect':
+      return { kind: 'fail', reason: `${label}: redirects are not followed`, disable: false };
+    case 'authError':
+      return {
+        kind: 'fail',
+        reason: `${label}: the workflow refused an anonymous caller; set its trigger's "Who can trigger the flow" to Anyone`,
+        disable: false,
+      };
+    default:
+      break;
+  }
+  if (status === 404) {
+    // A deleted workflow (or a removed connector) answers 404 to every later post, so
+    // retrying only piles up failures: turn the integration off until someone fixes it.
+    return { kind: 'fail', reason: `${label}: the workflow or webhook was deleted`, disable: true };
+  }
+  if (status === 413)
+    return { kind: 'fail', reason: `${label}: the message is too large for Teams`, disable: false };
+  if (status === 400) return { kind: 'fail', reason: `${label}: the card was rejected`, disable: false };
+  return { kind: 'fail', reason: label, disable: false };
+}
+
+/** Reads Teams' status as a legacy connector relayed it inside a 200 answer. */
+function fromWrapped(status: number, response: HttpResponseInfo): Outcome {
+  const label = `the connector answered ${response.status} but Teams returned HTTP ${status}`;
+  if (status === 408 || status >= 500) return withRetryAfter(label, response);
+  if (status === 413) return { kind: 'fail', reason: `${label}: the message is too large`, disable: false };
+  // A removed channel shows up here as a wrapped 400 (MicrosoftDocs/msteams-docs#400),
+  // indistinguishable from a bad card: fail, and let the health policy disable it.
+  return { kind: 'fail', reason: label, disable: false };
+}
+
+/** Reads a Teams webhook's answer (Workflows or legacy connector) as a typed outcome. */
+export function interpretTeams(response: HttpResponseInfo): Outcome {
+  const ok = classifyStatus(response.status) === 'success';
+  const wrapped = ok ? wrappedStatusOf(response.body) : undefined;
+  if (response.status === 429 || wrapped === 429) {
+    return {
+      kind: 'rateLimited',
+      reason:
+        wrapped === 429
+          ? 'Teams returned HTTP 429 through the connector: more than 4 posts per second'
+          : 'HTTP 429: more than 4 posts per second to this webhook',
+      afterMs: retryAfterOf(response) ?? DEFAULT_RATE_LIMIT_WAIT_MS,
+    };
+  }
+  if (wrapped !== undefined) return fromWrapped(wrapped, response);
+  if (!ok) return fromStatus(response);
+  // A connector failure whose text names no status: unknown cause, so worth a retry.
+  if (DELIVERY_FAILED.test(response.body)) {
+    return withRetryAfter(`the connector answered ${response.status} with a failed delivery`, response);
+  }
+  // 202 with an empty body (Workflows) or 200 with `1` (connector).
+  return { kind: 'success' };
+}
