@@ -1,0 +1,25 @@
+import type { WebhookConfig } from '../src/index.js';
+
+// Fixed test secrets, never real ones: base64 of 32 and of 24 ASCII bytes.
+export const SIGNING_SECRET_CURRENT = 'whsec_aGVyYWxkLXRlc3Qtc2lnbmluZy1rZXktY3VycmVudCE=';
+export const SIGNING_SECRET_OLD = 'whsec_aGVyYWxkLXRlc3Qtb2xkLWtleS0yNGIh';
+export const TOKEN = 'tok_conformance_9f8e7d6c5b4a';
+
+/** A config using every feature: token, and two signing secrets mid-rotation. */
+export const FULL_CONFIG: WebhookConfig = {
+  url: 'https://hooks.example.com/herald?source=herald',
+  secret: TOKEN,
+  signingSecrets: [SIGNING_SECRET_CURRENT, SIGNING_SECRET_OLD],
+};
+
+/** The base64 part of a `whsec_` secret: it must not leak either. */
+export const base64Of = (secret: string): string => secret.slice('whsec_'.length);
+
+/** Every secret string of FULL_CONFIG, in every form it could leak in. */
+export const ALL_SECRETS = [
+  TOKEN,
+  SIGNING_SECRET_CURRENT,
+  SIGNING_SECRET_OLD,
+  base64Of(SIGNING_SECRET_CURRENT),
+  base64Of(SIGNING_SECRET_OLD),
+];
