@@ -46,7 +46,7 @@ describe('teams provider — legacy connector URL', () => {
     const request = render(exampleEvent(type), config);
     const shown = { ...request, url: '<legacy connector URL>', body: JSON.parse(request.body) };
     await expect(`${JSON.stringify(shown, null, 2)}\n`).toMatchFileSnapshot(
-      join(goldenDir, 'legacy', `${type}.json`),
+      join(goldenDir, 'legacy', `${type.replace(':', '.')}.json`),
     );
   });
 });

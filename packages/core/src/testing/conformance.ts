@@ -167,7 +167,7 @@ export function runProviderConformance<C>(options: ConformanceOptions<C>): void 
         body: request.headers['content-type']?.includes('json') ? JSON.parse(request.body) : request.body,
       };
       await expect(`${JSON.stringify(shown, null, 2)}\n`).toMatchFileSnapshot(
-        join(options.goldenDir, `${type}.json`),
+        join(options.goldenDir, `${type.replace(':', '.')}.json`),
       );
     });
   });
