@@ -166,7 +166,10 @@ function describe(event: HeraldEvent): Parts {
         text: d.alert.message,
         fields: [
           { label: 'Severity', value: d.alert.severity },
-          { label: METRIC_LABELS[d.metric.name] ?? d.metric.name, value: `${d.metric.value} ${d.metric.unit}` },
+          {
+            label: METRIC_LABELS[d.metric.name] ?? d.metric.name,
+            value: `${d.metric.value} ${d.metric.unit}`,
+          },
           { label: 'Threshold', value: `${d.metric.threshold} ${d.metric.unit}` },
           { label: capitalize(d.resource.kind), value: d.resource.id },
         ],

@@ -1,51 +1,44 @@
-import { createServer } from 'node:http';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { createLogger } from '../logger.js';
+import { runUntilSignalled } from '../run.js';
+import { startDev } from './dev.js';
 
-const USAGE = `usage: herald <command>
+const USAGE = `usage: herald <command> [options]
 
 commands:
-  start   run the service (NATS_URL, HERALD_PORT)
-  dev     start a local nats-server if none answers, then the service
+  start        run the service (configured by environment variables, see README)
+  dev          like start, but first starts a local nats-server (store in ./.herald) if NATS_URL does not answer
+  help         this text
 `;
 
 /** Entry point of the `herald` CLI; resolves to an exit code, or undefined while a service runs. */
 export async function runCli(argv: string[]): Promise<number | undefined> {
-  const [command] = argv;
-  switch (command) {
-    case 'start':
-    case 'dev':
-      await start();
-      return undefined;
-    case undefined:
-    case 'help':
-    case '--help':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      process.stderr.write(`herald: unknown command ${JSON.stringify(command)}\n${USAGE}`);
-      return 2;
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start': {
+        const config = loadConfig();
+        await runUntilSignalled(config, createLogger(config.logLevel));
+        return undefined;
+      }
+      case 'dev':
+        await startDev(rest);
+        return undefined;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        process.stderr.write(`herald: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`herald: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
   }
-}
-
-async function start(): Promise<void> {
-  const url = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-  const port = Number(process.env.HERALD_PORT ?? 8080);
-  const nc = await connect({ servers: url, name: 'herald-runner' });
-  const jsm = await jetstreamManager(nc);
-  await jsm.getAccountInfo();
-  const server = createServer((req, res) => {
-    const ready = !nc.isClosed();
-    res.writeHead(req.url === '/readyz' && !ready ? 503 : 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: ready }));
-  });
-  server.listen(port, () =>
-    process.stdout.write(`herald: ready on http://127.0.0.1:${port} (NATS ${nc.info?.version})\n`),
-  );
-  const stop = async () => {
-    server.close();
-    await nc.drain();
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
 }

@@ -1,0 +1,138 @@
+import {
+  DEFAULT_DELIVERY_POLICY,
+  DEFAULT_HEADER_PREFIX,
+  DEFAULT_HEALTH_POLICY,
+  type DeliveryPolicy,
+  type HealthPolicy,
+  HeraldError,
+  parseDuration,
+  parseRetrySchedule,
+} from '@herald/core';
+import { z } from 'zod';
+
+/** The built-in providers, loaded when `HERALD_PROVIDERS` is not set. */
+export const BUILTIN_PROVIDERS = [
+  '@herald/provider-slack',
+  '@herald/provider-discord',
+  '@herald/provider-teams',
+  '@herald/provider-webhook',
+];
+
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every environment variable Herald reads, with its default (the README's table is generated from this). */
+export const ENV_SCHEMA = z.object({
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  HERALD_PORT: int(0, 65_535).default(8080),
+  HERALD_HOST: z.string().default('0.0.0.0'),
+  HERALD_PROVIDERS: list.prefault(BUILTIN_PROVIDERS.join(',')),
+  HERALD_EGRESS_ALLOW_CIDRS: list.prefault(''),
+  HERALD_HEADER_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,40}$/, 'must be a header-name prefix like X-Herald')
+    .default(DEFAULT_HEADER_PREFIX),
+  HERALD_RETRY_SCHEDULE: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseRetrySchedule(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .prefault('5s,5m,30m,2h,5h,10h,10h'),
+  HERALD_DISABLE_AFTER_FAILURES: int(1, 1_000_000).default(
+    DEFAULT_HEALTH_POLICY.disableAfterFailedDeliveries,
+  ),
+  HERALD_DISABLE_AFTER: duration.prefault('72h'),
+  HERALD_CONCURRENCY_PER_INTEGRATION: int(1, 1000).default(4),
+  HERALD_MAX_IN_FLIGHT: int(1, 100_000).default(256),
+  HERALD_HTTP_TIMEOUT: duration.prefault('15s'),
+  HERALD_PARTITIONS: int(1, 1024).default(16),
+  HERALD_REPLICAS: int(1, 5).default(1),
+  HERALD_EVENTS_MAX_AGE: duration.prefault('7d'),
+  HERALD_LOG_MAX_AGE: duration.prefault('30d'),
+  HERALD_DLQ_MAX_AGE: duration.prefault('30d'),
+  HERALD_IDLE_ACTOR_TTL: duration.prefault('5m'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface HeraldConfig {
+  natsUrl: string;
+  port: number;
+  host: string;
+  providers: string[];
+  egressAllowCidrs: string[];
+  headerPrefix: string;
+  delivery: DeliveryPolicy;
+  health: HealthPolicy;
+  concurrencyPerIntegration: number;
+  maxInFlight: number;
+  httpTimeoutMs: number;
+  partitions: number;
+  replicas: number;
+  eventsMaxAgeMs: number;
+  logMaxAgeMs: number;
+  dlqMaxAgeMs: number;
+  idleActorTtlMs: number;
+  logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
+}
+
+/** A configuration that cannot start; `problems` lists every bad variable. */
+export class ConfigError extends HeraldError {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super('invalid_config', `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Reads the configuration from environment variables; throws `ConfigError` listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): HeraldConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ENV_SCHEMA.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    natsUrl: e.NATS_URL,
+    port: e.HERALD_PORT,
+    host: e.HERALD_HOST,
+    providers: e.HERALD_PROVIDERS,
+    egressAllowCidrs: e.HERALD_EGRESS_ALLOW_CIDRS,
+    headerPrefix: e.HERALD_HEADER_PREFIX,
+    delivery: { ...DEFAULT_DELIVERY_POLICY, retryScheduleMs: e.HERALD_RETRY_SCHEDULE },
+    health: {
+      disableAfterFailedDeliveries: e.HERALD_DISABLE_AFTER_FAILURES,
+      disableAfterFailingMs: e.HERALD_DISABLE_AFTER,
+    },
+    concurrencyPerIntegration: e.HERALD_CONCURRENCY_PER_INTEGRATION,
+    maxInFlight: e.HERALD_MAX_IN_FLIGHT,
+    httpTimeoutMs: e.HERALD_HTTP_TIMEOUT,
+    partitions: e.HERALD_PARTITIONS,
+    replicas: e.HERALD_REPLICAS,
+    eventsMaxAgeMs: e.HERALD_EVENTS_MAX_AGE,
+    logMaxAgeMs: e.HERALD_LOG_MAX_AGE,
+    dlqMaxAgeMs: e.HERALD_DLQ_MAX_AGE,
+    idleActorTtlMs: e.HERALD_IDLE_ACTOR_TTL,
+    logLevel: e.LOG_LEVEL,
+  };
+}

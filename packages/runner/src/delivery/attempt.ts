@@ -1,0 +1,135 @@
+import {
+  type AnyProvider,
+  buildNotification,
+  type HeraldEvent,
+  type HttpRequestSpec,
+  type Integration,
+  isHttpProvider,
+  type Outcome,
+} from '@herald/core';
+import type { AttemptRecord, AttemptTrigger } from '../store/delivery-records.js';
+import type { HttpSender, SendErrorKind } from './http-sender.js';
+import { maskRequest, redactText } from './secrets.js';
+
+export interface AttemptInput {
+  provider: AnyProvider;
+  integration: Integration;
+  event: HeraldEvent;
+  deliveryId: string;
+  number: number;
+  trigger: AttemptTrigger;
+  headerPrefix: string;
+  signal?: AbortSignal;
+}
+
+export interface AttemptResult {
+  outcome: Outcome;
+  record: AttemptRecord;
+}
+
+/** What a failure to get any answer means: retry on the schedule, except a refused destination. */
+function outcomeOfError(kind: SendErrorKind, message: string): Outcome {
+  if (kind === 'egress_blocked') return { kind: 'fail', reason: message, disable: false };
+  return { kind: 'retry', reason: message };
+}
+
+function outcomeKind(outcome: Outcome): AttemptRecord['outcome'] {
+  return outcome.kind === 'fail' && outcome.disable ? 'disable' : outcome.kind;
+}
+
+/** Makes one attempt: render → send → interpret, and the log's record of it (secrets masked). */
+export async function attempt(sender: HttpSender, input: AttemptInput): Promise<AttemptResult> {
+  const { provider, integration, event } = input;
+  const config = integration.config;
+  const at = new Date().toISOString();
+  const notification = buildNotification({
+    event,
+    integration: { id: integration.id, name: integration.name },
+    deliveryId: input.deliveryId,
+    attempt: input.number,
+    attemptAt: at,
+    headerPrefix: input.headerPrefix,
+  });
+  const base = { number: input.number, trigger: input.trigger, at };
+
+  if (!isHttpProvider(provider)) {
+    const started = performance.now();
+    let outcome: Outcome;
+    try {
+      outcome = await provider.deliver({
+        notification,
+        config,
+        signal: input.signal ?? new AbortController().signal,
+      });
+    } catch (err) {
+      outcome = { kind: 'retry', reason: redactText(provider, config, (err as Error).message) };
+    }
+    const request: HttpRequestSpec = { method: 'POST', url: `${provider.type}:`, headers: {}, body: '' };
+    return {
+      outcome,
+      record: {
+        ...base,
+        durationMs: Math.round(performance.now() - started),
+        request,
+        response: null,
+        error: outcome.kind === 'success' ? null : outcome.reason,
+        outcome: outcomeKind(outcome),
+        reason: outcome.kind === 'success' ? null : outcome.reason,
+      },
+    };
+  }
+
+  let spec: HttpRequestSpec;
+  try {
+    spec = provider.render(notification, config);
+  } catch (err) {
+    // A render bug is ours, and retrying the same input would fail the same way.
+    const reason = `render failed: ${redactText(provider, config, (err as Error).message)}`;
+    return {
+      outcome: { kind: 'fail', reason, disable: false },
+      record: {
+        ...base,
+        durationMs: 0,
+        request: { method: 'POST', url: '', headers: {}, body: '' },
+        response: null,
+        error: reason,
+        outcome: 'fail',
+        reason,
+      },
+    };
+  }
+  const result = await sender.send(spec, input.signal);
+  const request = maskRequest(provider, config, spec);
+  if (!result.ok) {
+    const outcome = outcomeOfError(result.error.kind, result.error.message);
+    return {
+      outcome,
+      record: {
+        ...base,
+        durationMs: result.durationMs,
+        request,
+        response: null,
+        error: result.error.message,
+        outcome: outcomeKind(outcome),
+        reason: outcome.kind === 'success' ? null : outcome.reason,
+      },
+    };
+  }
+  const outcome = provider.interpret(result.response);
+  return {
+    outcome,
+    record: {
+      ...base,
+      durationMs: result.durationMs,
+      request,
+      response: {
+        ...result.response,
+        body: redactText(provider, config, result.response.body),
+        truncated: result.truncated,
+      },
+      error: null,
+      outcome: outcomeKind(outcome),
+      reason: outcome.kind === 'success' ? null : redactText(provider, config, outcome.reason),
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { HeraldEvent } from '@herald/core';
+import type { AttemptTrigger } from '../store/delivery-records.js';
+
+/** A message on `herald.deliveries.<partition>.<integrationId>`: one event for one integration. */
+export interface DeliveryJob {
+  kind: 'delivery';
+  integrationId: string;
+  teamId: string;
+  event: HeraldEvent;
+  trigger: Exclude<AttemptTrigger, 'test'>;
+  routedAt: string;
+  /** When the event entered the events stream (ms), for publish→delivered latency. */
+  publishedAt: number;
+}
+
+/** A user's enable/disable, sent through the partition so the actor's owner applies it in order. */
+export interface ControlJob {
+  kind: 'control';
+  integrationId: string;
+  action: 'enable' | 'disable' | 'forget';
+  at: string;
+  reason?: string;
+}
+
+export type PartitionMessage = DeliveryJob | ControlJob;

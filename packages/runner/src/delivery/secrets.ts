@@ -1,0 +1,67 @@
+import type { AnyProvider, HttpRequestSpec } from '@herald/core';
+
+const MASK = '****';
+
+/** The default mask: a URL keeps its scheme and host, anything else is hidden whole. */
+export function defaultMask(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:')
+      return `${url.protocol}//${url.host}/…/${MASK}`;
+  } catch {
+    // not a URL
+  }
+  return MASK;
+}
+
+function secretValues(provider: AnyProvider, config: Record<string, unknown>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const field of provider.secretFields) {
+    const value = config[field];
+    if (typeof value === 'string' && value) out.push([field, value]);
+    if (Array.isArray(value)) for (const v of value) if (typeof v === 'string' && v) out.push([field, v]);
+  }
+  return out;
+}
+
+function maskOne(provider: AnyProvider, field: string, value: string): string {
+  return provider.maskSecret ? provider.maskSecret(field, value) : defaultMask(value);
+}
+
+/** A config as API reads show it: secret fields masked. */
+export function maskConfig(provider: AnyProvider, config: Record<string, unknown>): Record<string, unknown> {
+  const masked: Record<string, unknown> = { ...config };
+  for (const field of provider.secretFields) {
+    const value = config[field];
+    if (typeof value === 'string') masked[field] = maskOne(provider, field, value);
+    else if (Array.isArray(value))
+      masked[field] = value.map((v) => (typeof v === 'string' ? maskOne(provider, field, v) : v));
+  }
+  return masked;
+}
+
+/** Replaces every secret config value found in `text`. */
+export function redactText(provider: AnyProvider, config: Record<string, unknown>, text: string): string {
+  let out = text;
+  // Longest first, so a secret that contains another is replaced whole.
+  for (const [field, value] of secretValues(provider, config).sort((a, b) => b[1].length - a[1].length)) {
+    if (out.includes(value)) out = out.split(value).join(maskOne(provider, field, value));
+  }
+  return out;
+}
+
+/** A request as the delivery log keeps it: secrets in URL, headers and body masked. */
+export function maskRequest(
+  provider: AnyProvider,
+  config: Record<string, unknown>,
+  spec: HttpRequestSpec,
+): HttpRequestSpec {
+  return {
+    method: spec.method,
+    url: redactText(provider, config, spec.url),
+    headers: Object.fromEntries(
+      Object.entries(spec.headers).map(([k, v]) => [k, redactText(provider, config, v)]),
+    ),
+    body: redactText(provider, config, spec.body),
+  };
+}

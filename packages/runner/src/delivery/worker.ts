@@ -1,0 +1,472 @@
+import {
+  allowedInFlight,
+  DELIVERIES_PREFIX,
+  DELIVERIES_STREAM,
+  deliveryIdFor,
+  type Integration,
+  type RateLimit,
+} from '@herald/core';
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import type { HeraldConfig } from '../config/config.js';
+import type { Metrics } from '../http/metrics.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { DeliveryLog, DeliveryRecord } from '../store/delivery-records.js';
+import type { IntegrationStore } from '../store/integrations.js';
+import type { ActorRegistry } from './actors.js';
+import { attempt } from './attempt.js';
+import type { HttpSender } from './http-sender.js';
+import type { ControlJob, DeliveryJob, PartitionMessage } from './job.js';
+import { decide } from './outcome-policy.js';
+import { Pacer } from './pacer.js';
+
+const ACK_WAIT_MS = 60_000;
+const MAX_ACK_PENDING = 20_000;
+/** Deliveries held in memory per integration; more wait in JetStream. */
+const LANE_QUEUE_CAP = 200;
+const RECORD_CACHE_SIZE = 20_000;
+
+export function partitionConsumerName(partition: number): string {
+  return `herald-deliveries-${partition}`;
+}
+
+interface Item {
+  msg: JsMsg;
+  job: DeliveryJob;
+  deliveryId: string;
+}
+
+interface Lane {
+  queue: Item[];
+  inFlight: number;
+  timer: NodeJS.Timeout | null;
+  loading: boolean;
+}
+
+export interface WorkerDeps {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  config: HeraldConfig;
+  integrations: IntegrationStore;
+  providers: ProviderRegistry;
+  actors: ActorRegistry;
+  deliveryLog: DeliveryLog;
+  sender: HttpSender;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * Consumes owned partitions of the deliveries stream. Each integration has a lane: a
+ * FIFO whose concurrency its machine decides (healthy: configured, failing: one probe,
+ * disabled: none → skipped) and whose pace its provider's rate limit sets; one global
+ * cap bounds requests in flight. Retries are `nak(delay)`, never a sleep in memory.
+ */
+export class DeliveryWorker {
+  readonly #deps: WorkerDeps;
+  readonly #consumers = new Map<number, { messages: ConsumerMessages; loop: Promise<void> }>();
+  readonly #lanes = new Map<string, Lane>();
+  readonly #blocked = new Set<string>();
+  readonly #records = new Map<string, DeliveryRecord>();
+  // Pacers outlive lanes: a destination's "wait" holds for deliveries that arrive later.
+  readonly #pacers = new Map<string, Pacer>();
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #heartbeat: NodeJS.Timeout;
+  #inFlight = 0;
+  #stopping = false;
+
+  constructor(deps: WorkerDeps) {
+    this.#deps = deps;
+    // Deliveries waiting in a lane are still JetStream's; tell it they are being worked on.
+    this.#heartbeat = setInterval(() => this.#touchQueued(), ACK_WAIT_MS / 3);
+    this.#heartbeat.unref();
+  }
+
+  get partitions(): number[] {
+    return [...this.#consumers.keys()];
+  }
+
+  get pending(): number {
+    let n = this.#inFlight;
+    for (const lane of this.#lanes.values()) n += lane.queue.length;
+    return n;
+  }
+
+  /** Starts consuming one partition (idempotent). */
+  async startPartition(partition: number): Promise<void> {
+    if (this.#consumers.has(partition)) return;
+    const name = partitionConsumerName(partition);
+    const { jsm, js } = this.#deps;
+    try {
+      await jsm.consumers.info(DELIVERIES_STREAM, name);
+    } catch {
+      await jsm.consumers
+        .add(DELIVERIES_STREAM, {
+          durable_name: name,
+          filter_subject: `${DELIVERIES_PREFIX}.${partition}.*`,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          ack_wait: ACK_WAIT_MS * 1_000_000,
+          max_ack_pending: MAX_ACK_PENDING,
+          max_deliver: -1,
+        })
+        .catch((err) => {
+          if (!/already in use|exists/i.test(String(err))) throw err;
+        });
+    }
+    const consumer = await js.consumers.get(DELIVERIES_STREAM, name);
+    const messages = await consumer.consume({ max_messages: 256 });
+    const loop = (async () => {
+      for await (const msg of messages) this.#accept(msg);
+    })();
+    this.#consumers.set(partition, { messages, loop });
+  }
+
+  /** Stops consuming a partition; its waiting deliveries go back to JetStream for the next owner. */
+  async stopPartition(partition: number): Promise<void> {
+    const consumer = this.#consumers.get(partition);
+    if (!consumer) return;
+    this.#consumers.delete(partition);
+    await consumer.messages.close();
+    await consumer.loop.catch(() => undefined);
+    for (const [id, lane] of this.#lanes) {
+      const mine = lane.queue.filter((item) =>
+        item.msg.subject.startsWith(`${DELIVERIES_PREFIX}.${partition}.`),
+      );
+      if (mine.length === 0) continue;
+      lane.queue = lane.queue.filter((item) => !mine.includes(item));
+      for (const item of mine) item.msg.nak();
+      if (lane.queue.length === 0 && lane.inFlight === 0) this.#dropLane(id, lane);
+    }
+  }
+
+  /** Stops pulling, lets attempts in flight finish (bounded), returns the rest to JetStream. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.#stopping = true;
+    clearInterval(this.#heartbeat);
+    await Promise.all([...this.#consumers.keys()].map((p) => this.stopPartition(p)));
+    for (const [id, lane] of this.#lanes) {
+      for (const item of lane.queue) item.msg.nak();
+      lane.queue = [];
+      if (lane.timer) clearTimeout(lane.timer);
+      if (lane.inFlight === 0) this.#lanes.delete(id);
+    }
+    await Promise.race([
+      Promise.allSettled([...this.#tasks]),
+      new Promise((r) => setTimeout(r, graceMs).unref()),
+    ]);
+  }
+
+  #accept(msg: JsMsg): void {
+    let message: PartitionMessage;
+    try {
+      message = msg.json<PartitionMessage>();
+    } catch {
+      this.#deps.logger.error({ subject: msg.subject }, 'unreadable delivery message; terminated');
+      msg.term();
+      return;
+    }
+    if (message.kind === 'control') {
+      this.#track(this.#control(msg, message));
+      return;
+    }
+    const id = message.integrationId;
+    let lane = this.#lanes.get(id);
+    if (!lane) {
+      lane = { queue: [], inFlight: 0, timer: null, loading: false };
+      this.#lanes.set(id, lane);
+    }
+    if (lane.queue.length >= LANE_QUEUE_CAP) {
+      // Let JetStream hold the backlog; come back about when the lane will have room.
+      msg.nak(Math.min(60_000, 1_000 + lane.queue.length * 20));
+      return;
+    }
+    lane.queue.push({ msg, job: message, deliveryId: deliveryIdFor(message.event.id, id) });
+    this.#pump(id, lane);
+  }
+
+  #pacer(id: string): Pacer {
+    let pacer = this.#pacers.get(id);
+    if (!pacer) {
+      pacer = new Pacer(this.#rateLimitOf(this.#deps.integrations.byId(id)));
+      this.#pacers.set(id, pacer);
+    }
+    return pacer;
+  }
+
+  /** The integration's own rate, else its provider's default; null = unpaced. */
+  #rateLimitOf(integration: Integration | undefined): RateLimit | null {
+    if (!integration) return null;
+    const perSecond = integration.rateLimitPerSecond;
+    if (perSecond) {
+      const count = Math.max(1, Math.round(perSecond));
+      return { count, perMs: (1_000 * count) / perSecond };
+    }
+    return this.#deps.providers.get(integration.type)?.rateLimit ?? null;
+  }
+
+  #pump(id: string, lane: Lane): void {
+    if (this.#stopping) return;
+    const snapshot = this.#deps.actors.peek(id);
+    if (!snapshot) {
+      if (!lane.loading) {
+        lane.loading = true;
+        this.#deps.actors.snapshot(id).then(
+          () => {
+            lane.loading = false;
+            this.#pump(id, lane);
+          },
+          (err) => {
+            lane.loading = false;
+            this.#deps.logger.warn(
+              { integrationId: id, err: (err as Error).message },
+              'cannot load integration state; retrying',
+            );
+            lane.timer ??= setTimeout(() => {
+              lane.timer = null;
+              this.#pump(id, lane);
+            }, 1_000);
+          },
+        );
+      }
+      return;
+    }
+    const allowed = allowedInFlight(snapshot);
+    while (lane.queue.length > 0) {
+      const next = lane.queue[0]!;
+      const manual = next.job.trigger === 'manual';
+      if (allowed === 0 && !manual) {
+        lane.queue.shift();
+        this.#start(id, lane, this.#skip(next));
+        continue;
+      }
+      if (lane.inFlight >= Math.max(allowed, 1)) break;
+      if (this.#inFlight >= this.#deps.config.maxInFlight) {
+        this.#blocked.add(id);
+        break;
+      }
+      const wait = this.#pacer(id).take(Date.now());
+      if (wait > 0) {
+        if (!lane.timer) {
+          lane.timer = setTimeout(() => {
+            lane.timer = null;
+            this.#pump(id, lane);
+          }, wait);
+        }
+        break;
+      }
+      lane.queue.shift();
+      this.#inFlight++;
+      this.#start(id, lane, this.#deliver(id, next), true);
+    }
+    if (lane.queue.length === 0 && lane.inFlight === 0) this.#dropLane(id, lane);
+  }
+
+  #start(id: string, lane: Lane, task: Promise<void>, counted = false): void {
+    lane.inFlight++;
+    this.#track(
+      task
+        .catch((err: unknown) =>
+          this.#deps.logger.error({ integrationId: id, err: (err as Error).message }, 'delivery step failed'),
+        )
+        .finally(() => {
+          lane.inFlight--;
+          if (counted) this.#inFlight--;
+          this.#pump(id, lane);
+          if (counted) this.#unblock();
+        }),
+    );
+  }
+
+  #unblock(): void {
+    for (const id of this.#blocked) {
+      if (this.#inFlight >= this.#deps.config.maxInFlight) return;
+      this.#blocked.delete(id);
+      const lane = this.#lanes.get(id);
+      if (lane) this.#pump(id, lane);
+    }
+  }
+
+  #dropLane(id: string, lane: Lane): void {
+    if (lane.timer) clearTimeout(lane.timer);
+    this.#lanes.delete(id);
+  }
+
+  #track(task: Promise<void>): void {
+    this.#tasks.add(task);
+    void task.finally(() => this.#tasks.delete(task));
+  }
+
+  #touchQueued(): void {
+    for (const lane of this.#lanes.values()) for (const item of lane.queue) item.msg.working();
+    const now = Date.now();
+    for (const [id, pacer] of this.#pacers)
+      if (!this.#lanes.has(id) && pacer.idle(now)) this.#pacers.delete(id);
+  }
+
+  /** An integration changed: its pace may have. */
+  forgetPacer(integrationId: string): void {
+    this.#pacers.delete(integrationId);
+  }
+
+  async #control(msg: JsMsg, job: ControlJob): Promise<void> {
+    const { actors } = this.#deps;
+    if (job.action === 'forget') await actors.forget(job.integrationId);
+    else
+      await actors.send(job.integrationId, {
+        type: job.action === 'enable' ? 'integration.enable' : 'integration.disable',
+        at: job.at,
+        reason: job.reason,
+      });
+    msg.ack();
+    const lane = this.#lanes.get(job.integrationId);
+    if (lane) this.#pump(job.integrationId, lane);
+  }
+
+  async #record(item: Item): Promise<DeliveryRecord | null> {
+    const cached = this.#records.get(item.deliveryId);
+    if (cached) return cached;
+    // A first delivery of a routed event has no record yet: skip the read.
+    if (item.job.trigger === 'scheduled' && item.msg.info.deliveryCount === 1) return null;
+    return this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId);
+  }
+
+  #remember(record: DeliveryRecord): void {
+    this.#records.delete(record.id);
+    this.#records.set(record.id, record);
+    if (this.#records.size > RECORD_CACHE_SIZE) this.#records.delete(this.#records.keys().next().value!);
+  }
+
+  #newRecord(item: Item, now: string): DeliveryRecord {
+    const { job } = item;
+    return {
+      id: item.deliveryId,
+      integrationId: job.integrationId,
+      teamId: job.teamId,
+      eventId: job.event.id,
+      eventType: job.event.event,
+      event: job.event,
+      status: 'pending',
+      createdAt: now,
+      updatedAt: now,
+      attemptCount: 0,
+      failures: 0,
+      rateLimitWaits: 0,
+      nextAttemptAt: null,
+      lastStatusCode: null,
+      lastError: null,
+    };
+  }
+
+  async #skip(item: Item): Promise<void> {
+    const now = new Date().toISOString();
+    const existing = await this.#record(item);
+    if (existing && existing.status !== 'pending' && existing.status !== 'retrying') {
+      item.msg.ack();
+      return;
+    }
+    const record: DeliveryRecord = {
+      ...(existing ?? this.#newRecord(item, now)),
+      status: 'skipped',
+      updatedAt: now,
+      nextAttemptAt: null,
+      lastError: 'integration is disabled',
+    };
+    await this.#deps.deliveryLog.saveRecord(record, { isNew: !existing, enteredStatus: 'skipped' });
+    this.#remember(record);
+    this.#deps.metrics.deliveries.inc({
+      provider: this.#deps.integrations.byId(item.job.integrationId)?.type ?? 'unknown',
+      status: 'skipped',
+    });
+    item.msg.ack();
+  }
+
+  async #deliver(id: string, item: Item): Promise<void> {
+    const { integrations, providers, deliveryLog, metrics, config, actors } = this.#deps;
+    const integration = integrations.byId(id);
+    if (!integration) {
+      // Deleted since it was routed: nothing to deliver to.
+      item.msg.ack();
+      return;
+    }
+    const provider = providers.get(integration.type);
+    const now = new Date().toISOString();
+    const existing = await this.#record(item);
+    const { trigger } = item.job;
+    if (
+      trigger === 'scheduled' &&
+      existing &&
+      (existing.status === 'succeeded' || existing.status === 'failed' || existing.status === 'skipped')
+    ) {
+      // Already done before a crash or a redelivery: at least once, not twice.
+      item.msg.ack();
+      return;
+    }
+    let record = existing ?? this.#newRecord(item, now);
+    // A replay starts the retry schedule afresh (once, not on its own retries).
+    if (trigger === 'replay' && item.msg.info.deliveryCount === 1)
+      record = { ...record, failures: 0, rateLimitWaits: 0 };
+    if (!provider) {
+      const failed = {
+        ...record,
+        status: 'failed' as const,
+        updatedAt: now,
+        lastError: `no provider for type "${integration.type}"`,
+      };
+      await deliveryLog.saveRecord(failed, { isNew: !existing, enteredStatus: 'failed' });
+      item.msg.ack();
+      return;
+    }
+    const number = record.attemptCount + 1;
+    const result = await attempt(this.#deps.sender, {
+      provider,
+      integration,
+      event: item.job.event,
+      deliveryId: item.deliveryId,
+      number,
+      trigger,
+      headerPrefix: config.headerPrefix,
+    });
+    const decision = decide(config.delivery, record, result.outcome, result.record.at, trigger === 'manual');
+    const next: DeliveryRecord = {
+      ...record,
+      status: decision.status,
+      updatedAt: new Date().toISOString(),
+      attemptCount: number,
+      failures: decision.failures,
+      rateLimitWaits: decision.rateLimitWaits,
+      nextAttemptAt:
+        decision.retryInMs === null ? null : new Date(Date.now() + decision.retryInMs).toISOString(),
+      lastStatusCode: result.record.response?.status ?? null,
+      lastError: result.record.reason,
+    };
+    await Promise.all([
+      deliveryLog.saveAttempt(next, result.record),
+      deliveryLog.saveRecord(next, {
+        isNew: !existing,
+        enteredStatus: next.status !== record.status || !existing ? next.status : null,
+      }),
+    ]);
+    this.#remember(next);
+    if (decision.pauseMs > 0) this.#pacer(id).pauseUntil(Date.now() + decision.pauseMs);
+    if (decision.retryInMs === null) item.msg.ack();
+    else item.msg.nak(decision.retryInMs);
+
+    metrics.attempts.inc({ provider: provider.type, outcome: result.record.outcome });
+    metrics.attemptSeconds.observe({ provider: provider.type }, result.record.durationMs / 1_000);
+    if (next.status !== 'retrying') metrics.deliveries.inc({ provider: provider.type, status: next.status });
+    if (next.status === 'succeeded')
+      metrics.deliveredSeconds.observe(
+        { provider: provider.type },
+        (Date.now() - item.job.publishedAt) / 1_000,
+      );
+    if (decision.machineEvent) await actors.send(id, decision.machineEvent);
+  }
+}

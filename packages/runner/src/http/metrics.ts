@@ -1,0 +1,68 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Herald's Prometheus metrics, on their own registry. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsRouted = new Counter({
+    name: 'herald_events_routed_total',
+    help: 'Valid events routed',
+    registers: [this.registry],
+  });
+  readonly eventsThrottled = new Counter({
+    name: 'herald_events_throttled_total',
+    help: 'Infrastructure alerts dropped by the team throttle',
+    registers: [this.registry],
+  });
+  readonly eventsDeadLettered = new Counter({
+    name: 'herald_events_dead_lettered_total',
+    help: 'Invalid events sent to the DLQ, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly deliveriesCreated = new Counter({
+    name: 'herald_deliveries_created_total',
+    help: 'Deliveries published by the router',
+    registers: [this.registry],
+  });
+  readonly attempts = new Counter({
+    name: 'herald_attempts_total',
+    help: 'Delivery attempts by provider and outcome',
+    labelNames: ['provider', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: 'herald_deliveries_total',
+    help: 'Deliveries that reached a status, by provider and status',
+    labelNames: ['provider', 'status'],
+    registers: [this.registry],
+  });
+  readonly attemptSeconds = new Histogram({
+    name: 'herald_attempt_duration_seconds',
+    help: 'Duration of one HTTP attempt',
+    labelNames: ['provider'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+    registers: [this.registry],
+  });
+  readonly deliveredSeconds = new Histogram({
+    name: 'herald_publish_to_delivered_seconds',
+    help: 'From the event entering the events stream to its successful delivery',
+    labelNames: ['provider'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
+    registers: [this.registry],
+  });
+  readonly pendingDeliveries = new Gauge({
+    name: 'herald_pending_deliveries',
+    help: 'Deliveries waiting in this runner (queued or in flight)',
+    registers: [this.registry],
+  });
+  readonly integrationsByState = new Gauge({
+    name: 'herald_integrations',
+    help: 'Integrations by health state, as known to this runner',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+
+  constructor(defaults = true) {
+    if (defaults) collectDefaultMetrics({ register: this.registry });
+  }
+}

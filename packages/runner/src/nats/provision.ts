@@ -1,0 +1,148 @@
+import {
+  DELIVERIES_PREFIX,
+  DELIVERIES_STREAM,
+  DELIVERY_LOG_STREAM,
+  DLQ_PREFIX,
+  DLQ_STREAM,
+  EVENTS_PREFIX,
+  EVENTS_STREAM,
+  HeraldError,
+} from '@herald/core';
+import {
+  DiscardPolicy,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { HeraldConfig } from '../config/config.js';
+
+/** JetStream's dedup window for events and deliveries (DESIGN.md: 2 minutes). */
+export const DEDUP_WINDOW_MS = 120_000;
+const NS_PER_MS = 1_000_000;
+const DAY_MS = 86_400_000;
+/** Alert fingerprints older than a day are of no use: the largest throttle interval is shorter. */
+const THROTTLE_TTL_MS = DAY_MS;
+
+export const BUCKETS = {
+  integrations: 'HERALD_INTEGRATIONS',
+  teams: 'HERALD_TEAMS',
+  health: 'HERALD_HEALTH',
+  throttle: 'HERALD_THROTTLE',
+  leases: 'HERALD_LEASES',
+  log: DELIVERY_LOG_STREAM,
+} as const;
+
+/** The KV buckets every runner works with. */
+export interface Buckets {
+  integrations: KV;
+  teams: KV;
+  health: KV;
+  throttle: KV;
+  leases: KV;
+  log: KV;
+}
+
+/** NATS answers but has no JetStream: Herald cannot run there. */
+export class JetStreamUnavailableError extends HeraldError {
+  constructor(server: string, cause: unknown) {
+    super(
+      'jetstream_unavailable',
+      `NATS at ${server} has no JetStream: start nats-server with -js (JetStream enabled)`,
+      { cause },
+    );
+    this.name = 'JetStreamUnavailableError';
+  }
+}
+
+/** Checks that the server has JetStream enabled; throws one clear line if not. */
+export async function requireJetStream(nc: NatsConnection, jsm: JetStreamManager): Promise<string> {
+  try {
+    await jsm.getAccountInfo();
+  } catch (err) {
+    throw new JetStreamUnavailableError(nc.getServer(), err);
+  }
+  return nc.info?.version ?? 'unknown';
+}
+
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+): Promise<void> {
+  try {
+    const info = await jsm.streams.info(config.name);
+    const { name, retention: _retention, storage: _storage, ...mutable } = config;
+    const changed = Object.entries(mutable).some(
+      ([k, v]) =>
+        JSON.stringify((info.config as unknown as Record<string, unknown>)[k]) !== JSON.stringify(v),
+    );
+    if (changed) await jsm.streams.update(name, { ...info.config, ...mutable });
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'StreamNotFoundError' && !/stream not found/i.test(String(err)))
+      throw err;
+    await jsm.streams.add(config);
+  }
+}
+
+async function ensureBucket(
+  kvm: Kvm,
+  jsm: JetStreamManager,
+  name: string,
+  replicas: number,
+  ttlMs: number,
+  history = 1,
+): Promise<KV> {
+  const kv = await kvm.create(name, { replicas, history, ttl: ttlMs, storage: StorageType.File });
+  // `create` opens an existing bucket as it is; bring its limits up to date.
+  await ensureStream(jsm, { name: `KV_${name}`, max_age: ttlMs * NS_PER_MS, num_replicas: replicas });
+  return kv;
+}
+
+/**
+ * Creates or updates (idempotently) Herald's streams and KV buckets: file storage,
+ * the configured replicas and retention, a 2-minute dedup window.
+ */
+export async function provision(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  config: HeraldConfig,
+): Promise<Buckets> {
+  const replicas = config.replicas;
+  const common = {
+    storage: StorageType.File,
+    num_replicas: replicas,
+    duplicate_window: DEDUP_WINDOW_MS * NS_PER_MS,
+  };
+  await ensureStream(jsm, {
+    name: EVENTS_STREAM,
+    subjects: [`${EVENTS_PREFIX}.>`],
+    max_age: config.eventsMaxAgeMs * NS_PER_MS,
+    ...common,
+  });
+  await ensureStream(jsm, {
+    name: DELIVERIES_STREAM,
+    subjects: [`${DELIVERIES_PREFIX}.>`],
+    // Acked deliveries are gone; each partition's consumer owns a disjoint filter.
+    retention: RetentionPolicy.Workqueue,
+    max_age: config.logMaxAgeMs * NS_PER_MS,
+    discard: DiscardPolicy.Old,
+    ...common,
+  });
+  await ensureStream(jsm, {
+    name: DLQ_STREAM,
+    subjects: [`${DLQ_PREFIX}.>`],
+    max_age: config.dlqMaxAgeMs * NS_PER_MS,
+    ...common,
+  });
+  const kvm = new Kvm(nc);
+  return {
+    integrations: await ensureBucket(kvm, jsm, BUCKETS.integrations, replicas, 0, 5),
+    teams: await ensureBucket(kvm, jsm, BUCKETS.teams, replicas, 0),
+    health: await ensureBucket(kvm, jsm, BUCKETS.health, replicas, 0),
+    throttle: await ensureBucket(kvm, jsm, BUCKETS.throttle, replicas, THROTTLE_TTL_MS),
+    leases: await ensureBucket(kvm, jsm, BUCKETS.leases, replicas, 0),
+    log: await ensureBucket(kvm, jsm, BUCKETS.log, replicas, config.logMaxAgeMs),
+  };
+}

@@ -1,0 +1,193 @@
+import {
+  DLQ_ERROR_HEADER,
+  DLQ_SOURCE_SUBJECT_HEADER,
+  decodeEvent,
+  deliverySubject,
+  dlqSubject,
+  EVENTS_STREAM,
+  type HeraldEvent,
+  InvalidEventError,
+  isAlertType,
+  parseEventSubject,
+  SubjectError,
+} from '@herald/core';
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
+import type { Logger } from 'pino';
+import type { DeliveryJob } from '../delivery/job.js';
+import type { Metrics } from '../http/metrics.js';
+import type { IntegrationStore } from '../store/integrations.js';
+import type { AlertThrottle } from './throttle.js';
+
+export const ROUTER_CONSUMER = 'herald-router';
+const ROUTER_ACK_WAIT_MS = 30_000;
+const ROUTER_MAX_ACK_PENDING = 1_000;
+const ROUTER_MAX_PARALLEL = 64;
+
+export interface RouterDeps {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  integrations: IntegrationStore;
+  throttle: AlertThrottle;
+  partitions: number;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * Validates each event, dead-letters invalid ones, matches the rest against the team's
+ * integrations and publishes one delivery per match. An event is acked only after every
+ * delivery publish is acked; a crash in between re-routes it, and JetStream's dedup
+ * (`Nats-Msg-Id` = `<eventId>:<integrationId>`) drops the repeats.
+ */
+export class Router {
+  readonly #deps: RouterDeps;
+  #messages: ConsumerMessages | null = null;
+  #loop: Promise<void> | null = null;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(deps: RouterDeps) {
+    this.#deps = deps;
+  }
+
+  async start(): Promise<void> {
+    const { jsm, js } = this.#deps;
+    const config = {
+      durable_name: ROUTER_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: ROUTER_ACK_WAIT_MS * 1_000_000,
+      max_ack_pending: ROUTER_MAX_ACK_PENDING,
+      max_deliver: -1,
+    };
+    try {
+      await jsm.consumers.info(EVENTS_STREAM, ROUTER_CONSUMER);
+    } catch {
+      await jsm.consumers.add(EVENTS_STREAM, config).catch(async (err) => {
+        // Another runner created it first.
+        if (!/already in use|exists/i.test(String(err))) throw err;
+      });
+    }
+    const consumer = await js.consumers.get(EVENTS_STREAM, ROUTER_CONSUMER);
+    this.#messages = await consumer.consume({ max_messages: ROUTER_MAX_PARALLEL * 2 });
+    this.#loop = this.#run(this.#messages);
+  }
+
+  get running(): boolean {
+    return this.#messages !== null;
+  }
+
+  async #run(messages: ConsumerMessages): Promise<void> {
+    for await (const msg of messages) {
+      const task = this.#route(msg).catch((err: unknown) => {
+        // Not the event's fault (NATS unavailable): let JetStream redeliver it.
+        this.#deps.log.warn(
+          { err: (err as Error).message, subject: msg.subject },
+          'routing failed; will retry',
+        );
+        msg.nak(1_000);
+      });
+      this.#inFlight.add(task);
+      void task.finally(() => this.#inFlight.delete(task));
+      if (this.#inFlight.size >= ROUTER_MAX_PARALLEL) await Promise.race(this.#inFlight);
+    }
+  }
+
+  /** Stops pulling and waits for events being routed. */
+  async stop(): Promise<void> {
+    const messages = this.#messages;
+    this.#messages = null;
+    if (messages) await messages.close();
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#loop?.catch(() => undefined);
+  }
+
+  async #route(msg: JsMsg): Promise<void> {
+    let event: HeraldEvent;
+    try {
+      event = this.#validate(msg);
+    } catch (err) {
+      if (!(err instanceof InvalidEventError)) throw err;
+      await this.#deadLetter(msg, err);
+      return;
+    }
+    const { integrations, throttle, js, partitions, metrics } = this.#deps;
+    let targets = integrations.matching(event);
+    if (targets.length > 0 && isAlertType(event.event) && !(await throttle.admit(event))) {
+      metrics.eventsThrottled.inc();
+      targets = [];
+    }
+    const routedAt = new Date().toISOString();
+    const publishedAt = msg.info.timestampNanos
+      ? Math.floor(msg.info.timestampNanos / 1_000_000)
+      : Date.now();
+    await Promise.all(
+      targets.map((integration) => {
+        const job: DeliveryJob = {
+          kind: 'delivery',
+          integrationId: integration.id,
+          teamId: integration.teamId,
+          event,
+          trigger: 'scheduled',
+          routedAt,
+          publishedAt,
+        };
+        return js.publish(deliverySubject(integration.id, partitions), JSON.stringify(job), {
+          msgID: `${event.id}:${integration.id}`,
+        });
+      }),
+    );
+    metrics.eventsRouted.inc();
+    metrics.deliveriesCreated.inc(targets.length);
+    msg.ack();
+  }
+
+  #validate(msg: JsMsg): HeraldEvent {
+    let parsed: ReturnType<typeof parseEventSubject>;
+    try {
+      parsed = parseEventSubject(msg.subject);
+    } catch (err) {
+      throw new InvalidEventError('subject_mismatch', [
+        { path: 'subject', message: (err as SubjectError).message },
+      ]);
+    }
+    const event = decodeEvent(msg.data);
+    const mismatches: Array<{ path: string; message: string }> = (['teamId', 'projectId'] as const)
+      .filter((k) => event[k] !== parsed[k])
+      .map((k) => ({
+        path: k,
+        message: `payload says ${JSON.stringify(event[k])}, subject says ${JSON.stringify(parsed[k])}`,
+      }));
+    if (event.event !== parsed.type) {
+      mismatches.push({
+        path: 'event',
+        message: `payload says ${JSON.stringify(event.event)}, subject says ${JSON.stringify(parsed.type)}`,
+      });
+    }
+    if (mismatches.length > 0) throw new InvalidEventError('subject_mismatch', mismatches);
+    return event;
+  }
+
+  async #deadLetter(msg: JsMsg, err: InvalidEventError): Promise<void> {
+    const h = headers();
+    h.set(DLQ_ERROR_HEADER, err.message.replace(/[\r\n]+/g, ' ').slice(0, 4_000));
+    h.set(DLQ_SOURCE_SUBJECT_HEADER, msg.subject);
+    await this.#deps.js.publish(dlqSubject(err.reason), msg.data, {
+      headers: h,
+      msgID: `dlq:${msg.info.streamSequence}`,
+    });
+    this.#deps.metrics.eventsDeadLettered.inc({ reason: err.reason });
+    this.#deps.log.warn(
+      { reason: err.reason, subject: msg.subject, seq: msg.info.streamSequence },
+      'event dead-lettered',
+    );
+    msg.ack();
+  }
+}

@@ -1,0 +1,289 @@
+import 'reflect-metadata';
+import {
+  deliveryIdFor,
+  deliverySubject,
+  exampleEvent,
+  HeraldError,
+  type Integration,
+  newId,
+  type Outcome,
+} from '@herald/core';
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { type DependencyContainer, container as rootContainer } from 'tsyringe';
+import type { HeraldConfig } from './config/config.js';
+import { ActorRegistry } from './delivery/actors.js';
+import { attempt } from './delivery/attempt.js';
+import { EgressGuard } from './delivery/egress-guard.js';
+import { publishHealthEvent } from './delivery/health-events.js';
+import { HttpSender } from './delivery/http-sender.js';
+import type { ControlJob, DeliveryJob } from './delivery/job.js';
+import { DeliveryWorker } from './delivery/worker.js';
+import { Metrics } from './http/metrics.js';
+import { type Buckets, provision, requireJetStream } from './nats/provision.js';
+import { loadProviders, type ProviderRegistry } from './providers/registry.js';
+import { Router } from './router/router.js';
+import { AlertThrottle } from './router/throttle.js';
+import { KvDeliveryLog } from './store/delivery-log.js';
+import type { AttemptRecord, DeliveryLog, DeliveryRecord } from './store/delivery-records.js';
+import { HealthStore } from './store/health.js';
+import { IntegrationStore } from './store/integrations.js';
+import { TOKENS } from './tokens.js';
+
+/** How long a stop waits for attempts in flight before giving up on them. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * The composition root: connects to NATS, provisions streams and buckets, loads the
+ * providers and wires every part through one tsyringe container. Nothing else in the
+ * code base knows tsyringe.
+ */
+export class HeraldService {
+  readonly container: DependencyContainer;
+  #started = false;
+
+  private constructor(container: DependencyContainer) {
+    this.container = container;
+  }
+
+  /** Connects, provisions and wires everything; does not start consuming yet. */
+  static async create(config: HeraldConfig, logger: Logger, metrics = new Metrics()): Promise<HeraldService> {
+    const providers = await loadProviders(config.providers);
+    const nc = await connect({
+      servers: config.natsUrl,
+      name: 'herald-runner',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+    });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const version = await requireJetStream(nc, jsm);
+      const buckets = await provision(nc, jsm, config);
+      logger.info(
+        { nats: config.natsUrl.replace(/\/\/[^@]*@/, '//'), version, providers: providers.types() },
+        'connected to NATS',
+      );
+      const c = rootContainer.createChildContainer();
+      c.register(TOKENS.config, { useValue: config });
+      c.register(TOKENS.logger, { useValue: logger });
+      c.register(TOKENS.metrics, { useValue: metrics });
+      c.register(TOKENS.nats, { useValue: nc });
+      c.register(TOKENS.js, { useValue: jetstream(nc) });
+      c.register(TOKENS.jsm, { useValue: jsm });
+      c.register(TOKENS.buckets, { useValue: buckets });
+      c.register(TOKENS.providers, { useValue: providers });
+      c.register(TOKENS.integrations, { useValue: new IntegrationStore(buckets.integrations) });
+      c.register(TOKENS.health, { useValue: new HealthStore(buckets.health) });
+      c.register(TOKENS.deliveryLog, { useValue: new KvDeliveryLog(buckets.log) });
+      c.register(TOKENS.throttle, { useValue: new AlertThrottle(buckets.throttle, buckets.teams) });
+      c.register(TOKENS.sender, {
+        useValue: new HttpSender({
+          guard: new EgressGuard(config.egressAllowCidrs),
+          timeoutMs: config.httpTimeoutMs,
+        }),
+      });
+      c.register(TOKENS.actors, {
+        useValue: new ActorRegistry({
+          health: c.resolve<HealthStore>(TOKENS.health),
+          policy: config.health,
+          concurrency: config.concurrencyPerIntegration,
+          idleTtlMs: config.idleActorTtlMs,
+          onTransition: async (integrationId, transition) => {
+            const integration = c.resolve<IntegrationStore>(TOKENS.integrations).byId(integrationId);
+            logger.info(
+              { integrationId, from: transition.from, to: transition.to, reason: transition.reason },
+              'integration health changed',
+            );
+            if (integration)
+              await publishHealthEvent(c.resolve<JetStreamClient>(TOKENS.js), integration, transition);
+          },
+        }),
+      });
+      c.register(TOKENS.worker, {
+        useValue: new DeliveryWorker({
+          js: c.resolve(TOKENS.js),
+          jsm: c.resolve(TOKENS.jsm),
+          config,
+          integrations: c.resolve(TOKENS.integrations),
+          providers,
+          actors: c.resolve(TOKENS.actors),
+          deliveryLog: c.resolve(TOKENS.deliveryLog),
+          sender: c.resolve(TOKENS.sender),
+          logger,
+          metrics,
+        }),
+      });
+      c.register(TOKENS.router, {
+        useValue: new Router({
+          js: c.resolve(TOKENS.js),
+          jsm,
+          integrations: c.resolve(TOKENS.integrations),
+          throttle: c.resolve(TOKENS.throttle),
+          partitions: config.partitions,
+          log: logger,
+          metrics,
+        }),
+      });
+      return new HeraldService(c);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+  }
+
+  get config(): HeraldConfig {
+    return this.container.resolve(TOKENS.config);
+  }
+  get nats(): NatsConnection {
+    return this.container.resolve(TOKENS.nats);
+  }
+  get js(): JetStreamClient {
+    return this.container.resolve(TOKENS.js);
+  }
+  get jsm(): JetStreamManager {
+    return this.container.resolve(TOKENS.jsm);
+  }
+  get buckets(): Buckets {
+    return this.container.resolve(TOKENS.buckets);
+  }
+  get providers(): ProviderRegistry {
+    return this.container.resolve(TOKENS.providers);
+  }
+  get integrations(): IntegrationStore {
+    return this.container.resolve(TOKENS.integrations);
+  }
+  get deliveryLog(): DeliveryLog {
+    return this.container.resolve(TOKENS.deliveryLog);
+  }
+  get health(): HealthStore {
+    return this.container.resolve(TOKENS.health);
+  }
+  get worker(): DeliveryWorker {
+    return this.container.resolve(TOKENS.worker);
+  }
+  get router(): Router {
+    return this.container.resolve(TOKENS.router);
+  }
+  get throttle(): AlertThrottle {
+    return this.container.resolve(TOKENS.throttle);
+  }
+  get sender(): HttpSender {
+    return this.container.resolve(TOKENS.sender);
+  }
+  get actors(): ActorRegistry {
+    return this.container.resolve(TOKENS.actors);
+  }
+  get metrics(): Metrics {
+    return this.container.resolve(TOKENS.metrics);
+  }
+  get logger(): Logger {
+    return this.container.resolve(TOKENS.logger);
+  }
+
+  /**
+   * Tells an integration's actor (wherever its partition is owned) to enable, disable
+   * or forget it; the message goes through the partition so it applies in order.
+   */
+  async control(integrationId: string, action: ControlJob['action'], reason?: string): Promise<void> {
+    const job: ControlJob = { kind: 'control', integrationId, action, at: new Date().toISOString(), reason };
+    await this.js.publish(deliverySubject(integrationId, this.config.partitions), JSON.stringify(job), {
+      msgID: `control:${integrationId}:${newId('ctl')}`,
+    });
+  }
+
+  /** Queues a new attempt of an existing delivery: `manual` (resend, one attempt) or `replay` (a fresh retry schedule). */
+  async requeue(record: DeliveryRecord, trigger: 'manual' | 'replay'): Promise<void> {
+    const job: DeliveryJob = {
+      kind: 'delivery',
+      integrationId: record.integrationId,
+      teamId: record.teamId,
+      event: record.event,
+      trigger,
+      routedAt: new Date().toISOString(),
+      publishedAt: Date.now(),
+    };
+    await this.js.publish(
+      deliverySubject(record.integrationId, this.config.partitions),
+      JSON.stringify(job),
+      {
+        msgID: `${trigger}:${record.id}:${newId('rq')}`,
+      },
+    );
+  }
+
+  /**
+   * Sends a test notification to an integration now, outside the queue, and records it
+   * in the delivery log (trigger `test`). Returns the attempt as the log keeps it.
+   */
+  async sendTest(
+    integration: Integration,
+  ): Promise<{ record: DeliveryRecord; attempt: AttemptRecord; outcome: Outcome }> {
+    const provider = this.providers.get(integration.type);
+    if (!provider) throw new HeraldError('unknown_provider', `no provider for type "${integration.type}"`);
+    const now = new Date().toISOString();
+    const event = exampleEvent('build:success', {
+      id: newId('evt_test'),
+      occurredAt: now,
+      teamId: integration.teamId,
+    });
+    const deliveryId = deliveryIdFor(event.id, integration.id);
+    const result = await attempt(this.sender, {
+      provider,
+      integration,
+      event,
+      deliveryId,
+      number: 1,
+      trigger: 'test',
+      headerPrefix: this.config.headerPrefix,
+    });
+    const record: DeliveryRecord = {
+      id: deliveryId,
+      integrationId: integration.id,
+      teamId: integration.teamId,
+      eventId: event.id,
+      eventType: event.event,
+      event,
+      status: result.outcome.kind === 'success' ? 'succeeded' : 'failed',
+      createdAt: now,
+      updatedAt: new Date().toISOString(),
+      attemptCount: 1,
+      failures: result.outcome.kind === 'success' ? 0 : 1,
+      rateLimitWaits: 0,
+      nextAttemptAt: null,
+      lastStatusCode: result.record.response?.status ?? null,
+      lastError: result.record.reason,
+    };
+    await Promise.all([
+      this.deliveryLog.saveAttempt(record, result.record),
+      this.deliveryLog.saveRecord(record, { isNew: true, enteredStatus: record.status }),
+    ]);
+    return { record, attempt: result.record, outcome: result.outcome };
+  }
+
+  /** Loads integrations, then starts the delivery workers and the router. */
+  async start(): Promise<void> {
+    await this.integrations.start();
+    this.integrations.onChange((_integration, id) => this.worker.forgetPacer(id));
+    for (let p = 0; p < this.config.partitions; p++) await this.worker.startPartition(p);
+    await this.router.start();
+    this.#started = true;
+  }
+
+  /** True when NATS is connected and the consumers run. */
+  get ready(): boolean {
+    return this.#started && !this.nats.isClosed() && this.router.running;
+  }
+
+  /** Graceful stop: stop pulling, finish attempts in flight (bounded), drain NATS. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    await this.router.stop();
+    await this.worker.stop(SHUTDOWN_GRACE_MS);
+    this.actors.stop();
+    this.integrations.stop();
+    await this.sender.close();
+    if (!this.nats.isClosed()) await this.nats.drain();
+  }
+}

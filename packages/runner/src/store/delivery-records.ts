@@ -1,0 +1,74 @@
+import type { HeraldEvent, HttpRequestSpec, Outcome } from '@herald/core';
+
+/** Where a delivery stands. */
+export type DeliveryStatus = 'pending' | 'succeeded' | 'retrying' | 'failed' | 'skipped';
+export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'retrying', 'failed', 'skipped'];
+
+/** What started an attempt. */
+export type AttemptTrigger = 'scheduled' | 'manual' | 'test' | 'replay';
+
+/** One HTTP try, as the log keeps it (secrets masked). */
+export interface AttemptRecord {
+  number: number;
+  trigger: AttemptTrigger;
+  at: string;
+  durationMs: number;
+  request: HttpRequestSpec;
+  response: { status: number; headers: Record<string, string>; body: string; truncated: boolean } | null;
+  error: string | null;
+  outcome: Outcome['kind'] | 'disable';
+  reason: string | null;
+}
+
+/** One event to one integration, with its counters. */
+export interface DeliveryRecord {
+  id: string;
+  integrationId: string;
+  teamId: string;
+  eventId: string;
+  eventType: string;
+  event: HeraldEvent;
+  status: DeliveryStatus;
+  createdAt: string;
+  updatedAt: string;
+  attemptCount: number;
+  /** Failed attempts so far: the retry schedule's position. */
+  failures: number;
+  /** Rate-limited waits so far (they use up no retry). */
+  rateLimitWaits: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+/** A delivery with every attempt, newest last. */
+export interface DeliveryDetail extends DeliveryRecord {
+  attempts: AttemptRecord[];
+}
+
+export interface ListQuery {
+  status?: DeliveryStatus;
+  cursor?: string | null;
+  limit: number;
+}
+
+export interface ListPage {
+  items: DeliveryRecord[];
+  nextCursor: string | null;
+}
+
+/** The delivery log as the API, the dashboard and the workers use it. */
+export interface DeliveryLog {
+  /** Writes the delivery's current record; `isNew` adds it to the integration's listing. */
+  saveRecord(
+    record: DeliveryRecord,
+    changes: { isNew: boolean; enteredStatus: DeliveryStatus | null },
+  ): Promise<void>;
+  saveAttempt(record: DeliveryRecord, attempt: AttemptRecord): Promise<void>;
+  getRecord(integrationId: string, deliveryId: string): Promise<DeliveryRecord | null>;
+  getDetail(integrationId: string, deliveryId: string): Promise<DeliveryDetail | null>;
+  /** One integration's deliveries, newest first; costs O(page). */
+  list(integrationId: string, query: ListQuery): Promise<ListPage>;
+  /** Failed and skipped deliveries created since `since`, newest first. */
+  replayable(integrationId: string, since: string, statuses: DeliveryStatus[]): Promise<DeliveryRecord[]>;
+}
