@@ -97,36 +97,37 @@ export class ProviderContractError extends HeraldError {
 }
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
-const providerShape = z
-  .object({
-    type: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
-    displayName: z.string().min(1),
-    configSchema: z.custom<z.ZodType>(
-      (v) => v instanceof z.ZodType || typeof (v as z.ZodType)?.safeParse === 'function',
-      'must be a zod schema',
-    ),
-    secretFields: z.array(z.string()),
-    rateLimit: z
-      .object({ count: z.number().int().positive(), perMs: z.number().int().positive() })
-      .optional(),
-    render: fn.optional(),
-    interpret: fn.optional(),
-    deliver: fn.optional(),
-  })
-  .refine((p) => (p.render !== undefined && p.interpret !== undefined) || p.deliver !== undefined, {
-    message: 'needs render() and interpret(), or deliver()',
-  });
+const providerShape = z.object({
+  type: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
+  displayName: z.string().min(1),
+  configSchema: z.custom<z.ZodType>(
+    (v) => v instanceof z.ZodType || typeof (v as z.ZodType)?.safeParse === 'function',
+    'must be a zod schema',
+  ),
+  secretFields: z.array(z.string()),
+  rateLimit: z.object({ count: z.number().int().positive(), perMs: z.number().int().positive() }).optional(),
+  render: fn.optional(),
+  interpret: fn.optional(),
+  deliver: fn.optional(),
+});
+
+function hasBehaviour(value: unknown): boolean {
+  const p = (value ?? {}) as Record<string, unknown>;
+  const isFn = (k: string) => typeof p[k] === 'function';
+  return (isFn('render') && isFn('interpret')) || isFn('deliver');
+}
 
 /** Checks a value against the provider contract; throws `ProviderContractError` naming what is wrong. */
 export function assertProvider(value: unknown, source = 'provider'): AnyProvider {
   const result = providerShape.safeParse(value);
-  if (!result.success) {
-    const problems = result.error.issues
-      .map((i) => `${i.path.join('.') || '(root)'} ${i.message}`)
-      .join('; ');
+  const problems = result.success
+    ? []
+    : result.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`);
+  if (!hasBehaviour(value)) problems.push('needs render() and interpret(), or deliver()');
+  if (problems.length > 0) {
     throw new ProviderContractError(
-      `${source} is not a valid Herald provider: ${problems}`,
-      result.error.issues,
+      `${source} is not a valid Herald provider: ${problems.join('; ')}`,
+      problems,
     );
   }
   return value as AnyProvider;
