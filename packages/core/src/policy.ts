@@ -103,8 +103,8 @@ export function parseDuration(text: string): number {
   return Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
 }
 
-/** `5s,5m,30m` → `[5000, 300000, 1800000]`; an empty string is no retries. */
+/** `5s,5m,30m` → `[5000, 300000, 1800000]`; `none` (or an empty string) is no retries. */
 export function parseRetrySchedule(text: string): number[] {
-  if (text.trim() === '') return [];
+  if (text.trim() === '' || text.trim() === 'none') return [];
   return text.split(',').map(parseDuration);
 }

@@ -66,6 +66,7 @@ describe('parsing', () => {
     expect(parseDuration('2h')).toBe(7_200_000);
     expect(parseRetrySchedule('5s,5m,30m,2h,5h,10h,10h')).toEqual([...P.retryScheduleMs]);
     expect(parseRetrySchedule('')).toEqual([]);
+    expect(parseRetrySchedule('none')).toEqual([]);
     expect(() => parseDuration('5 minutes')).toThrow(/not a duration/);
   });
 });

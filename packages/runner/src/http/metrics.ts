@@ -62,6 +62,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly dlqMessages = new Gauge({
+    name: 'herald_dlq_messages',
+    help: 'Invalid events held in the dead-letter stream (all runners), read at scrape time',
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'herald_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
+  readonly httpSeconds = new Histogram({
+    name: 'herald_http_request_duration_seconds',
+    help: 'HTTP request duration by method and route',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    registers: [this.registry],
+  });
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
   }

@@ -50,7 +50,8 @@ export class IntegrationStore {
     void (async () => {
       for await (const entry of watch) {
         this.#apply(entry.key, decode(entry), entry.revision);
-        if (!entry.isUpdate && entry.delta === 0) ready();
+        // The last entry of the initial load has delta 0 (the client marks it isUpdate).
+        if (entry.delta === 0) ready();
       }
     })();
     await loaded;

@@ -1,0 +1,140 @@
+import type { AnyProvider } from '@herald/core';
+import { z } from 'zod';
+import type { AnyRoute } from './route.js';
+import { API_SCHEMAS, errorSchema } from './schemas.js';
+
+type Json = Record<string, unknown>;
+
+const COMPONENTS = '#/components/schemas/';
+const ERROR_REF = { $ref: `${COMPONENTS}Error` };
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid input; details name each field',
+  401: 'Missing, invalid or revoked API key',
+  404: 'Not found (or another team’s)',
+  409: 'Changed concurrently; read and retry',
+  413: 'Body too large',
+  415: 'Body is not JSON',
+  500: 'Internal error',
+};
+
+/**
+ * Converts a zod schema to JSON Schema (2020-12, as OpenAPI 3.1 uses). Named schemas
+ * land in `components` and are referenced, whatever `$defs` zod put them in.
+ */
+function toJson(schema: z.ZodType, io: 'input' | 'output', components: Json): Json {
+  const json = z.toJSONSchema(schema, { io, metadata: API_SCHEMAS, unrepresentable: 'any' }) as Json;
+  const defs = (json.$defs ?? {}) as Record<string, Json>;
+  for (const [id, def] of Object.entries(defs)) components[io === 'input' ? `${id}Input` : id] ??= rewrite(def, io);
+  delete json.$defs;
+  delete json.$schema;
+  return rewrite(json, io);
+}
+
+function rewrite(value: Json, io: 'input' | 'output'): Json {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      const out: Json = {};
+      for (const [k, x] of Object.entries(v)) {
+        out[k] =
+          k === '$ref' && typeof x === 'string' && x.startsWith('#/$defs/')
+            ? `${COMPONENTS}${x.slice(8)}${io === 'input' ? 'Input' : ''}`
+            : walk(x);
+      }
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as Json;
+}
+
+function parametersOf(route: AnyRoute, components: Json): Json[] {
+  const out: Json[] = [];
+  for (const [where, schema] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
+    if (!schema) continue;
+    const json = toJson(schema, 'input', components);
+    const required = new Set((json.required as string[] | undefined) ?? []);
+    for (const [name, s] of Object.entries((json.properties ?? {}) as Record<string, Json>)) {
+      out.push({ name, in: where, required: where === 'path' || required.has(name), schema: s });
+    }
+  }
+  return out;
+}
+
+function operationOf(route: AnyRoute, components: Json): Json {
+  const responses: Json = {
+    [route.status]: route.response
+      ? {
+          description: 'Success',
+          content: { 'application/json': { schema: toJson(route.response, 'output', components) } },
+        }
+      : { description: 'Success (no body)' },
+  };
+  const errors = new Set([400, ...(route.auth ? [401] : []), ...(route.errors ?? []), 500]);
+  if (route.body) errors.add(413).add(415);
+  for (const status of [...errors].sort())
+    responses[status] = {
+      description: ERROR_TEXT[status] ?? 'Error',
+      content: { 'application/json': { schema: ERROR_REF } },
+    };
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: [route.tag],
+    ...(route.auth ? {} : { security: [] }),
+    parameters: parametersOf(route, components),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: toJson(route.body, 'input', components) } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI 3.1 document of the API, built from the routes' own zod schemas. */
+export function buildOpenApi(routes: AnyRoute[], providers: AnyProvider[], version: string): Json {
+  const components: Json = {};
+  toJson(errorSchema, 'output', components);
+  // Each provider's config, so clients know what `config` takes per `type`.
+  for (const provider of providers) {
+    const json = toJson(provider.configSchema, 'input', components);
+    const title = `${provider.type[0]!.toUpperCase()}${provider.type.slice(1)}Config`;
+    components[title] = {
+      ...json,
+      description: `config of type "${provider.type}" (${provider.displayName}); secret fields, masked in reads: ${
+        provider.secretFields.join(', ') || 'none'
+      }`,
+    };
+  }
+  const paths: Record<string, Json> = {};
+  for (const route of routes) {
+    const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    paths[path] ??= {};
+    paths[path][route.method.toLowerCase()] = operationOf(route, components);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Herald API',
+      version,
+      description:
+        'Routes platform events to Slack, Discord, Teams and webhooks. Authenticate with ' +
+        '`Authorization: Bearer <team API key>` (create one with `herald keys create --team <id>`).',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a team API key, hk_…' } },
+    },
+  };
+}

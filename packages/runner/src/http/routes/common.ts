@@ -1,0 +1,17 @@
+import type { Integration } from '@herald/core';
+import type { HeraldService } from '../../service.js';
+import { notFound } from '../errors.js';
+import { type IntegrationView, integrationView } from '../views.js';
+
+/** The caller's integration, or 404 (also for another team's: never 403). */
+export function findIntegration(service: HeraldService, teamId: string, id: string): Integration {
+  const integration = service.integrations.get(teamId, id);
+  if (!integration) throw notFound(`integration ${id}`);
+  return integration;
+}
+
+/** The API's read of an integration (config masked, health attached). */
+export async function viewOf(service: HeraldService, integration: Integration): Promise<IntegrationView> {
+  const health = await service.health.view(integration.id);
+  return integrationView(integration, service.providers.get(integration.type), health);
+}

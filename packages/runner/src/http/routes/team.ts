@@ -1,0 +1,109 @@
+import {
+  categoryOf,
+  describeEventTypes,
+  type EventTypeInfo,
+  MAX_EVENT_BYTES,
+  newId,
+  parseEvent,
+  publishEvent,
+} from '@herald/core';
+import { z } from 'zod';
+import type { HeraldService } from '../../service.js';
+import { ApiError, invalidRequest } from '../errors.js';
+import { type AnyRoute, defineRoute } from '../route.js';
+import { alertSettingsSchema, eventBody, eventTypeSchema, pageOf } from '../schemas.js';
+
+/** Event types only Herald itself publishes. */
+const HERALD_ONLY_CATEGORY = 'integration';
+
+/** The catalogue, publishing over HTTP, and the team's alert settings. */
+export function teamRoutes(service: HeraldService): AnyRoute[] {
+  let catalogue: EventTypeInfo[] | undefined;
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/v1/event-types',
+      operationId: 'listEventTypes',
+      summary: 'The event catalogue, each type with the JSON Schema of its data (public)',
+      tag: 'Events',
+      // The catalogue is the same for everyone and holds nothing of a team: forms and
+      // docs may read it without a key, like /openapi.json.
+      auth: false,
+      status: 200,
+      response: pageOf(eventTypeSchema),
+      handler: async () => {
+        catalogue ??= describeEventTypes();
+        return { items: catalogue, nextCursor: null };
+      },
+    }),
+
+    defineRoute({
+      method: 'POST',
+      path: '/v1/events',
+      operationId: 'publishEvent',
+      summary: 'Publish an event (the HTTP alternative to publishing on NATS)',
+      description:
+        '`id` (default: a new evt_ id) and `occurredAt` (default: now) are optional; `teamId` is the key\'s ' +
+        'team. The event is validated like one published on NATS; integration:* events are Herald\'s own.',
+      tag: 'Events',
+      auth: true,
+      body: eventBody,
+      status: 202,
+      response: z.object({ id: z.string(), duplicate: z.boolean() }),
+      errors: [413],
+      handler: async ({ teamId, body }) => {
+        if (body.teamId !== undefined && body.teamId !== teamId) {
+          throw invalidRequest('invalid request body', [
+            { path: 'teamId', message: "must be the API key's team (or omitted)", in: 'body' },
+          ]);
+        }
+        if (categoryOf(body.event) === HERALD_ONLY_CATEGORY) {
+          throw invalidRequest('invalid request body', [
+            { path: 'event', message: 'integration:* events are published by Herald itself', in: 'body' },
+          ]);
+        }
+        const event = parseEvent({
+          ...body,
+          id: body.id ?? newId('evt'),
+          occurredAt: body.occurredAt ?? new Date().toISOString(),
+          teamId,
+        });
+        const bytes = Buffer.byteLength(JSON.stringify(event));
+        if (bytes > MAX_EVENT_BYTES)
+          throw new ApiError(413, 'payload_too_large', `the event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}`);
+        const ack = await publishEvent(service.js, event);
+        return { id: event.id, duplicate: ack.duplicate };
+      },
+    }),
+
+    defineRoute({
+      method: 'GET',
+      path: '/v1/alert-settings',
+      operationId: 'getAlertSettings',
+      summary: "The team's infrastructure-alert throttle",
+      tag: 'Alert settings',
+      auth: true,
+      status: 200,
+      response: alertSettingsSchema,
+      handler: async ({ teamId }) => ({
+        minIntervalSeconds: (await service.throttle.settings(teamId)).minIntervalSeconds,
+      }),
+    }),
+
+    defineRoute({
+      method: 'PUT',
+      path: '/v1/alert-settings',
+      operationId: 'putAlertSettings',
+      summary: 'Set the throttle: the same alert (type + resource) at most once per minIntervalSeconds',
+      tag: 'Alert settings',
+      auth: true,
+      body: alertSettingsSchema,
+      status: 200,
+      response: alertSettingsSchema,
+      handler: async ({ teamId, body }) => {
+        await service.throttle.saveSettings(teamId, { minIntervalSeconds: body.minIntervalSeconds });
+        return { minIntervalSeconds: body.minIntervalSeconds };
+      },
+    }),
+  ];
+}

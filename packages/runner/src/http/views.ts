@@ -1,0 +1,112 @@
+import type { AnyProvider, Integration, IntegrationState } from '@herald/core';
+import type { z } from 'zod';
+import { maskConfig } from '../delivery/secrets.js';
+import type { AttemptRecord, DeliveryDetail, DeliveryRecord } from '../store/delivery-records.js';
+import type { HealthView } from '../store/health.js';
+import type {
+  attemptSchema,
+  deliverySchema,
+  deliverySummarySchema,
+  integrationSchema,
+  testResultSchema,
+} from './schemas.js';
+
+// What the API shows of stored things. Everything a read returns passes through here,
+// so secrets are masked in exactly one place.
+
+export type IntegrationView = z.output<typeof integrationSchema>;
+
+/** Every config field hidden, for an integration whose provider is not loaded. */
+function maskAll(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(config).map((k) => [k, '****']));
+}
+
+/** An integration as the API reads it: config masked, state and health from its machine. */
+export function integrationView(
+  integration: Integration,
+  provider: AnyProvider | undefined,
+  health: HealthView,
+): IntegrationView {
+  // A user-disabled integration receives nothing, whatever its machine last said.
+  const state: IntegrationState = integration.enabled ? health.state : 'disabled';
+  return {
+    id: integration.id,
+    name: integration.name,
+    type: integration.type,
+    config: provider ? maskConfig(provider, integration.config) : maskAll(integration.config),
+    events: integration.events,
+    projects: integration.projects,
+    enabled: integration.enabled,
+    rateLimitPerSecond: integration.rateLimitPerSecond,
+    state,
+    createdAt: integration.createdAt,
+    updatedAt: integration.updatedAt ?? null,
+    health: {
+      state: health.state,
+      since: health.since,
+      failingSince: health.failingSince,
+      lastError: health.lastError,
+      failedDeliveries: health.failedDeliveries,
+      transitions: health.transitions,
+    },
+  };
+}
+
+/** One attempt (the log stores it masked already). */
+export function attemptView(a: AttemptRecord): z.output<typeof attemptSchema> {
+  return {
+    number: a.number,
+    trigger: a.trigger,
+    at: a.at,
+    durationMs: a.durationMs,
+    request: { method: a.request.method, url: a.request.url, headers: a.request.headers, body: a.request.body },
+    response: a.response
+      ? {
+          status: a.response.status,
+          headers: a.response.headers,
+          body: a.response.body,
+          truncated: a.response.truncated,
+        }
+      : null,
+    error: a.error,
+    outcome: a.outcome,
+    reason: a.reason,
+  };
+}
+
+/** A delivery in a listing. */
+export function deliverySummary(r: DeliveryRecord): z.output<typeof deliverySummarySchema> {
+  return {
+    id: r.id,
+    integrationId: r.integrationId,
+    eventId: r.eventId,
+    eventType: r.eventType,
+    projectId: r.event.projectId,
+    status: r.status,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    attemptCount: r.attemptCount,
+    nextAttemptAt: r.nextAttemptAt,
+    lastStatusCode: r.lastStatusCode,
+    lastError: r.lastError,
+  };
+}
+
+/** A delivery with its event and every attempt, oldest first. */
+export function deliveryView(d: DeliveryDetail): z.output<typeof deliverySchema> {
+  return {
+    ...deliverySummary(d),
+    event: d.event as unknown as Record<string, unknown>,
+    attempts: [...d.attempts].sort((a, b) => a.number - b.number).map(attemptView),
+  };
+}
+
+/** The answer to a test notification. */
+export function testResultView(deliveryId: string, a: AttemptRecord): z.output<typeof testResultSchema> {
+  return {
+    ...attemptView(a),
+    deliveryId,
+    ok: a.outcome === 'success',
+    status: a.response?.status ?? null,
+  };
+}
