@@ -122,6 +122,7 @@ export class HeraldService {
           integrations: c.resolve(TOKENS.integrations),
           throttle: c.resolve(TOKENS.throttle),
           partitions: config.partitions,
+          ackWaitMs: config.ackWaitMs,
           log: logger,
           metrics,
         }),

@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from '@nats-io/transport-node';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../logger.js';
 import { runUntilSignalled } from '../run.js';
+import { ApiKeyStore } from '../store/api-keys.js';
+import { noExtra, parse, tokenArg } from './args.js';
 
 const DEV_DIR = '.herald';
+/** The team of the printed API key; the examples in the README use it too. */
+const DEV_TEAM = 'acme';
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -38,8 +42,30 @@ async function startLocalNats(url: string): Promise<() => void> {
   throw new Error(`nats-server did not start on ${url}`);
 }
 
-/** `herald dev`: NATS_URL if it answers, else a local nats-server; then the service, with the dashboard URL. */
-export async function startDev(_args: string[]): Promise<void> {
+const DEV_USAGE = `usage: herald dev [--team <id>]   (the API key printed at start-up is for --team, default ${DEV_TEAM})
+`;
+
+/**
+ * A key for the dev team, ready to paste. It is kept in ./.herald/dev-key (local
+ * development only) and reused while it verifies, so restarts do not pile up keys.
+ */
+async function devKey(keys: ApiKeyStore, team: string): Promise<string> {
+  const file = `${DEV_DIR}/dev-key-${team}`;
+  if (existsSync(file)) {
+    const saved = readFileSync(file, 'utf8').trim();
+    if ((await keys.verify(saved)) === team) return saved;
+  }
+  const { key } = await keys.create(team, 'herald dev');
+  mkdirSync(DEV_DIR, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/** `herald dev`: NATS_URL if it answers, else a local nats-server; then the service, its URLs and an API key. */
+export async function startDev(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { team: { type: 'string' } }, DEV_USAGE);
+  noExtra(positionals, DEV_USAGE);
+  const team = values.team === undefined ? DEV_TEAM : tokenArg(values.team, '--team', DEV_USAGE);
   const env = { HERALD_EGRESS_ALLOW_CIDRS: '127.0.0.0/8,::1/128', ...process.env };
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
@@ -53,5 +79,20 @@ export async function startDev(_args: string[]): Promise<void> {
   }
   process.on('exit', () => stopNats?.());
   const running = await runUntilSignalled(config, logger);
-  process.stdout.write(`\nHerald is running: ${running.url}\n`);
+  const key = await devKey(new ApiKeyStore(running.service.buckets.teams), team);
+  process.stdout.write(
+    [
+      '',
+      `Herald is running: ${running.url}`,
+      // Printed once a dashboard is served.
+      ...(running.http.hasRoute({ method: 'GET', url: '/' }) ? [`  dashboard  ${running.url}/`] : []),
+      `  API        ${running.url}/v1   (OpenAPI: ${running.url}/openapi.json)`,
+      `  metrics    ${running.url}/metrics`,
+      '',
+      `API key for team ${team} (kept in ${DEV_DIR}/dev-key-${team}); paste:`,
+      `  export HERALD_URL=${running.url} HERALD_KEY=${key}`,
+      '  curl -s $HERALD_URL/v1/integrations -H "Authorization: Bearer $HERALD_KEY"',
+      '',
+    ].join('\n'),
+  );
 }

@@ -63,6 +63,7 @@ export const ENV_SCHEMA = z.object({
   HERALD_CONCURRENCY_PER_INTEGRATION: int(1, 1000).default(4),
   HERALD_MAX_IN_FLIGHT: int(1, 100_000).default(256),
   HERALD_HTTP_TIMEOUT: duration.prefault('15s'),
+  HERALD_ACK_WAIT: duration.prefault('30s'),
   HERALD_PARTITIONS: int(1, 1024).default(16),
   HERALD_REPLICAS: int(1, 5).default(1),
   HERALD_EVENTS_MAX_AGE: duration.prefault('7d'),
@@ -84,6 +85,8 @@ export interface HeraldConfig {
   concurrencyPerIntegration: number;
   maxInFlight: number;
   httpTimeoutMs: number;
+  /** How long JetStream waits for an ack before redelivering (after a crash, the time to recover). */
+  ackWaitMs: number;
   partitions: number;
   replicas: number;
   eventsMaxAgeMs: number;
@@ -112,6 +115,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  if (e.HERALD_ACK_WAIT <= e.HERALD_HTTP_TIMEOUT) {
+    throw new ConfigError([
+      'HERALD_ACK_WAIT: must be longer than HERALD_HTTP_TIMEOUT, or attempts in flight would be redelivered',
+    ]);
+  }
   return {
     natsUrl: e.NATS_URL,
     port: e.HERALD_PORT,
@@ -127,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     concurrencyPerIntegration: e.HERALD_CONCURRENCY_PER_INTEGRATION,
     maxInFlight: e.HERALD_MAX_IN_FLIGHT,
     httpTimeoutMs: e.HERALD_HTTP_TIMEOUT,
+    ackWaitMs: e.HERALD_ACK_WAIT,
     partitions: e.HERALD_PARTITIONS,
     replicas: e.HERALD_REPLICAS,
     eventsMaxAgeMs: e.HERALD_EVENTS_MAX_AGE,

@@ -17,6 +17,7 @@ import {
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/config.js';
 import type { Metrics } from '../http/metrics.js';
+import { ensureConsumer } from '../nats/consumers.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { DeliveryLog, DeliveryRecord } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
@@ -27,7 +28,6 @@ import type { ControlJob, DeliveryJob, PartitionMessage } from './job.js';
 import { decide } from './outcome-policy.js';
 import { Pacer } from './pacer.js';
 
-const ACK_WAIT_MS = 60_000;
 const MAX_ACK_PENDING = 20_000;
 /** Deliveries held in memory per integration; more wait in JetStream. */
 const LANE_QUEUE_CAP = 200;
@@ -85,7 +85,7 @@ export class DeliveryWorker {
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
     // Deliveries waiting in a lane are still JetStream's; tell it they are being worked on.
-    this.#heartbeat = setInterval(() => this.#touchQueued(), ACK_WAIT_MS / 3);
+    this.#heartbeat = setInterval(() => this.#touchQueued(), deps.config.ackWaitMs / 3);
     this.#heartbeat.unref();
   }
 
@@ -104,23 +104,15 @@ export class DeliveryWorker {
     if (this.#consumers.has(partition)) return;
     const name = partitionConsumerName(partition);
     const { jsm, js } = this.#deps;
-    try {
-      await jsm.consumers.info(DELIVERIES_STREAM, name);
-    } catch {
-      await jsm.consumers
-        .add(DELIVERIES_STREAM, {
-          durable_name: name,
-          filter_subject: `${DELIVERIES_PREFIX}.${partition}.*`,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          ack_wait: ACK_WAIT_MS * 1_000_000,
-          max_ack_pending: MAX_ACK_PENDING,
-          max_deliver: -1,
-        })
-        .catch((err) => {
-          if (!/already in use|exists/i.test(String(err))) throw err;
-        });
-    }
+    await ensureConsumer(jsm, DELIVERIES_STREAM, {
+      durable_name: name,
+      filter_subject: `${DELIVERIES_PREFIX}.${partition}.*`,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: this.#deps.config.ackWaitMs * 1_000_000,
+      max_ack_pending: MAX_ACK_PENDING,
+      max_deliver: -1,
+    });
     const consumer = await js.consumers.get(DELIVERIES_STREAM, name);
     const messages = await consumer.consume({ max_messages: 256 });
     const loop = (async () => {

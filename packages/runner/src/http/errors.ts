@@ -84,7 +84,9 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     return answer(400, 'invalid_event', err.message, issues);
   }
   if (err instanceof BadCursorError)
-    return answer(400, 'invalid_request', err.message, [{ path: 'cursor', message: err.message, in: 'query' }]);
+    return answer(400, 'invalid_request', err.message, [
+      { path: 'cursor', message: err.message, in: 'query' },
+    ]);
   if (err instanceof ConflictError) return answer(409, 'conflict', err.message);
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && code in FASTIFY_ERRORS) {

@@ -32,7 +32,10 @@ export function providerOf(providers: ProviderRegistry, type: string): AnyProvid
 }
 
 /** Replaces `secret: "generate"` by a new token; returns the token, if one was made. */
-export function generateRequested(provider: AnyProvider, config: Record<string, unknown>): string | undefined {
+export function generateRequested(
+  provider: AnyProvider,
+  config: Record<string, unknown>,
+): string | undefined {
   if (!provider.secretFields.includes('secret') || config.secret !== GENERATE_SECRET) return undefined;
   const token = newToken();
   config.secret = token;
@@ -40,7 +43,10 @@ export function generateRequested(provider: AnyProvider, config: Record<string, 
 }
 
 /** Validates a config with the provider's schema; a 400 names each field as `config.<field>`. */
-export function validateConfig(provider: AnyProvider, config: Record<string, unknown>): Record<string, unknown> {
+export function validateConfig(
+  provider: AnyProvider,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
   const result = provider.configSchema.safeParse(config);
   if (result.success) return result.data as Record<string, unknown>;
   throw invalidRequest(

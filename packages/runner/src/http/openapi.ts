@@ -24,7 +24,8 @@ const ERROR_TEXT: Record<number, string> = {
 function toJson(schema: z.ZodType, io: 'input' | 'output', components: Json): Json {
   const json = z.toJSONSchema(schema, { io, metadata: API_SCHEMAS, unrepresentable: 'any' }) as Json;
   const defs = (json.$defs ?? {}) as Record<string, Json>;
-  for (const [id, def] of Object.entries(defs)) components[io === 'input' ? `${id}Input` : id] ??= rewrite(def, io);
+  for (const [id, def] of Object.entries(defs))
+    components[io === 'input' ? `${id}Input` : id] ??= rewrite(def, io);
   delete json.$defs;
   delete json.$schema;
   return rewrite(json, io);
@@ -99,6 +100,24 @@ function operationOf(route: AnyRoute, components: Json): Json {
   };
 }
 
+function configComponentName(provider: AnyProvider): string {
+  const words = provider.type.split('-').map((w) => `${w[0]!.toUpperCase()}${w.slice(1)}`);
+  return `${words.join('')}Config`;
+}
+
+/** A body's free-form `config` becomes "one of the loaded providers' configs" in the document. */
+function withConfigRefs(operation: Json, refs: Json[]): Json {
+  const body = operation.requestBody as
+    | { content: { 'application/json': { schema: { properties?: Record<string, Json> } } } }
+    | undefined;
+  const properties = body?.content['application/json'].schema.properties;
+  if (properties?.config) {
+    const { description } = properties.config;
+    properties.config = { description, anyOf: refs };
+  }
+  return operation;
+}
+
 /** The OpenAPI 3.1 document of the API, built from the routes' own zod schemas. */
 export function buildOpenApi(routes: AnyRoute[], providers: AnyProvider[], version: string): Json {
   const components: Json = {};
@@ -106,19 +125,19 @@ export function buildOpenApi(routes: AnyRoute[], providers: AnyProvider[], versi
   // Each provider's config, so clients know what `config` takes per `type`.
   for (const provider of providers) {
     const json = toJson(provider.configSchema, 'input', components);
-    const title = `${provider.type[0]!.toUpperCase()}${provider.type.slice(1)}Config`;
-    components[title] = {
+    components[configComponentName(provider)] = {
       ...json,
       description: `config of type "${provider.type}" (${provider.displayName}); secret fields, masked in reads: ${
         provider.secretFields.join(', ') || 'none'
       }`,
     };
   }
+  const configRefs = providers.map((p) => ({ $ref: `${COMPONENTS}${configComponentName(p)}` }));
   const paths: Record<string, Json> = {};
   for (const route of routes) {
     const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
     paths[path] ??= {};
-    paths[path][route.method.toLowerCase()] = operationOf(route, components);
+    paths[path][route.method.toLowerCase()] = withConfigRefs(operationOf(route, components), configRefs);
   }
   return {
     openapi: '3.1.0',

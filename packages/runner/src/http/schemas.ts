@@ -48,9 +48,9 @@ export const deliveryListQuery = z.strictObject({
 
 // ---- request bodies
 
-const configInput = z
-  .record(z.string(), z.unknown())
-  .meta({ description: "the provider's config; see the *Config components (secret: \"generate\" for webhooks)" });
+const configInput = z.record(z.string(), z.unknown()).meta({
+  description: 'the provider\'s config; see the *Config components (secret: "generate" for webhooks)',
+});
 const projectsInput = z.array(token).min(1, 'use null for all projects').nullable();
 const eventsInput = z.array(eventPatternSchema).min(1, 'pick at least one event type');
 const rateInput = z.number().positive().max(10_000).nullable();
@@ -71,9 +71,9 @@ export const integrationCreateBody = z.strictObject({
 
 export const integrationPatchBody = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
-  config: configInput
-    .optional()
-    .meta({ description: 'merged into the current config; a field set to null is removed; omitted secrets are kept' }),
+  config: configInput.optional().meta({
+    description: 'merged into the current config; a field set to null is removed; omitted secrets are kept',
+  }),
   events: eventsInput.optional(),
   projects: projectsInput.optional(),
   enabled: z.boolean().optional(),

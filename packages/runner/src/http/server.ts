@@ -53,7 +53,10 @@ export async function createHttpServer(
   app.setErrorHandler((err, req, reply) => {
     const { status, body, expected } = toErrorResponse(err);
     if (!expected)
-      logger.error({ reqId: req.id, err: (err as Error).message, stack: (err as Error).stack }, 'request error');
+      logger.error(
+        { reqId: req.id, err: (err as Error).message, stack: (err as Error).stack },
+        'request error',
+      );
     if (status === 401) reply.header('www-authenticate', 'Bearer');
     return reply.code(status).send(body);
   });

@@ -59,7 +59,12 @@ export function attemptView(a: AttemptRecord): z.output<typeof attemptSchema> {
     trigger: a.trigger,
     at: a.at,
     durationMs: a.durationMs,
-    request: { method: a.request.method, url: a.request.url, headers: a.request.headers, body: a.request.body },
+    request: {
+      method: a.request.method,
+      url: a.request.url,
+      headers: a.request.headers,
+      body: a.request.body,
+    },
     response: a.response
       ? {
           status: a.response.status,

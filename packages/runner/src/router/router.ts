@@ -23,11 +23,11 @@ import { headers } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import type { DeliveryJob } from '../delivery/job.js';
 import type { Metrics } from '../http/metrics.js';
+import { ensureConsumer } from '../nats/consumers.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { AlertThrottle } from './throttle.js';
 
 export const ROUTER_CONSUMER = 'herald-router';
-const ROUTER_ACK_WAIT_MS = 30_000;
 const ROUTER_MAX_ACK_PENDING = 1_000;
 const ROUTER_MAX_PARALLEL = 64;
 
@@ -37,6 +37,7 @@ export interface RouterDeps {
   integrations: IntegrationStore;
   throttle: AlertThrottle;
   partitions: number;
+  ackWaitMs: number;
   log: Logger;
   metrics: Metrics;
 }
@@ -59,22 +60,14 @@ export class Router {
 
   async start(): Promise<void> {
     const { jsm, js } = this.#deps;
-    const config = {
+    await ensureConsumer(jsm, EVENTS_STREAM, {
       durable_name: ROUTER_CONSUMER,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      ack_wait: ROUTER_ACK_WAIT_MS * 1_000_000,
+      ack_wait: this.#deps.ackWaitMs * 1_000_000,
       max_ack_pending: ROUTER_MAX_ACK_PENDING,
       max_deliver: -1,
-    };
-    try {
-      await jsm.consumers.info(EVENTS_STREAM, ROUTER_CONSUMER);
-    } catch {
-      await jsm.consumers.add(EVENTS_STREAM, config).catch(async (err) => {
-        // Another runner created it first.
-        if (!/already in use|exists/i.test(String(err))) throw err;
-      });
-    }
+    });
     const consumer = await js.consumers.get(EVENTS_STREAM, ROUTER_CONSUMER);
     this.#messages = await consumer.consume({ max_messages: ROUTER_MAX_PARALLEL * 2 });
     this.#loop = this.#run(this.#messages);

@@ -78,13 +78,15 @@ export class KvDeliveryLog implements DeliveryLog {
     record: DeliveryRecord,
     changes: { isNew: boolean; enteredStatus: DeliveryStatus | null },
   ): Promise<void> {
-    const writes: Promise<unknown>[] = [
-      this.#kv.put(`d.${record.integrationId}.${record.id}`, JSON.stringify(record)),
-    ];
-    if (changes.isNew) writes.push(this.#append(record.integrationId, 'all', record.id));
+    // Index first, record second: after a crash between the two, the redelivered attempt
+    // finds no record and indexes again (a listing skips the repeat), whereas the other
+    // order could leave a record that no listing ever reaches.
+    const appends: Promise<void>[] = [];
+    if (changes.isNew) appends.push(this.#append(record.integrationId, 'all', record.id));
     const chain = changes.enteredStatus ? CHAIN_OF_STATUS[changes.enteredStatus] : undefined;
-    if (chain) writes.push(this.#append(record.integrationId, chain, record.id));
-    await Promise.all(writes);
+    if (chain) appends.push(this.#append(record.integrationId, chain, record.id));
+    await Promise.all(appends);
+    await this.#kv.put(`d.${record.integrationId}.${record.id}`, JSON.stringify(record));
   }
 
   async saveAttempt(record: DeliveryRecord, attempt: AttemptRecord): Promise<void> {

@@ -3,7 +3,13 @@ import type { HeraldService } from '../../service.js';
 import { invalidRequest } from '../errors.js';
 import { newSigningSecret, newToken, providerOf, validateConfig } from '../integration-config.js';
 import { type AnyRoute, defineRoute } from '../route.js';
-import { integrationParams, integrationSchema, rotatedSchema, rotateSecretBody, testResultSchema } from '../schemas.js';
+import {
+  integrationParams,
+  integrationSchema,
+  rotatedSchema,
+  rotateSecretBody,
+  testResultSchema,
+} from '../schemas.js';
 import type { IntegrationView } from '../views.js';
 import { testResultView } from '../views.js';
 import { findIntegration, viewOf } from './common.js';
@@ -13,7 +19,11 @@ const TAG = 'Integrations';
 const ENABLE_SETTLE_MS = 2_000;
 const ENABLE_POLL_MS = 50;
 
-async function setEnabled(service: HeraldService, current: Integration, enabled: boolean): Promise<Integration> {
+async function setEnabled(
+  service: HeraldService,
+  current: Integration,
+  enabled: boolean,
+): Promise<Integration> {
   if (current.enabled === enabled) return current;
   const next = { ...current, enabled, updatedAt: new Date().toISOString() };
   await service.integrations.update(next);
@@ -74,7 +84,8 @@ export function integrationActionRoutes(service: HeraldService): AnyRoute[] {
       path: '/v1/integrations/:id/test',
       operationId: 'testIntegration',
       summary: 'Send a test notification now and return the attempt',
-      description: 'The attempt is recorded in the delivery log with trigger `test`; it does not change health.',
+      description:
+        'The attempt is recorded in the delivery log with trigger `test`; it does not change health.',
       tag: TAG,
       auth: true,
       params: integrationParams,
@@ -112,8 +123,7 @@ export function integrationActionRoutes(service: HeraldService): AnyRoute[] {
           ? (current.config.signingSecrets as string[])
           : [];
         const kind =
-          body.kind ??
-          (existing.length > 0 || !token ? ('signingSecret' as const) : ('token' as const));
+          body.kind ?? (existing.length > 0 || !token ? ('signingSecret' as const) : ('token' as const));
         if ((kind === 'signingSecret' && !signing) || (kind === 'token' && !token)) {
           throw invalidRequest('invalid request body', [
             {

@@ -1,4 +1,4 @@
-import { type Integration, integrationSchema as storedIntegration, newId } from '@herald/core';
+import { type Integration, newId, integrationSchema as storedIntegration } from '@herald/core';
 import type { HeraldService } from '../../service.js';
 import { generateRequested, mergeConfig, providerOf, validateConfig } from '../integration-config.js';
 import { type AnyRoute, defineRoute } from '../route.js';
@@ -71,7 +71,9 @@ export function integrationRoutes(service: HeraldService): AnyRoute[] {
         return {
           ...(await viewOf(service, integration)),
           ...(generatedSecret ? { generatedSecret } : {}),
-          ...(confirmation ? { confirmation: testResultView(confirmation.record.id, confirmation.attempt) } : {}),
+          ...(confirmation
+            ? { confirmation: testResultView(confirmation.record.id, confirmation.attempt) }
+            : {}),
         };
       },
     }),

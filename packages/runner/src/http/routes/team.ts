@@ -43,8 +43,8 @@ export function teamRoutes(service: HeraldService): AnyRoute[] {
       operationId: 'publishEvent',
       summary: 'Publish an event (the HTTP alternative to publishing on NATS)',
       description:
-        '`id` (default: a new evt_ id) and `occurredAt` (default: now) are optional; `teamId` is the key\'s ' +
-        'team. The event is validated like one published on NATS; integration:* events are Herald\'s own.',
+        "`id` (default: a new evt_ id) and `occurredAt` (default: now) are optional; `teamId` is the key's " +
+        "team. The event is validated like one published on NATS; integration:* events are Herald's own.",
       tag: 'Events',
       auth: true,
       body: eventBody,
@@ -70,7 +70,11 @@ export function teamRoutes(service: HeraldService): AnyRoute[] {
         });
         const bytes = Buffer.byteLength(JSON.stringify(event));
         if (bytes > MAX_EVENT_BYTES)
-          throw new ApiError(413, 'payload_too_large', `the event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}`);
+          throw new ApiError(
+            413,
+            'payload_too_large',
+            `the event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}`,
+          );
         const ack = await publishEvent(service.js, event);
         return { id: event.id, duplicate: ack.duplicate };
       },
