@@ -13,6 +13,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
+import { LeaseManager } from './cluster/leases.js';
 import type { HeraldConfig } from './config/config.js';
 import { ActorRegistry } from './delivery/actors.js';
 import { attempt } from './delivery/attempt.js';
@@ -43,6 +44,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export class HeraldService {
   readonly container: DependencyContainer;
   #started = false;
+  #leases: LeaseManager | null = null;
 
   private constructor(container: DependencyContainer) {
     this.container = container;
@@ -267,9 +269,21 @@ export class HeraldService {
   async start(): Promise<void> {
     await this.integrations.start();
     this.integrations.onChange((_integration, id) => this.worker.forgetPacer(id));
-    for (let p = 0; p < this.config.partitions; p++) await this.worker.startPartition(p);
+    this.#leases = new LeaseManager({
+      kv: this.buckets.leases,
+      partitions: this.config.partitions,
+      ttlMs: this.config.leaseTtlMs,
+      owner: this.worker,
+      logger: this.logger,
+    });
+    await this.#leases.start();
     await this.router.start();
     this.#started = true;
+  }
+
+  /** This runner's id in the partition leases, and the partitions it owns. */
+  get ownership(): { runnerId: string | null; partitions: number[] } {
+    return { runnerId: this.#leases?.runnerId ?? null, partitions: this.#leases?.held ?? [] };
   }
 
   /** True when NATS is connected and the consumers run. */
@@ -281,6 +295,7 @@ export class HeraldService {
   async stop(): Promise<void> {
     this.#started = false;
     await this.router.stop();
+    await this.#leases?.stop();
     await this.worker.stop(SHUTDOWN_GRACE_MS);
     this.actors.stop();
     this.integrations.stop();

@@ -14,7 +14,7 @@ import { type Sink, startSink } from './support/sink.js';
 const INTEGRATIONS = 10;
 const EVENTS = 100;
 // A short ack wait: after the crash, JetStream redelivers what was in flight this soon.
-const CRASH_ENV = { HERALD_ACK_WAIT: '4s', HERALD_HTTP_TIMEOUT: '2s' };
+const CRASH_ENV = { HERALD_ACK_WAIT: '4s', HERALD_HTTP_TIMEOUT: '2s', HERALD_LEASE_TTL: '2s' };
 
 describe('crash and restart', () => {
   let nats: TestNats;

@@ -7,7 +7,12 @@ import type { RunningHerald } from '../src/run.js';
 import { eventually, integration, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
 
-const ENV = { HERALD_RETRY_SCHEDULE: 'none', HERALD_DISABLE_AFTER_FAILURES: '2', HERALD_DISABLE_AFTER: '1s', HERALD_HTTP_TIMEOUT: '2s' };
+const ENV = {
+  HERALD_RETRY_SCHEDULE: 'none',
+  HERALD_DISABLE_AFTER_FAILURES: '2',
+  HERALD_DISABLE_AFTER: '1s',
+  HERALD_HTTP_TIMEOUT: '2s',
+};
 
 describe('pipeline — health and isolation', () => {
   let nats: TestNats;
@@ -22,7 +27,8 @@ describe('pipeline — health and isolation', () => {
     sink = await startSink('/');
     sink.respond((req, res) => {
       if (req.path === '/down') res.writeHead(500).end('down');
-      else if (req.path === '/hang') return; // never answers: the runner's timeout ends it
+      else if (req.path === '/hang')
+        return; // never answers: the runner's timeout ends it
       else res.writeHead(200).end('ok');
     });
   });
@@ -37,8 +43,19 @@ describe('pipeline — health and isolation', () => {
 
   it('drives an always-failing integration healthy → failing → disabled, tells others, survives a restart, and recovers when enabled', async () => {
     const team = 'health';
-    const down = integration({ teamId: team, type: 'webhook', name: 'Down hook', config: { url: `${sink.url}down` }, events: ['build:*'] });
-    const watcher = integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}watch` }, events: ['integration:*'] });
+    const down = integration({
+      teamId: team,
+      type: 'webhook',
+      name: 'Down hook',
+      config: { url: `${sink.url}down` },
+      events: ['build:*'],
+    });
+    const watcher = integration({
+      teamId: team,
+      type: 'webhook',
+      config: { url: `${sink.url}watch` },
+      events: ['integration:*'],
+    });
     await herald.service.integrations.create(down);
     await herald.service.integrations.create(watcher);
 
@@ -54,7 +71,9 @@ describe('pipeline — health and isolation', () => {
     expect(view.lastError).toMatch(/^HTTP 500/);
 
     const told = await eventually(() => {
-      const events = sink.requests.filter((r) => r.path === '/watch').map((r) => JSON.parse(r.body) as { event: string; data: { integration: { id: string } } });
+      const events = sink.requests
+        .filter((r) => r.path === '/watch')
+        .map((r) => JSON.parse(r.body) as { event: string; data: { integration: { id: string } } });
       return events.length >= 2 ? events : undefined;
     });
     expect(told.map((e) => e.event)).toEqual(['integration:failing', 'integration:disabled']);
@@ -77,15 +96,34 @@ describe('pipeline — health and isolation', () => {
     await herald.service.control(down.id, 'enable', 'fixed the endpoint');
     await eventually(async () => (await herald.service.health.view(down.id)).state === 'healthy');
     await publish(exampleEvent('build:start', { id: 'evt_h4', teamId: team }));
-    await eventually(() => sink.requests.some((r) => r.path === '/up' && r.headers['x-herald-notification-integration-event-id'] === 'evt_h4'));
-    const recovered = await eventually(() => sink.requests.filter((r) => r.path === '/watch').map((r) => JSON.parse(r.body).event).find((e: string) => e === 'integration:recovered'));
+    await eventually(() =>
+      sink.requests.some(
+        (r) => r.path === '/up' && r.headers['x-herald-notification-integration-event-id'] === 'evt_h4',
+      ),
+    );
+    const recovered = await eventually(() =>
+      sink.requests
+        .filter((r) => r.path === '/watch')
+        .map((r) => JSON.parse(r.body).event)
+        .find((e: string) => e === 'integration:recovered'),
+    );
     expect(recovered).toBe('integration:recovered');
   });
 
   it('keeps one integration’s hanging endpoint from delaying another’s deliveries', async () => {
     const team = 'isolation';
-    const hang = integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}hang` }, events: ['alert:*'] });
-    const fine = integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}fine` }, events: ['alert:*'] });
+    const hang = integration({
+      teamId: team,
+      type: 'webhook',
+      config: { url: `${sink.url}hang` },
+      events: ['alert:*'],
+    });
+    const fine = integration({
+      teamId: team,
+      type: 'webhook',
+      config: { url: `${sink.url}fine` },
+      events: ['alert:*'],
+    });
     await herald.service.integrations.create(hang);
     await herald.service.integrations.create(fine);
     const sent = new Map<string, number>();

@@ -37,18 +37,44 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
   it('filters by type pattern and project list, never across teams', async () => {
     const team = 'filters';
     const hooks = {
-      exact: integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}exact` }, events: ['build:failure'] }),
-      category: integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}category` }, events: ['build:*'] }),
-      project: integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}project` }, events: ['*'], projects: ['shop'] }),
-      other: integration({ teamId: 'someone-else', type: 'webhook', config: { url: `${sink.url}other` }, events: ['*'] }),
+      exact: integration({
+        teamId: team,
+        type: 'webhook',
+        config: { url: `${sink.url}exact` },
+        events: ['build:failure'],
+      }),
+      category: integration({
+        teamId: team,
+        type: 'webhook',
+        config: { url: `${sink.url}category` },
+        events: ['build:*'],
+      }),
+      project: integration({
+        teamId: team,
+        type: 'webhook',
+        config: { url: `${sink.url}project` },
+        events: ['*'],
+        projects: ['shop'],
+      }),
+      other: integration({
+        teamId: 'someone-else',
+        type: 'webhook',
+        config: { url: `${sink.url}other` },
+        events: ['*'],
+      }),
     };
     for (const h of Object.values(hooks)) await herald.service.integrations.create(h);
     await publish(exampleEvent('build:start', { id: 'evt_f1', teamId: team }));
     await publish(exampleEvent('build:failure', { id: 'evt_f2', teamId: team }));
     await publish(exampleEvent('build:failure', { id: 'evt_f3', teamId: team, projectId: 'shop' }));
     await publish(exampleEvent('job-run:failure', { id: 'evt_f4', teamId: team, projectId: 'shop' }));
-    const ids = (path: string) => seenBy(path).map((r) => r.headers['x-herald-notification-integration-event-id']).sort();
-    await eventually(() => ids('/exact').length + ids('/category').length + ids('/project').length === 2 + 3 + 2);
+    const ids = (path: string) =>
+      seenBy(path)
+        .map((r) => r.headers['x-herald-notification-integration-event-id'])
+        .sort();
+    await eventually(
+      () => ids('/exact').length + ids('/category').length + ids('/project').length === 2 + 3 + 2,
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(ids('/exact')).toEqual(['evt_f2', 'evt_f3']);
     expect(ids('/category')).toEqual(['evt_f1', 'evt_f2', 'evt_f3']);
@@ -60,7 +86,12 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
     const team = 'fanout';
     const ids = new Set<string>();
     for (let i = 0; i < 200; i++) {
-      const h = integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}fan` }, events: ['deployment:success'] });
+      const h = integration({
+        teamId: team,
+        type: 'webhook',
+        config: { url: `${sink.url}fan` },
+        events: ['deployment:success'],
+      });
       ids.add(h.id);
       await herald.service.integrations.create(h);
     }
@@ -73,7 +104,12 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
   });
 
   it('delivers through a third-party provider loaded from a file path', async () => {
-    const chat = integration({ teamId: 'chatters', type: 'chat', config: { url: `${sink.url}chat` }, events: ['backup:failure'] });
+    const chat = integration({
+      teamId: 'chatters',
+      type: 'chat',
+      config: { url: `${sink.url}chat` },
+      events: ['backup:failure'],
+    });
     await herald.service.integrations.create(chat);
     await publish(exampleEvent('backup:failure', { id: 'evt_chat', teamId: 'chatters' }));
     const [req] = await eventually(() => (seenBy('/chat').length ? seenBy('/chat') : undefined));
@@ -82,9 +118,15 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
 
   it('paces a burst to a Slack integration at its provider rate instead of drawing 429s', async () => {
     const slackSink = await startSink('/services/T/B/X');
-    const slack = integration({ teamId: 'paced', type: 'slack', config: { url: slackSink.url }, events: ['build:*'] });
+    const slack = integration({
+      teamId: 'paced',
+      type: 'slack',
+      config: { url: slackSink.url },
+      events: ['build:*'],
+    });
     await herald.service.integrations.create(slack);
-    for (let i = 0; i < 4; i++) await publish(exampleEvent('build:success', { id: `evt_pace_${i}`, teamId: 'paced' }));
+    for (let i = 0; i < 4; i++)
+      await publish(exampleEvent('build:success', { id: `evt_pace_${i}`, teamId: 'paced' }));
     const reqs = await slackSink.waitFor(4, 10_000);
     const gaps = reqs.slice(1).map((r, i) => r.at - reqs[i]!.at);
     // Slack: one message per second per webhook.
@@ -100,7 +142,12 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
       if (calls <= 2) res.writeHead(429, { 'retry-after': '1' }).end('slow down');
       else res.writeHead(200).end('ok');
     });
-    const hook = integration({ teamId: 'limited', type: 'webhook', config: { url: limited.url }, events: ['*'] });
+    const hook = integration({
+      teamId: 'limited',
+      type: 'webhook',
+      config: { url: limited.url },
+      events: ['*'],
+    });
     await herald.service.integrations.create(hook);
     await publish(exampleEvent('job-run:success', { id: 'evt_429', teamId: 'limited' }));
     const reqs = await limited.waitFor(3, 10_000);

@@ -19,16 +19,23 @@ describe('provider loading', () => {
   });
 
   it('stops on a module that does not exist, naming it', async () => {
-    await expect(loadProviders(['@herald/provider-nope'])).rejects.toThrow(/cannot load provider module "@herald\/provider-nope"/);
+    await expect(loadProviders(['@herald/provider-nope'])).rejects.toThrow(
+      /cannot load provider module "@herald\/provider-nope"/,
+    );
   });
 
   it('stops on a module whose default export is not a provider, saying what is missing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-provider-'));
-    writeFileSync(join(dir, 'bad.mjs'), 'export default { type: "bad", displayName: "Bad", secretFields: [] };');
+    writeFileSync(
+      join(dir, 'bad.mjs'),
+      'export default { type: "bad", displayName: "Bad", secretFields: [] };',
+    );
     writeFileSync(join(dir, 'none.mjs'), 'export const x = 1;');
     const bad = loadProviders([join(dir, 'bad.mjs')]);
     await expect(bad).rejects.toBeInstanceOf(ProviderLoadError);
-    await expect(loadProviders([join(dir, 'bad.mjs')])).rejects.toThrow(/configSchema must be a zod schema.*needs render\(\) and interpret\(\), or deliver\(\)/);
+    await expect(loadProviders([join(dir, 'bad.mjs')])).rejects.toThrow(
+      /configSchema must be a zod schema.*needs render\(\) and interpret\(\), or deliver\(\)/,
+    );
     await expect(loadProviders([join(dir, 'none.mjs')])).rejects.toThrow(/has no default export/);
   });
 

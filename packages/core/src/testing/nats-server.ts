@@ -48,7 +48,7 @@ function hasBinary(name: string): boolean {
   return spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-function spawnServer(port: number, storeDir: string, args: string[]): Promise<ChildProcess> {
+export function spawnServer(port: number, storeDir: string, args: string[]): Promise<ChildProcess> {
   const child = spawn(
     'nats-server',
     ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, ...args],
@@ -76,7 +76,7 @@ function spawnServer(port: number, storeDir: string, args: string[]): Promise<Ch
   });
 }
 
-function exited(child: ChildProcess): Promise<void> {
+export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }

@@ -70,6 +70,7 @@ export const ENV_SCHEMA = z.object({
   HERALD_LOG_MAX_AGE: duration.prefault('30d'),
   HERALD_DLQ_MAX_AGE: duration.prefault('30d'),
   HERALD_IDLE_ACTOR_TTL: duration.prefault('5m'),
+  HERALD_LEASE_TTL: duration.prefault('10s'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -93,6 +94,8 @@ export interface HeraldConfig {
   logMaxAgeMs: number;
   dlqMaxAgeMs: number;
   idleActorTtlMs: number;
+  /** A dead runner's partitions are taken over within about this long. */
+  leaseTtlMs: number;
   logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
 }
 
@@ -142,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logMaxAgeMs: e.HERALD_LOG_MAX_AGE,
     dlqMaxAgeMs: e.HERALD_DLQ_MAX_AGE,
     idleActorTtlMs: e.HERALD_IDLE_ACTOR_TTL,
+    leaseTtlMs: e.HERALD_LEASE_TTL,
     logLevel: e.LOG_LEVEL,
   };
 }

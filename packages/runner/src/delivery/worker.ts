@@ -4,6 +4,7 @@ import {
   DELIVERIES_STREAM,
   deliveryIdFor,
   type Integration,
+  partitionOf,
   type RateLimit,
 } from '@herald/core';
 import {
@@ -128,6 +129,8 @@ export class DeliveryWorker {
     this.#consumers.delete(partition);
     await consumer.messages.close();
     await consumer.loop.catch(() => undefined);
+    // Its integrations' actors now live with the partition's next owner.
+    this.#deps.actors.release((id) => partitionOf(id, this.#deps.config.partitions) === partition);
     for (const [id, lane] of this.#lanes) {
       const mine = lane.queue.filter((item) =>
         item.msg.subject.startsWith(`${DELIVERIES_PREFIX}.${partition}.`),

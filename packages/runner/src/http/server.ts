@@ -73,7 +73,7 @@ export async function createHttpServer(
       ready,
       nats: !service.nats.isClosed(),
       consumers: service.router.running,
-      partitions: service.worker.partitions.length,
+      ...service.ownership,
     });
   });
   app.get('/metrics', async (_req, reply) => {

@@ -142,7 +142,7 @@ export async function provision(
     teams: await ensureBucket(kvm, jsm, BUCKETS.teams, replicas, 0),
     health: await ensureBucket(kvm, jsm, BUCKETS.health, replicas, 0),
     throttle: await ensureBucket(kvm, jsm, BUCKETS.throttle, replicas, THROTTLE_TTL_MS),
-    leases: await ensureBucket(kvm, jsm, BUCKETS.leases, replicas, 0),
+    leases: await ensureBucket(kvm, jsm, BUCKETS.leases, replicas, config.leaseTtlMs),
     log: await ensureBucket(kvm, jsm, BUCKETS.log, replicas, config.logMaxAgeMs),
   };
 }

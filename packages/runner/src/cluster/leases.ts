@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { newId } from '@herald/core';
+import type { KV } from '@nats-io/kv';
+import type { Logger } from 'pino';
+import { isLive } from '../store/kv.js';
+
+/** What the lease manager drives: start or stop consuming one partition. */
+export interface PartitionOwner {
+  startPartition(partition: number): Promise<void>;
+  stopPartition(partition: number): Promise<void>;
+}
+
+export interface LeaseManagerOptions {
+  kv: KV;
+  partitions: number;
+  /** The bucket's max age: a lease or membership not renewed within it expires. */
+  ttlMs: number;
+  owner: PartitionOwner;
+  logger: Logger;
+  runnerId?: string;
+}
+
+/** Rendezvous hashing: every runner computes the same owner for a partition from the same members. */
+export function desiredOwner(partition: number, members: string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = '';
+  for (const member of members) {
+    const score = createHash('sha256').update(`${partition}:${member}`).digest('hex');
+    if (best === undefined || score > bestScore) {
+      best = member;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/**
+ * Partition ownership through leases in a KV bucket whose max age is the lease TTL.
+ * Each runner announces itself (`member.<id>`) and claims, with compare-and-set, the
+ * partitions that rendezvous hashing gives it (`partition.<n>`), renewing both well
+ * before they expire. A runner that dies stops renewing; its keys expire and the others
+ * take its partitions. Runners joining or leaving shift only the partitions that hash to
+ * them. NATS is the only coordinator.
+ */
+export class LeaseManager {
+  readonly runnerId: string;
+  readonly #o: LeaseManagerOptions;
+  readonly #held = new Map<number, number>(); // partition → lease revision
+  #timer: NodeJS.Timeout | null = null;
+  #ticking: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(options: LeaseManagerOptions) {
+    this.#o = options;
+    this.runnerId = options.runnerId ?? newId('rnr');
+  }
+
+  /** Partitions this runner owns now. */
+  get held(): number[] {
+    return [...this.#held.keys()].sort((a, b) => a - b);
+  }
+
+  /** Joins, takes a first share, then renews and rebalances every third of the TTL. */
+  async start(): Promise<void> {
+    await this.tick();
+    const every = Math.max(200, Math.floor(this.#o.ttlMs / 3));
+    this.#timer = setInterval(() => {
+      if (!this.#ticking) this.#ticking = this.tick().finally(() => (this.#ticking = null));
+    }, every);
+  }
+
+  /** One round: announce, read members, release what is no longer ours, claim what is. */
+  async tick(): Promise<void> {
+    if (this.#stopped) return;
+    const { kv, partitions, owner, logger } = this.#o;
+    try {
+      await kv.put(`member.${this.runnerId}`, String(Date.now()));
+      const members = await this.#members();
+      for (let p = 0; p < partitions; p++) {
+        const mine = desiredOwner(p, members) === this.runnerId;
+        const revision = this.#held.get(p);
+        if (revision !== undefined && !mine) {
+          await this.#release(p);
+        } else if (revision !== undefined) {
+          try {
+            this.#held.set(p, await kv.update(`partition.${p}`, this.runnerId, revision));
+          } catch {
+            // Someone else holds it now (our lease expired): stop at once.
+            logger.warn({ partition: p }, 'lost a partition lease');
+            this.#held.delete(p);
+            await owner.stopPartition(p);
+          }
+        } else if (mine) {
+          await this.#claim(p);
+        }
+      }
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'lease round failed; will retry');
+    }
+  }
+
+  async #members(): Promise<string[]> {
+    const keys = await this.#o.kv.keys('member.*');
+    const members: string[] = [];
+    for await (const key of keys) members.push(key.slice('member.'.length));
+    if (!members.includes(this.runnerId)) members.push(this.runnerId);
+    return members.sort();
+  }
+
+  async #claim(partition: number): Promise<void> {
+    const key = `partition.${partition}`;
+    const entry = await this.#o.kv.get(key);
+    let revision: number;
+    try {
+      if (!isLive(entry)) revision = await this.#o.kv.create(key, this.runnerId);
+      else if (entry.string() === this.runnerId)
+        revision = await this.#o.kv.update(key, this.runnerId, entry.revision);
+      else return; // still held by its previous owner; it releases it or its lease expires
+    } catch {
+      return; // another runner won the race
+    }
+    this.#held.set(partition, revision);
+    await this.#o.owner.startPartition(partition);
+    this.#o.logger.info({ partition, runner: this.runnerId }, 'took a partition');
+  }
+
+  async #release(partition: number): Promise<void> {
+    const revision = this.#held.get(partition);
+    this.#held.delete(partition);
+    await this.#o.owner.stopPartition(partition);
+    if (revision !== undefined)
+      await this.#o.kv.delete(`partition.${partition}`, { previousSeq: revision }).catch(() => undefined);
+    this.#o.logger.info({ partition, runner: this.runnerId }, 'released a partition');
+  }
+
+  /** Leaves: releases every partition so the others take them over at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#ticking;
+    for (const p of this.held) await this.#release(p);
+    await this.#o.kv.delete(`member.${this.runnerId}`).catch(() => undefined);
+  }
+}
