@@ -8,6 +8,7 @@ runCli(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     process.stderr.write(`herald: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 1;
   },
 );

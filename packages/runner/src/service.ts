@@ -23,7 +23,7 @@ import { HttpSender } from './delivery/http-sender.js';
 import type { ControlJob, DeliveryJob } from './delivery/job.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { Metrics } from './http/metrics.js';
-import { type Buckets, provision, requireJetStream } from './nats/provision.js';
+import { type Buckets, provisionWithRetry, requireJetStream } from './nats/provision.js';
 import { loadProviders, type ProviderRegistry } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { AlertThrottle } from './router/throttle.js';
@@ -35,6 +35,8 @@ import { TOKENS } from './tokens.js';
 
 /** How long a stop waits for attempts in flight before giving up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** JetStream API calls on a busy cluster (R3 consumers being created) can take seconds. */
+const JS_API_TIMEOUT_MS = 15_000;
 
 /**
  * The composition root: connects to NATS, provisions streams and buckets, loads the
@@ -60,9 +62,10 @@ export class HeraldService {
       reconnectTimeWait: 500,
     });
     try {
-      const jsm = await jetstreamManager(nc);
+      // checkAPI off: requireJetStream checks (and waits for a cluster that is electing).
+      const jsm = await jetstreamManager(nc, { timeout: JS_API_TIMEOUT_MS, checkAPI: false });
       const version = await requireJetStream(nc, jsm);
-      const buckets = await provision(nc, jsm, config);
+      const buckets = await provisionWithRetry(nc, jsm, config);
       logger.info(
         { nats: config.natsUrl.replace(/\/\/[^@]*@/, '//'), version, providers: providers.types() },
         'connected to NATS',
@@ -72,7 +75,7 @@ export class HeraldService {
       c.register(TOKENS.logger, { useValue: logger });
       c.register(TOKENS.metrics, { useValue: metrics });
       c.register(TOKENS.nats, { useValue: nc });
-      c.register(TOKENS.js, { useValue: jetstream(nc) });
+      c.register(TOKENS.js, { useValue: jetstream(nc, { timeout: JS_API_TIMEOUT_MS }) });
       c.register(TOKENS.jsm, { useValue: jsm });
       c.register(TOKENS.buckets, { useValue: buckets });
       c.register(TOKENS.providers, { useValue: providers });

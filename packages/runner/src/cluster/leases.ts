@@ -72,30 +72,35 @@ export class LeaseManager {
   /** One round: announce, read members, release what is no longer ours, claim what is. */
   async tick(): Promise<void> {
     if (this.#stopped) return;
-    const { kv, partitions, owner, logger } = this.#o;
+    const { kv, partitions, logger } = this.#o;
     try {
       await kv.put(`member.${this.runnerId}`, String(Date.now()));
       const members = await this.#members();
-      for (let p = 0; p < partitions; p++) {
-        const mine = desiredOwner(p, members) === this.runnerId;
-        const revision = this.#held.get(p);
-        if (revision !== undefined && !mine) {
-          await this.#release(p);
-        } else if (revision !== undefined) {
-          try {
-            this.#held.set(p, await kv.update(`partition.${p}`, this.runnerId, revision));
-          } catch {
-            // Someone else holds it now (our lease expired): stop at once.
-            logger.warn({ partition: p }, 'lost a partition lease');
-            this.#held.delete(p);
-            await owner.stopPartition(p);
-          }
-        } else if (mine) {
-          await this.#claim(p);
-        }
-      }
+      // Partitions are independent: renew, release and claim them all at once.
+      await Promise.all(
+        Array.from({ length: partitions }, (_, p) => {
+          const mine = desiredOwner(p, members) === this.runnerId;
+          const revision = this.#held.get(p);
+          if (revision !== undefined && !mine) return this.#release(p);
+          if (revision !== undefined) return this.#renew(p, revision);
+          return mine ? this.#claim(p) : Promise.resolve();
+        }),
+      );
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'lease round failed; will retry');
+    }
+  }
+
+  async #renew(partition: number, revision: number): Promise<void> {
+    try {
+      this.#held.set(partition, await this.#o.kv.update(`partition.${partition}`, this.runnerId, revision));
+    } catch (err) {
+      // A slow cluster is not a lost lease: keep the partition and renew next round.
+      if (!/wrong last sequence/i.test(String(err))) return;
+      // Someone else holds it now (our lease expired): stop at once.
+      this.#o.logger.warn({ partition }, 'lost a partition lease');
+      this.#held.delete(partition);
+      await this.#o.owner.stopPartition(partition);
     }
   }
 

@@ -117,9 +117,34 @@ export class DeliveryWorker {
     const consumer = await js.consumers.get(DELIVERIES_STREAM, name);
     const messages = await consumer.consume({ max_messages: 256 });
     const loop = (async () => {
-      for await (const msg of messages) this.#accept(msg);
+      try {
+        for await (const msg of messages) this.#accept(msg);
+      } catch (err) {
+        this.#deps.logger.warn({ partition, err: (err as Error).message }, 'partition consumer failed');
+      }
+      // The iterator can end without us closing it (its consumer lost, NATS restarted):
+      // while we still own the partition, consume it again.
+      if (this.#consumers.get(partition)?.messages === messages && !this.#stopping) {
+        this.#consumers.delete(partition);
+        this.#deps.logger.warn({ partition }, 'partition consumer ended; restarting it');
+        await new Promise((r) => setTimeout(r, 500));
+        if (!this.#stopping)
+          await this.startPartition(partition).catch((err) => this.#restartLater(partition, err));
+      }
     })();
     this.#consumers.set(partition, { messages, loop });
+  }
+
+  #restartLater(partition: number, err: unknown): void {
+    this.#deps.logger.warn(
+      { partition, err: (err as Error).message },
+      'cannot consume partition yet; retrying',
+    );
+    setTimeout(() => {
+      if (!this.#stopping && !this.#consumers.has(partition)) {
+        this.startPartition(partition).catch((e) => this.#restartLater(partition, e));
+      }
+    }, 1_000).unref();
   }
 
   /** Stops consuming a partition; its waiting deliveries go back to JetStream for the next owner. */

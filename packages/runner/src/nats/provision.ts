@@ -11,6 +11,7 @@ import {
 import {
   DiscardPolicy,
   type JetStreamManager,
+  jetstream,
   RetentionPolicy,
   StorageType,
   type StreamConfig,
@@ -21,6 +22,8 @@ import type { HeraldConfig } from '../config/config.js';
 
 /** JetStream's dedup window for events and deliveries (DESIGN.md: 2 minutes). */
 export const DEDUP_WINDOW_MS = 120_000;
+/** How long start-up waits for a cluster's JetStream to answer before giving up. */
+const JETSTREAM_WAIT_MS = 60_000;
 const NS_PER_MS = 1_000_000;
 const DAY_MS = 86_400_000;
 /** Alert fingerprints older than a day are of no use: the largest throttle interval is shorter. */
@@ -58,13 +61,22 @@ export class JetStreamUnavailableError extends HeraldError {
 }
 
 /** Checks that the server has JetStream enabled; throws one clear line if not. */
-export async function requireJetStream(nc: NatsConnection, jsm: JetStreamManager): Promise<string> {
-  try {
-    await jsm.getAccountInfo();
-  } catch (err) {
-    throw new JetStreamUnavailableError(nc.getServer(), err);
+export async function requireJetStream(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  waitMs = JETSTREAM_WAIT_MS,
+): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await jsm.getAccountInfo();
+      return nc.info?.version ?? 'unknown';
+    } catch (err) {
+      // No responders: this server has no JetStream at all. A timeout: a cluster still
+      // electing its JetStream leader (a node just restarted) — wait for it.
+      if (!isTimeout(err) || Date.now() > deadline) throw new JetStreamUnavailableError(nc.getServer(), err);
+    }
   }
-  return nc.info?.version ?? 'unknown';
 }
 
 async function ensureStream(
@@ -98,6 +110,30 @@ async function ensureBucket(
   // `create` opens an existing bucket as it is; bring its limits up to date.
   await ensureStream(jsm, { name: `KV_${name}`, max_age: ttlMs * NS_PER_MS, num_replicas: replicas });
   return kv;
+}
+
+function isTimeout(err: unknown): boolean {
+  return (err as Error).name === 'TimeoutError' || /timeout/i.test(String(err));
+}
+
+/**
+ * `provision`, retried while a cluster is too busy to answer in time (replicated
+ * streams being placed right after the cluster formed or a node restarted).
+ */
+export async function provisionWithRetry(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  config: HeraldConfig,
+  waitMs = JETSTREAM_WAIT_MS,
+): Promise<Buckets> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await provision(nc, jsm, config);
+    } catch (err) {
+      if (!isTimeout(err) || Date.now() > deadline) throw err;
+    }
+  }
 }
 
 /**
@@ -136,7 +172,8 @@ export async function provision(
     max_age: config.dlqMaxAgeMs * NS_PER_MS,
     ...common,
   });
-  const kvm = new Kvm(nc);
+  // KV calls share the JetStream API timeout of the manager (slow R3 creates on a busy cluster).
+  const kvm = new Kvm(jetstream(nc, { timeout: jsm.getOptions().timeout }));
   return {
     integrations: await ensureBucket(kvm, jsm, BUCKETS.integrations, replicas, 0, 5),
     teams: await ensureBucket(kvm, jsm, BUCKETS.teams, replicas, 0),

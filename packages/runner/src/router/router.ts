@@ -59,7 +59,7 @@ export class Router {
   }
 
   async start(): Promise<void> {
-    const { jsm, js } = this.#deps;
+    const { jsm } = this.#deps;
     await ensureConsumer(jsm, EVENTS_STREAM, {
       durable_name: ROUTER_CONSUMER,
       ack_policy: AckPolicy.Explicit,
@@ -68,9 +68,28 @@ export class Router {
       max_ack_pending: ROUTER_MAX_ACK_PENDING,
       max_deliver: -1,
     });
-    const consumer = await js.consumers.get(EVENTS_STREAM, ROUTER_CONSUMER);
-    this.#messages = await consumer.consume({ max_messages: ROUTER_MAX_PARALLEL * 2 });
-    this.#loop = this.#run(this.#messages);
+    await this.#consume();
+  }
+
+  async #consume(): Promise<void> {
+    const consumer = await this.#deps.js.consumers.get(EVENTS_STREAM, ROUTER_CONSUMER);
+    const messages = await consumer.consume({ max_messages: ROUTER_MAX_PARALLEL * 2 });
+    this.#messages = messages;
+    this.#loop = this.#run(messages).then(async () => {
+      // The iterator can end without stop() (its consumer lost, NATS restarted): resume.
+      if (this.#messages !== messages) return;
+      this.#deps.log.warn('router consumer ended; restarting it');
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 500));
+        if (this.#messages !== messages) return;
+        try {
+          await this.#consume();
+          return;
+        } catch (err) {
+          this.#deps.log.warn({ err: (err as Error).message }, 'cannot consume events yet; retrying');
+        }
+      }
+    });
   }
 
   get running(): boolean {
@@ -78,6 +97,14 @@ export class Router {
   }
 
   async #run(messages: ConsumerMessages): Promise<void> {
+    try {
+      await this.#pull(messages);
+    } catch (err) {
+      this.#deps.log.warn({ err: (err as Error).message }, 'router consumer failed');
+    }
+  }
+
+  async #pull(messages: ConsumerMessages): Promise<void> {
     for await (const msg of messages) {
       const task = this.#route(msg).catch((err: unknown) => {
         // Not the event's fault (NATS unavailable): let JetStream redeliver it.
