@@ -85,6 +85,7 @@ describe('HTTP API — integrations', () => {
       expect(operations.sort()).toEqual(
         [
           'GET /v1/event-types',
+          'GET /v1/providers',
           'GET /v1/integrations',
           'POST /v1/integrations',
           'GET /v1/integrations/{id}',

@@ -239,3 +239,16 @@ export const eventTypeSchema = z.object({
   category: z.string(),
   schema: z.record(z.string(), z.unknown()).meta({ description: 'JSON Schema of the event data' }),
 });
+
+export const providerSchema = named(
+  z.object({
+    type: z.string(),
+    displayName: z.string(),
+    setupHelp: z.string().nullable(),
+    secretFields: z.array(z.string()).meta({ description: 'write-only config fields, masked in reads' }),
+    configSchema: z
+      .record(z.string(), z.unknown())
+      .meta({ description: 'JSON Schema (2020-12) of the config a create or PATCH takes' }),
+  }),
+  'Provider',
+);

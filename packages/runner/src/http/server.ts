@@ -103,5 +103,6 @@ export async function createHttpServer(
     document ??= buildOpenApi(routes, service.providers.all(), version);
     return document;
   });
+  await app.register((await import('./dashboard.js')).dashboard);
   return app;
 }

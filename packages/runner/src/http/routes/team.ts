@@ -1,4 +1,5 @@
 import {
+  type AnyProvider,
   categoryOf,
   describeEventTypes,
   type EventTypeInfo,
@@ -11,14 +12,36 @@ import { z } from 'zod';
 import type { HeraldService } from '../../service.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { type AnyRoute, defineRoute } from '../route.js';
-import { alertSettingsSchema, eventBody, eventTypeSchema, pageOf } from '../schemas.js';
+import { alertSettingsSchema, eventBody, eventTypeSchema, pageOf, providerSchema } from '../schemas.js';
 
 /** Event types only Herald itself publishes. */
 const HERALD_ONLY_CATEGORY = 'integration';
 
-/** The catalogue, publishing over HTTP, and the team's alert settings. */
+/** A loaded provider as forms need it: its config as JSON Schema (`{}` when zod cannot express it). */
+function describeProvider(provider: AnyProvider): z.output<typeof providerSchema> {
+  let configSchema: Record<string, unknown> = {};
+  try {
+    const { $schema: _draft, ...json } = z.toJSONSchema(provider.configSchema, {
+      io: 'input',
+      unrepresentable: 'any',
+    }) as Record<string, unknown>;
+    configSchema = json;
+  } catch {
+    // A third party's schema zod cannot convert (cycles, exotic refinements): a form falls back to raw JSON.
+  }
+  return {
+    type: provider.type,
+    displayName: provider.displayName,
+    setupHelp: provider.setupHelp ?? null,
+    secretFields: [...provider.secretFields],
+    configSchema,
+  };
+}
+
+/** The catalogue, the loaded providers, publishing over HTTP, and the team's alert settings. */
 export function teamRoutes(service: HeraldService): AnyRoute[] {
   let catalogue: EventTypeInfo[] | undefined;
+  let providers: Array<z.output<typeof providerSchema>> | undefined;
   return [
     defineRoute({
       method: 'GET',
@@ -34,6 +57,23 @@ export function teamRoutes(service: HeraldService): AnyRoute[] {
       handler: async () => {
         catalogue ??= describeEventTypes();
         return { items: catalogue, nextCursor: null };
+      },
+    }),
+
+    defineRoute({
+      method: 'GET',
+      path: '/v1/providers',
+      operationId: 'listProviders',
+      summary: 'The loaded providers: config JSON Schema, secret fields and setup help (public)',
+      description: "What a form needs to offer every integration type, a third party's included.",
+      tag: 'Providers',
+      // Like the catalogue: the same for every team (and already in /openapi.json).
+      auth: false,
+      status: 200,
+      response: pageOf(providerSchema),
+      handler: async () => {
+        providers ??= service.providers.all().map(describeProvider);
+        return { items: providers, nextCursor: null };
       },
     }),
 

@@ -1,0 +1,120 @@
+// What the API answers, as the dashboard reads it (see GET /openapi.json).
+
+export type IntegrationState = 'healthy' | 'failing' | 'disabled';
+export type DeliveryStatus = 'pending' | 'succeeded' | 'retrying' | 'failed' | 'skipped';
+export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'retrying', 'failed', 'skipped'];
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Transition {
+  from: IntegrationState;
+  to: IntegrationState;
+  at: string;
+  reason: string;
+}
+
+export interface Health {
+  state: IntegrationState;
+  since: string | null;
+  failingSince: string | null;
+  lastError: string | null;
+  failedDeliveries: number;
+  transitions: Transition[];
+}
+
+export interface Integration {
+  id: string;
+  name: string;
+  type: string;
+  config: Record<string, unknown>;
+  events: string[];
+  projects: string[] | null;
+  enabled: boolean;
+  rateLimitPerSecond: number | null;
+  state: IntegrationState;
+  createdAt: string;
+  updatedAt: string | null;
+  health: Health;
+}
+
+export interface Attempt {
+  number: number;
+  trigger: 'scheduled' | 'manual' | 'test' | 'replay';
+  at: string;
+  durationMs: number;
+  request: { method: string; url: string; headers: Record<string, string>; body: string };
+  response: { status: number; headers: Record<string, string>; body: string; truncated: boolean } | null;
+  error: string | null;
+  outcome: 'success' | 'retry' | 'rateLimited' | 'fail' | 'disable';
+  reason: string | null;
+}
+
+export interface TestResult extends Attempt {
+  deliveryId: string;
+  ok: boolean;
+  status: number | null;
+}
+
+export interface IntegrationCreated extends Integration {
+  generatedSecret?: string;
+  confirmation?: TestResult;
+}
+
+export interface DeliverySummary {
+  id: string;
+  integrationId: string;
+  eventId: string;
+  eventType: string;
+  projectId: string;
+  status: DeliveryStatus;
+  createdAt: string;
+  updatedAt: string;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+export interface Delivery extends DeliverySummary {
+  event: Record<string, unknown>;
+  attempts: Attempt[];
+}
+
+/** A JSON Schema, as loosely as forms need it. */
+export interface JsonSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  format?: string;
+  enum?: unknown[];
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  maxLength?: number;
+  maxItems?: number;
+}
+
+export interface ProviderInfo {
+  type: string;
+  displayName: string;
+  setupHelp: string | null;
+  secretFields: string[];
+  configSchema: JsonSchema;
+}
+
+export interface EventTypeInfo {
+  type: string;
+  category: string;
+}
+
+/** One field problem from a 400 answer. */
+export interface ApiIssue {
+  path: string;
+  message: string;
+  in?: 'body' | 'query' | 'path';
+}

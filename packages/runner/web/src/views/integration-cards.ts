@@ -1,0 +1,103 @@
+import { h, ICONS } from '../dom.js';
+import { dateTime, fieldLabel } from '../format.js';
+import { links } from '../router.js';
+import type { Integration } from '../types.js';
+import { callout, card, linkButton, stateBadge, time } from '../ui.js';
+
+// The integration page's panels: why it is not healthy, its settings, its state history.
+
+/** Why the integration is not healthy, in a sentence, with the last error. */
+export function healthNotice(i: Integration): HTMLElement | null {
+  const hl = i.health;
+  if (!i.enabled)
+    return callout('info', 'Disabled', h('p', null, 'It receives nothing until you enable it again.'));
+  if (i.state === 'failing')
+    return callout(
+      'warn',
+      h('span', null, 'Failing since ', hl.failingSince ? time(hl.failingSince) : 'recently'),
+      h(
+        'p',
+        null,
+        `${hl.failedDeliveries} failed ${hl.failedDeliveries === 1 ? 'delivery' : 'deliveries'} in a row; it is disabled if this goes on.`,
+      ),
+      hl.lastError ? h('p', { class: 'mono small last-error-full' }, hl.lastError) : null,
+    );
+  if (i.state === 'disabled')
+    return callout(
+      'bad',
+      'Disabled after failing too long',
+      h('p', null, 'Fix the destination, then enable the integration to receive events again.'),
+      hl.lastError ? h('p', { class: 'mono small last-error-full' }, hl.lastError) : null,
+    );
+  return null;
+}
+
+/** Every state change, newest first, with its reason. */
+export function historyCard(i: Integration): HTMLElement {
+  const transitions = [...i.health.transitions].reverse();
+  return card(
+    'State history',
+    null,
+    transitions.length === 0
+      ? h('p', { class: 'muted' }, 'Healthy since it was created.')
+      : h(
+          'ol',
+          { class: 'timeline', id: 'history' },
+          transitions.map((t) =>
+            h(
+              'li',
+              { class: `timeline-item to-${t.to}` },
+              h(
+                'div',
+                { class: 'timeline-head' },
+                stateBadge(t.from),
+                h('span', { class: 'arrow', 'aria-label': 'to' }, '→'),
+                stateBadge(t.to),
+              ),
+              h('p', { class: 'timeline-reason' }, t.reason),
+              h('time', { datetime: t.at, class: 'muted small' }, dateTime(t.at)),
+            ),
+          ),
+        ),
+  );
+}
+
+/** What the integration is set to (secrets as the API masks them). */
+export function settingsCard(i: Integration): HTMLElement {
+  const rows: Array<[string, Node | string]> = [
+    [
+      'Events',
+      h(
+        'span',
+        { class: 'chips' },
+        i.events.map((e) => h('code', { class: 'chip' }, e)),
+      ),
+    ],
+    [
+      'Projects',
+      i.projects
+        ? h(
+            'span',
+            { class: 'chips' },
+            i.projects.map((p) => h('code', { class: 'chip' }, p)),
+          )
+        : 'All projects',
+    ],
+    ...Object.entries(i.config).map(([k, v]): [string, Node | string] => [
+      fieldLabel(k),
+      h('span', { class: 'mono small break' }, typeof v === 'string' ? v : JSON.stringify(v)),
+    ]),
+    ['Pace', i.rateLimitPerSecond ? `${i.rateLimitPerSecond} / s` : 'Provider default'],
+    ['Created', h('time', { datetime: i.createdAt }, dateTime(i.createdAt))],
+    ['Id', h('span', { class: 'mono small' }, i.id)],
+  ];
+  return card(
+    'Settings',
+    linkButton(links.edit(i.id), 'Edit', 'ghost', ICONS.edit),
+    h(
+      'dl',
+      { class: 'kv' },
+      rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
+    ),
+  );
+}

@@ -1,0 +1,270 @@
+import { ApiError } from '../api.js';
+import type { Context, View } from '../context.js';
+import { fill, h, ICONS } from '../dom.js';
+import { links } from '../router.js';
+import type { ApiIssue, Integration, IntegrationCreated, ProviderInfo } from '../types.js';
+import { busy, button, card, errorCallout, linkButton, loading, pageHead, typeMark } from '../ui.js';
+import { eventPicker } from './event-picker.js';
+import { clearIssuesOnInput, errorSlot, showIssues } from './field-errors.js';
+import { configForm } from './schema-form.js';
+import { testResultPanel } from './test-result.js';
+
+/** What the integration page shows once after a create or edit (secret, test result). */
+export const FLASH_KEY = 'integration-saved';
+export type Flash = Pick<IntegrationCreated, 'generatedSecret' | 'confirmation'> & { id: string };
+
+const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function typePicker(
+  providers: ProviderInfo[],
+  selected: string,
+  onPick: (type: string) => void,
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'type-picker', role: 'radiogroup', 'aria-label': 'Integration type' },
+    providers.map((p) =>
+      h(
+        'label',
+        { class: 'type-option', for: `type-${p.type}` },
+        h('input', {
+          type: 'radio',
+          name: 'type',
+          id: `type-${p.type}`,
+          value: p.type,
+          checked: p.type === selected,
+          onchange: () => onPick(p.type),
+        }),
+        typeMark(p.type, p.displayName),
+      ),
+    ),
+  );
+}
+
+/** `#/integrations/new` and `#/integrations/:id/edit`: the form, driven by the provider's schema. */
+export function integrationFormView(ctx: Context, id: string | null): View {
+  const editing = id !== null;
+  ctx.setTitle(editing ? 'Edit integration' : 'New integration');
+  const el = h('div', { class: 'page page-narrow' }, loading());
+
+  const build = async () => {
+    const [providers, catalogue, existing] = await Promise.all([
+      ctx.providers(),
+      ctx.eventTypes(),
+      id ? ctx.api.get<Integration>(`/v1/integrations/${id}`) : Promise.resolve(null),
+    ]);
+    let type =
+      existing?.type ?? providers.find((p) => p.type === 'webhook')?.type ?? providers[0]?.type ?? '';
+    const providerOf = (t: string) => providers.find((p) => p.type === t);
+
+    const name = h('input', {
+      class: 'input',
+      id: 'name',
+      name: 'name',
+      required: true,
+      maxlength: 200,
+      autocomplete: 'off',
+      value: existing?.name ?? '',
+    });
+    const configSlot = h('div');
+    let config = configForm(providerOf(type) ?? fallbackProvider(type), existing?.config ?? null);
+    fill(configSlot, config.el);
+    const events = eventPicker(catalogue, existing?.events ?? ['*']);
+
+    const someProjects = Array.isArray(existing?.projects);
+    const projectIds = h('input', {
+      class: 'input mono',
+      id: 'projects',
+      name: 'projects',
+      placeholder: 'personal-blog, api-gateway',
+      value: existing?.projects?.join(', ') ?? '',
+      disabled: !someProjects,
+      'aria-describedby': 'projects-hint',
+    });
+    const scope = (value: 'all' | 'some', label: string) =>
+      h(
+        'label',
+        { class: 'check', for: `projects-${value}` },
+        h('input', {
+          type: 'radio',
+          name: 'project-scope',
+          id: `projects-${value}`,
+          value,
+          checked: (value === 'some') === someProjects,
+          onchange: () => {
+            projectIds.disabled = value === 'all';
+            if (value === 'some') projectIds.focus();
+          },
+        }),
+        label,
+      );
+
+    const confirm = h('input', { type: 'checkbox', id: 'confirm', checked: true });
+    const submit = button(editing ? 'Save changes' : 'Create integration', null, {
+      kind: 'primary',
+      type: 'submit',
+      id: 'save',
+    });
+    const testOut = h('div', { class: 'test-out', 'aria-live': 'polite' });
+
+    const form = h(
+      'form',
+      {
+        class: 'form',
+        novalidate: true,
+        id: 'integration-form',
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          void save();
+        },
+      },
+      h('p', { class: 'field-error form-error', 'data-error-for': 'form', role: 'alert', hidden: true }),
+      card(
+        'Destination',
+        null,
+        editing
+          ? h(
+              'div',
+              { class: 'field' },
+              h('span', { class: 'label' }, 'Type'),
+              typeMark(type, providerOf(type)?.displayName),
+            )
+          : h(
+              'div',
+              { class: 'field' },
+              h('span', { class: 'label', id: 'type-label' }, 'Type'),
+              typePicker(providers, type, (t) => {
+                type = t;
+                config = configForm(providerOf(t)!, null);
+                fill(configSlot, config.el);
+              }),
+              errorSlot('type'),
+            ),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { class: 'label', for: 'name' }, 'Name'),
+          name,
+          h('p', { class: 'hint' }, 'Shown here and sent with each request, e.g. “Deploys to #ops”.'),
+          errorSlot('name'),
+        ),
+        configSlot,
+      ),
+      card(
+        'Events',
+        null,
+        h('p', { class: 'hint' }, 'Herald sends only the events you pick.'),
+        events.el,
+        errorSlot('events'),
+      ),
+      card(
+        'Projects',
+        null,
+        h('div', { class: 'radio-row' }, scope('all', 'All projects'), scope('some', 'Only these projects')),
+        projectIds,
+        h('p', { class: 'hint', id: 'projects-hint' }, 'Project ids, separated by commas or spaces.'),
+        errorSlot('projects'),
+      ),
+      h(
+        'div',
+        { class: 'form-footer' },
+        editing
+          ? null
+          : h('label', { class: 'check', for: 'confirm' }, confirm, 'Send a test notification when created'),
+        h(
+          'div',
+          { class: 'form-buttons' },
+          linkButton(editing ? links.integration(id) : links.integrations(), 'Cancel', 'ghost'),
+          editing
+            ? button(
+                'Send test notification',
+                async (e) => {
+                  const btn = e.currentTarget as HTMLButtonElement;
+                  try {
+                    const result = await busy(btn, () =>
+                      ctx.api.post<IntegrationCreated['confirmation']>(`/v1/integrations/${id}/test`),
+                    );
+                    fill(testOut, testResultPanel(result!, 'Uses the saved settings.'));
+                  } catch (err) {
+                    fill(testOut, errorCallout(err, 'Test not sent'));
+                  }
+                },
+                { icon: ICONS.send, id: 'send-test' },
+              )
+            : null,
+          submit,
+        ),
+      ),
+      testOut,
+    );
+
+    async function save(): Promise<void> {
+      const { config: cfg, problems } = config.read();
+      const issues: ApiIssue[] = [...problems];
+      if (!name.value.trim()) issues.push({ path: 'name', message: 'Give it a name' });
+      const picked = events.value();
+      if (picked.length === 0) issues.push({ path: 'events', message: 'Pick at least one event type' });
+      let projects: string[] | null = null;
+      if (!projectIds.disabled) {
+        projects = projectIds.value.split(/[\s,]+/).filter(Boolean);
+        if (projects.length === 0)
+          issues.push({ path: 'projects', message: 'List at least one project id, or pick all projects' });
+        const bad = projects.find((p) => !PROJECT_ID.test(p));
+        if (bad)
+          issues.push({
+            path: 'projects',
+            message: `“${bad}” is not a project id (letters, digits, - and _)`,
+          });
+      }
+      if (issues.length) return showIssues(form, issues);
+      const body = editing
+        ? { name: name.value.trim(), config: cfg, events: picked, projects }
+        : { name: name.value.trim(), type, config: cfg, events: picked, projects, confirm: confirm.checked };
+      try {
+        const saved = await busy(submit, () =>
+          editing
+            ? ctx.api.patch<IntegrationCreated>(`/v1/integrations/${id}`, body)
+            : ctx.api.post<IntegrationCreated>('/v1/integrations', body),
+        );
+        ctx.flash.set(FLASH_KEY, {
+          id: saved.id,
+          generatedSecret: saved.generatedSecret,
+          confirmation: saved.confirmation,
+        } satisfies Flash);
+        ctx.toast(editing ? 'Changes saved' : `${saved.name} created`, 'success');
+        ctx.navigate(links.integration(saved.id));
+      } catch (err) {
+        if (err instanceof ApiError && err.issues.length) showIssues(form, err.issues);
+        else
+          showIssues(form, [
+            { path: 'form', message: err instanceof ApiError ? err.message : 'Could not save; try again.' },
+          ]);
+      }
+    }
+
+    fill(
+      el,
+      pageHead(editing ? `Edit ${existing!.name}` : 'New integration', {
+        crumbs: editing
+          ? [
+              ['Integrations', links.integrations()],
+              [existing!.name, links.integration(id)],
+            ]
+          : [['Integrations', links.integrations()]],
+        here: editing ? 'Edit' : 'New',
+        subtitle: editing ? null : 'Send your team’s events to a chat channel or your own endpoint.',
+      }),
+      form,
+    );
+    clearIssuesOnInput(form);
+    if (!editing) name.focus();
+  };
+
+  build().catch((err: unknown) => fill(el, errorCallout(err, 'Could not load the form')));
+  return { el };
+}
+
+/** An integration whose provider is not loaded any more: its config can still be edited as JSON. */
+function fallbackProvider(type: string): ProviderInfo {
+  return { type, displayName: type, setupHelp: null, secretFields: [], configSchema: {} };
+}
