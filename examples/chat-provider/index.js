@@ -5,19 +5,32 @@
 import { defineProvider, interpretHttp } from '@herald/core';
 import { z } from 'zod';
 
-const ICONS = { success: ':white_check_mark:', failure: ':x:', progress: ':hourglass:', alert: ':rotating_light:', info: ':information_source:' };
+const ICONS = {
+  success: ':white_check_mark:',
+  failure: ':x:',
+  progress: ':hourglass:',
+  alert: ':rotating_light:',
+  info: ':information_source:',
+};
 const MAX_TEXT_CHARS = 4000;
 
 export default defineProvider({
   type: 'chat',
   displayName: 'Generic chat (Mattermost / Rocket.Chat)',
-  configSchema: z.object({ url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }), channel: z.string().optional() }),
+  configSchema: z.object({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    channel: z.string().optional(),
+  }),
   secretFields: ['url'],
   rateLimit: { count: 10, perMs: 1000 },
   setupHelp: 'Create an incoming webhook in your chat server and paste its URL.',
   render(notification, config) {
     const { summary } = notification;
-    const lines = [`${ICONS[summary.severity]} **${summary.title}**`, summary.text, ...summary.fields.map((f) => `${f.label}: ${f.value}`)];
+    const lines = [
+      `${ICONS[summary.severity]} **${summary.title}**`,
+      summary.text,
+      ...summary.fields.map((f) => `${f.label}: ${f.value}`),
+    ];
     if (summary.url) lines.push(summary.url);
     const text = lines.join('\n').slice(0, MAX_TEXT_CHARS);
     return {

@@ -52,22 +52,39 @@ describe('scale-out on a 3-node NATS cluster', () => {
     expect(Math.min(...counts)).toBeGreaterThan(10);
   });
 
-  it('3 runners share the partitions; a killed runner’s move; a killed NATS node is survived; a new runner takes a share; nothing is lost', { timeout: 180_000 }, async () => {
+  it('3 runners share the partitions; a killed runner’s move; a killed NATS node is survived; a new runner takes a share; nothing is lost', {
+    timeout: 180_000,
+  }, async () => {
     for (let i = 0; i < 3; i++) runners.push(await startRunnerProcess(cluster.url, ENV));
     // Each runner owns a disjoint share, together all partitions.
     let seen = '';
-    const shares = await eventually(async () => {
-      const all = await Promise.all(runners.map(ownership));
-      seen = JSON.stringify(all.map((o) => o.partitions));
-      const owned = all.flatMap((o) => o.partitions);
-      return owned.length === PARTITIONS && new Set(owned).size === PARTITIONS && all.every((o) => o.partitions.length > 0) ? all : undefined;
-    }, 20_000, 250).catch((err: Error) => {
+    const shares = await eventually(
+      async () => {
+        const all = await Promise.all(runners.map(ownership));
+        seen = JSON.stringify(all.map((o) => o.partitions));
+        const owned = all.flatMap((o) => o.partitions);
+        return owned.length === PARTITIONS &&
+          new Set(owned).size === PARTITIONS &&
+          all.every((o) => o.partitions.length > 0)
+          ? all
+          : undefined;
+      },
+      20_000,
+      250,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}; shares ${seen}`);
     });
     expect(shares.map((s) => s.partitions.length).reduce((a, b) => a + b)).toBe(PARTITIONS);
 
     const kv = await new Kvm(nc).open(BUCKETS.integrations);
-    const hooks = Array.from({ length: 24 }, (_, i) => integration({ teamId: 'scale', type: 'webhook', config: { url: `${sink.url}s${i}` }, events: ['build:*'] }));
+    const hooks = Array.from({ length: 24 }, (_, i) =>
+      integration({
+        teamId: 'scale',
+        type: 'webhook',
+        config: { url: `${sink.url}s${i}` },
+        events: ['build:*'],
+      }),
+    );
     for (const h of hooks) await kv.create(`scale.${h.id}`, JSON.stringify(h));
     await new Promise((r) => setTimeout(r, 500));
 
@@ -96,10 +113,14 @@ describe('scale-out on a 3-node NATS cluster', () => {
     await victim.kill('SIGKILL');
     const killedAt = Date.now();
     // Its partitions move to the survivors once its leases expire.
-    await eventually(async () => {
-      const owned = (await Promise.all(runners.map(ownership))).flatMap((o) => o.partitions);
-      return victimShare.every((p) => owned.includes(p)) && new Set(owned).size === PARTITIONS;
-    }, 20_000, 250);
+    await eventually(
+      async () => {
+        const owned = (await Promise.all(runners.map(ownership))).flatMap((o) => o.partitions);
+        return victimShare.every((p) => owned.includes(p)) && new Set(owned).size === PARTITIONS;
+      },
+      20_000,
+      250,
+    );
     const failoverMs = Date.now() - killedAt;
 
     await cluster.nodes[2]!.kill();
@@ -108,10 +129,14 @@ describe('scale-out on a 3-node NATS cluster', () => {
 
     // A runner added later takes a fair share.
     runners.push(await startRunnerProcess(cluster.url, ENV));
-    const late = await eventually(async () => {
-      const o = await ownership(runners.at(-1)!);
-      return o.partitions.length >= Math.floor(PARTITIONS / 3) - 1 ? o : undefined;
-    }, 20_000, 250);
+    const late = await eventually(
+      async () => {
+        const o = await ownership(runners.at(-1)!);
+        return o.partitions.length >= Math.floor(PARTITIONS / 3) - 1 ? o : undefined;
+      },
+      20_000,
+      250,
+    );
     expect(late.partitions.length).toBeGreaterThan(0);
 
     await new Promise((r) => setTimeout(r, 1_000));
@@ -120,16 +145,29 @@ describe('scale-out on a 3-node NATS cluster', () => {
     const key = (r: { headers: Record<string, string> }) =>
       `${r.headers['x-herald-notification-integration-id']}|${r.headers['x-herald-notification-integration-event-id']}`;
     const expected = published * hooks.length;
-    await eventually(() => new Set(sink.requests.map(key)).size === expected, 60_000, 250).catch((err: Error) => {
-      const missing = new Set<string>();
-      for (let e = 0; e < published; e++) for (const h of hooks) missing.add(`${h.id}|evt_scale_${e}`);
-      for (const r of sink.requests) missing.delete(key(r));
-      const sample = [...missing].slice(0, 5).join(' ');
-      const logs = [victim, ...runners].map((r) => r.output().split('\n').filter((l) => /warn|error|lost|took|released/.test(l)).slice(-15).join('\n')).join('\n---\n');
-      throw new Error(`${err.message}: ${missing.size} of ${expected} missing, e.g. ${sample}\n${logs}`);
-    });
+    await eventually(() => new Set(sink.requests.map(key)).size === expected, 60_000, 250).catch(
+      (err: Error) => {
+        const missing = new Set<string>();
+        for (let e = 0; e < published; e++) for (const h of hooks) missing.add(`${h.id}|evt_scale_${e}`);
+        for (const r of sink.requests) missing.delete(key(r));
+        const sample = [...missing].slice(0, 5).join(' ');
+        const logs = [victim, ...runners]
+          .map((r) =>
+            r
+              .output()
+              .split('\n')
+              .filter((l) => /warn|error|lost|took|released/.test(l))
+              .slice(-15)
+              .join('\n'),
+          )
+          .join('\n---\n');
+        throw new Error(`${err.message}: ${missing.size} of ${expected} missing, e.g. ${sample}\n${logs}`);
+      },
+    );
     const duplicates = sink.requests.length - new Set(sink.requests.map(key)).size;
-    console.log(`scale-out: failover of ${victimShare.length} partitions took ${failoverMs} ms (lease TTL 3 s); ${published} events × ${hooks.length} integrations = ${expected} deliveries, ${sink.requests.length} requests, ${duplicates} duplicates, lost 0`);
+    console.log(
+      `scale-out: failover of ${victimShare.length} partitions took ${failoverMs} ms (lease TTL 3 s); ${published} events × ${hooks.length} integrations = ${expected} deliveries, ${sink.requests.length} requests, ${duplicates} duplicates, lost 0`,
+    );
     expect(new Set(sink.requests.map(key)).size).toBe(expected);
   });
 });

@@ -6,7 +6,7 @@ export {
   inflateEvent,
   runProviderConformance,
 } from './conformance.js';
-export type { StartNatsOptions, TestNats } from './nats-server.js';
-export { freePort, startNats } from './nats-server.js';
 export type { ClusterNode, TestNatsCluster } from './nats-cluster.js';
 export { startNatsCluster } from './nats-cluster.js';
+export type { StartNatsOptions, TestNats } from './nats-server.js';
+export { freePort, startNats } from './nats-server.js';

@@ -35,7 +35,10 @@ async function waitForJetStream(servers: string[]): Promise<void> {
         await jsm.getAccountInfo();
         return;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`JetStream cluster not ready in ${CLUSTER_READY_TIMEOUT_MS} ms: ${(err as Error).message}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `JetStream cluster not ready in ${CLUSTER_READY_TIMEOUT_MS} ms: ${(err as Error).message}`,
+          );
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -53,8 +56,19 @@ export async function startNatsCluster(size = 3): Promise<TestNatsCluster> {
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
   const dirs = ports.map(() => mkdtempSync(join(tmpdir(), 'herald-cluster-')));
-  const args = (i: number) => ['-n', `herald-${i}`, '--cluster_name', 'herald-test', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes];
-  const children: Array<ChildProcess | null> = await Promise.all(ports.map((port, i) => spawnServer(port, dirs[i]!, args(i))));
+  const args = (i: number) => [
+    '-n',
+    `herald-${i}`,
+    '--cluster_name',
+    'herald-test',
+    '--cluster',
+    `nats://127.0.0.1:${routePorts[i]}`,
+    '--routes',
+    routes,
+  ];
+  const children: Array<ChildProcess | null> = await Promise.all(
+    ports.map((port, i) => spawnServer(port, dirs[i]!, args(i))),
+  );
   const nodes: ClusterNode[] = ports.map((port, i) => ({
     name: `herald-${i}`,
     url: `nats://127.0.0.1:${port}`,
