@@ -1,3 +1,4 @@
+import { secretWebhookUrl } from '@herald/core';
 import { z } from 'zod';
 
 /**
@@ -8,13 +9,9 @@ import { z } from 'zod';
  * requests may actually go.
  */
 export const discordConfigSchema = z.object({
-  url: z
-    .url({
-      protocol: /^https?$/,
-      // Never echo the value: it is the webhook's token.
-      error: 'must be an http(s) URL like https://discord.com/api/webhooks/<id>/<token>',
-    })
-    .describe('Webhook URL from the channel settings (Integrations → Webhooks → Copy Webhook URL)'),
+  url: secretWebhookUrl('https://discord.com/api/webhooks/<id>/<token>').describe(
+    'Webhook URL from the channel settings (Integrations → Webhooks → Copy Webhook URL)',
+  ),
 });
 
 export type DiscordConfig = z.infer<typeof discordConfigSchema>;

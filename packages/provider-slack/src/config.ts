@@ -1,20 +1,7 @@
+import { secretWebhookUrl } from '@herald/core';
 import { z } from 'zod';
 
-// Any http(s) URL is accepted, not only hooks.slack.com: a local imitation of Slack
-// (tests, staging) must be usable, and the runner's SSRF guard is what protects egress.
-// Messages never quote the input: the URL is the secret.
-const webhookUrl = z
-  .string()
-  .trim()
-  .pipe(
-    z
-      .url({
-        protocol: /^https?$/,
-        error: 'must be an http(s) URL, like https://hooks.slack.com/services/…',
-      })
-      // `new URL()` accepts inner spaces; a pasted URL with one is always a mistake.
-      .refine((url) => !/\s/.test(url), 'must not contain spaces'),
-  );
+const webhookUrl = secretWebhookUrl('https://hooks.slack.com/services/…');
 
 /** Config of a Slack integration: the incoming webhook URL, which is a secret. */
 export const slackConfigSchema = z.object({ url: webhookUrl });

@@ -1,20 +1,7 @@
+import { secretWebhookUrl } from '@herald/core';
 import { z } from 'zod';
 
-// Any http(s) URL is accepted, not only Microsoft's hosts: a local imitation of Teams
-// (tests, staging) must be usable, and the runner's SSRF guard is what protects egress.
-// Messages never quote the input: the URL is the secret (its `sig` or path token).
-const webhookUrl = z
-  .string()
-  .trim()
-  .pipe(
-    z
-      .url({
-        protocol: /^https?$/,
-        error: 'must be an http(s) URL: the webhook URL that Teams Workflows shows for the flow',
-      })
-      // `new URL()` accepts inner spaces; a pasted URL with one is always a mistake.
-      .refine((url) => !/\s/.test(url), 'must not contain spaces'),
-  );
+const webhookUrl = secretWebhookUrl('the webhook URL that Teams Workflows shows for the flow');
 
 /** Config of a Teams integration: the webhook URL (Workflows or legacy connector), a secret. */
 export const teamsConfigSchema = z.object({ url: webhookUrl });
