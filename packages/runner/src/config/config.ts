@@ -34,6 +34,18 @@ const list = z.string().transform((s) =>
 );
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** Where Slack's OAuth pages and Web API live; tests point HERALD_SLACK_API_URL at an imitation. */
+export const DEFAULT_SLACK_API_URL = 'https://slack.com';
+
+/** The operator's Slack app, for "Add to Slack" (https://docs.slack.dev/authentication/installing-with-oauth). */
+export interface SlackAppConfig {
+  clientId: string;
+  /** Never logged, never answered by the API. */
+  clientSecret: string;
+  /** `https://slack.com`: the authorize page is `<apiUrl>/oauth/v2/authorize`, the exchange `<apiUrl>/api/oauth.v2.access`. */
+  apiUrl: string;
+}
+
 /** Every environment variable Herald reads, with its default (the README's table is generated from this). */
 export const ENV_SCHEMA = z.object({
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
@@ -72,6 +84,19 @@ export const ENV_SCHEMA = z.object({
   HERALD_IDLE_ACTOR_TTL: duration.prefault('5m'),
   HERALD_LEASE_TTL: duration.prefault('10s'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HERALD_PUBLIC_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: 'must be the http(s) URL users reach Herald at, like https://herald.example.com',
+    })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  HERALD_SLACK_CLIENT_ID: z.string().trim().min(1).optional(),
+  HERALD_SLACK_CLIENT_SECRET: z.string().min(1).optional(),
+  HERALD_SLACK_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://slack.com' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default(DEFAULT_SLACK_API_URL),
 });
 
 export interface HeraldConfig {
@@ -97,6 +122,10 @@ export interface HeraldConfig {
   /** A dead runner's partitions are taken over within about this long. */
   leaseTtlMs: number;
   logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
+  /** Where users reach Herald (`HERALD_PUBLIC_URL`, no trailing slash); OAuth redirects come back here. */
+  publicUrl?: string | null;
+  /** The Slack app for "Add to Slack"; null when not configured (then only pasted webhook URLs work). */
+  slackApp?: SlackAppConfig | null;
 }
 
 /** A configuration that cannot start; `problems` lists every bad variable. */
@@ -123,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'HERALD_ACK_WAIT: must be longer than HERALD_HTTP_TIMEOUT, or attempts in flight would be redelivered',
     ]);
   }
+  const slackApp = slackAppOf(e);
   return {
     natsUrl: e.NATS_URL,
     port: e.HERALD_PORT,
@@ -147,5 +177,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     idleActorTtlMs: e.HERALD_IDLE_ACTOR_TTL,
     leaseTtlMs: e.HERALD_LEASE_TTL,
     logLevel: e.LOG_LEVEL,
+    publicUrl: e.HERALD_PUBLIC_URL ?? null,
+    slackApp,
   };
+}
+
+/**
+ * The Slack app, when configured. Half a configuration stops start-up rather than
+ * leaving an "Add to Slack" button that cannot work.
+ */
+function slackAppOf(e: z.infer<typeof ENV_SCHEMA>): SlackAppConfig | null {
+  const id = e.HERALD_SLACK_CLIENT_ID;
+  const secret = e.HERALD_SLACK_CLIENT_SECRET;
+  if (id === undefined && secret === undefined) return null;
+  const problems: string[] = [];
+  if (id === undefined)
+    problems.push('HERALD_SLACK_CLIENT_ID: required when HERALD_SLACK_CLIENT_SECRET is set');
+  if (secret === undefined)
+    problems.push('HERALD_SLACK_CLIENT_SECRET: required when HERALD_SLACK_CLIENT_ID is set');
+  if (e.HERALD_PUBLIC_URL === undefined)
+    problems.push('HERALD_PUBLIC_URL: required with a Slack app (the OAuth redirect URL is built from it)');
+  if (problems.length) throw new ConfigError(problems);
+  return { clientId: id!, clientSecret: secret!, apiUrl: e.HERALD_SLACK_API_URL };
 }

@@ -149,6 +149,16 @@ export const integrationSchema = named(
     createdAt: isoTime,
     updatedAt: isoTime.nullable(),
     health: healthSchema,
+    slack: z
+      .object({
+        channel: z.string(),
+        channelId: z.string().nullable(),
+        configurationUrl: z.string().nullable(),
+        workspace: z.string().nullable(),
+        installedAt: isoTime,
+      })
+      .optional()
+      .meta({ description: 'a Slack integration installed with "Add to Slack": where it posts' }),
   }),
   'Integration',
 );

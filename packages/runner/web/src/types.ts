@@ -38,6 +38,24 @@ export interface Integration {
   createdAt: string;
   updatedAt: string | null;
   health: Health;
+  /** Where a Slack integration installed with "Add to Slack" posts. */
+  slack?: SlackInstallInfo;
+}
+
+export interface SlackInstallInfo {
+  channel: string;
+  channelId: string | null;
+  configurationUrl: string | null;
+  workspace: string | null;
+  installedAt: string;
+}
+
+/** GET /v1/integrations/slack/app: whether "Add to Slack" works on this Herald. */
+export interface SlackAppInfo {
+  installAvailable: boolean;
+  reason: string | null;
+  clientId: string | null;
+  redirectUri: string | null;
 }
 
 export interface Attempt {

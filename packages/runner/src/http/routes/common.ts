@@ -2,6 +2,7 @@ import type { Integration } from '@herald/core';
 import type { HeraldService } from '../../service.js';
 import { notFound } from '../errors.js';
 import { type IntegrationView, integrationView } from '../views.js';
+import { slackInstallOf } from './slack-install-store.js';
 
 /** The caller's integration, or 404 (also for another team's: never 403). */
 export function findIntegration(service: HeraldService, teamId: string, id: string): Integration {
@@ -12,6 +13,10 @@ export function findIntegration(service: HeraldService, teamId: string, id: stri
 
 /** The API's read of an integration (config masked, health attached). */
 export async function viewOf(service: HeraldService, integration: Integration): Promise<IntegrationView> {
-  const health = await service.health.view(integration.id);
-  return integrationView(integration, service.providers.get(integration.type), health);
+  const [health, slack] = await Promise.all([
+    service.health.view(integration.id),
+    slackInstallOf(service, integration),
+  ]);
+  const view = integrationView(integration, service.providers.get(integration.type), health);
+  return slack ? { ...view, slack } : view;
 }

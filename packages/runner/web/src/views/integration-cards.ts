@@ -87,6 +87,7 @@ export function settingsCard(i: Integration): HTMLElement {
       fieldLabel(k),
       h('span', { class: 'mono small break' }, typeof v === 'string' ? v : JSON.stringify(v)),
     ]),
+    ...slackRows(i),
     ['Pace', i.rateLimitPerSecond ? `${i.rateLimitPerSecond} / s` : 'Provider default'],
     ['Created', h('time', { datetime: i.createdAt }, dateTime(i.createdAt))],
     ['Id', h('span', { class: 'mono small' }, i.id)],
@@ -100,4 +101,19 @@ export function settingsCard(i: Integration): HTMLElement {
       rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]),
     ),
   );
+}
+
+/** Where an integration added with "Add to Slack" posts, and Slack's page for the app's webhooks. */
+function slackRows(i: Integration): Array<[string, Node | string]> {
+  if (!i.slack) return [];
+  const { channel, workspace, configurationUrl } = i.slack;
+  const rows: Array<[string, Node | string]> = [
+    ['Channel', h('span', { id: 'slack-channel' }, workspace ? `${channel} in ${workspace}` : channel)],
+  ];
+  if (configurationUrl)
+    rows.push([
+      'In Slack',
+      h('a', { href: configurationUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Manage the webhook'),
+    ]);
+  return rows;
 }

@@ -2,12 +2,14 @@ import { ApiError } from '../api.js';
 import type { Context, View } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import { links } from '../router.js';
-import type { ApiIssue, Integration, IntegrationCreated, ProviderInfo } from '../types.js';
+import type { ApiIssue, Integration, IntegrationCreated, ProviderInfo, SlackAppInfo } from '../types.js';
 import { busy, button, card, errorCallout, linkButton, loading, pageHead, typeMark } from '../ui.js';
 import { eventPicker } from './event-picker.js';
 import { clearIssuesOnInput, errorSlot, showIssues } from './field-errors.js';
-import { configForm } from './schema-form.js';
+import { type ConfigForm, configForm } from './schema-form.js';
+import { goToSlack, slackApp, slackInstallPanel, slackPasteNote } from './slack-install.js';
 import { testResultPanel } from './test-result.js';
+import { watchUrlShape } from './url-shape.js';
 
 /** What the integration page shows once after a create or edit (secret, test result). */
 export const FLASH_KEY = 'integration-saved';
@@ -48,10 +50,11 @@ export function integrationFormView(ctx: Context, id: string | null): View {
   const el = h('div', { class: 'page page-narrow' }, loading());
 
   const build = async () => {
-    const [providers, catalogue, existing] = await Promise.all([
+    const [providers, catalogue, existing, slackInfo] = await Promise.all([
       ctx.providers(),
       ctx.eventTypes(),
       id ? ctx.api.get<Integration>(`/v1/integrations/${id}`) : Promise.resolve(null),
+      id ? Promise.resolve<SlackAppInfo | null>(null) : slackApp(ctx),
     ]);
     let type =
       existing?.type ?? providers.find((p) => p.type === 'webhook')?.type ?? providers[0]?.type ?? '';
@@ -67,8 +70,37 @@ export function integrationFormView(ctx: Context, id: string | null): View {
       value: existing?.name ?? '',
     });
     const configSlot = h('div');
-    let config = configForm(providerOf(type) ?? fallbackProvider(type), existing?.config ?? null);
-    fill(configSlot, config.el);
+    let config: ConfigForm;
+    // A new Slack integration is added through Slack ("Add to Slack") when this Herald
+    // has a Slack app, unless the user would rather paste a webhook URL.
+    let pasteSlackUrl = false;
+    const installing = () =>
+      !editing && type === 'slack' && slackInfo?.installAvailable === true && !pasteSlackUrl;
+    const showConfig = () => {
+      if (installing()) {
+        fill(
+          configSlot,
+          slackInstallPanel(() => {
+            pasteSlackUrl = true;
+            showConfig();
+          }),
+        );
+      } else {
+        config = configForm(providerOf(type) ?? fallbackProvider(type), existing?.config ?? null);
+        const note =
+          !editing && type === 'slack' && slackInfo
+            ? slackPasteNote(slackInfo, () => {
+                pasteSlackUrl = false;
+                showConfig();
+              })
+            : null;
+        fill(configSlot, note, config.el);
+        watchUrlShape(configSlot, type);
+      }
+      submit.replaceChildren(installing() ? 'Add to Slack' : editing ? 'Save changes' : 'Create integration');
+      // The install always sends a confirmation: no choice to offer.
+      fill(confirmSlot, installing() ? null : confirmLabel);
+    };
     const events = eventPicker(catalogue, existing?.events ?? ['*']);
 
     const someProjects = Array.isArray(existing?.projects);
@@ -105,6 +137,13 @@ export function integrationFormView(ctx: Context, id: string | null): View {
       type: 'submit',
       id: 'save',
     });
+    const confirmLabel = h(
+      'label',
+      { class: 'check', for: 'confirm' },
+      confirm,
+      'Send a test notification when created',
+    );
+    const confirmSlot = h('span', null, confirmLabel);
     const testOut = h('div', { class: 'test-out', 'aria-live': 'polite' });
 
     const form = h(
@@ -135,8 +174,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
               h('span', { class: 'label', id: 'type-label' }, 'Type'),
               typePicker(providers, type, (t) => {
                 type = t;
-                config = configForm(providerOf(t)!, null);
-                fill(configSlot, config.el);
+                showConfig();
               }),
               errorSlot('type'),
             ),
@@ -168,9 +206,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
       h(
         'div',
         { class: 'form-footer' },
-        editing
-          ? null
-          : h('label', { class: 'check', for: 'confirm' }, confirm, 'Send a test notification when created'),
+        editing ? null : confirmSlot,
         h(
           'div',
           { class: 'form-buttons' },
@@ -199,7 +235,8 @@ export function integrationFormView(ctx: Context, id: string | null): View {
     );
 
     async function save(): Promise<void> {
-      const { config: cfg, problems } = config.read();
+      const viaSlack = installing();
+      const { config: cfg, problems } = viaSlack ? { config: {}, problems: [] } : config.read();
       const issues: ApiIssue[] = [...problems];
       if (!name.value.trim()) issues.push({ path: 'name', message: 'Give it a name' });
       const picked = events.value();
@@ -217,6 +254,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
           });
       }
       if (issues.length) return showIssues(form, issues);
+      if (viaSlack) return addToSlack({ name: name.value.trim(), events: picked, projects });
       const body = editing
         ? { name: name.value.trim(), config: cfg, events: picked, projects }
         : { name: name.value.trim(), type, config: cfg, events: picked, projects, confirm: confirm.checked };
@@ -242,6 +280,23 @@ export function integrationFormView(ctx: Context, id: string | null): View {
       }
     }
 
+    /** Asks for Slack's authorize page and leaves for it; the integration is created when Slack sends the user back. */
+    async function addToSlack(body: Record<string, unknown>): Promise<void> {
+      try {
+        await busy(submit, () => goToSlack(ctx, body));
+      } catch (err) {
+        if (err instanceof ApiError && err.issues.length) showIssues(form, err.issues);
+        else
+          showIssues(form, [
+            {
+              path: 'form',
+              message: err instanceof ApiError ? err.message : 'Could not reach Slack; try again.',
+            },
+          ]);
+      }
+    }
+
+    showConfig();
     fill(
       el,
       pageHead(editing ? `Edit ${existing!.name}` : 'New integration', {

@@ -3,7 +3,7 @@ import { type Context, poll, type View } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import { eventsSummary, projectsSummary } from '../format.js';
 import { links } from '../router.js';
-import type { Integration, ProviderInfo, TestResult } from '../types.js';
+import type { Integration, ProviderInfo, SlackAppInfo, TestResult } from '../types.js';
 import {
   busy,
   button,
@@ -20,6 +20,7 @@ import {
 import { deliveriesPanel } from './deliveries-panel.js';
 import { healthNotice, historyCard, settingsCard } from './integration-cards.js';
 import { FLASH_KEY, type Flash } from './integration-form.js';
+import { changeChannelButton, cutOffBySlack, reinstallNotice, slackApp } from './slack-install.js';
 import { testResultPanel } from './test-result.js';
 
 /** An open integration page refreshes its state and deliveries this often. */
@@ -38,6 +39,7 @@ export function integrationView(ctx: Context, id: string): View {
   const testOut = h('div', { 'aria-live': 'polite' });
   let current: Integration | null = null;
   let shown = '';
+  let slackInfo: SlackAppInfo | null = null;
 
   const setEnabled = async (next: boolean, sw: HTMLButtonElement) => {
     sw.disabled = true;
@@ -121,12 +123,13 @@ export function integrationView(ctx: Context, id: string): View {
         },
       ),
     );
-    fill(notices, healthNotice(i));
+    fill(notices, slackInfo && cutOffBySlack(i) ? reinstallNotice(ctx, i, slackInfo) : healthNotice(i));
     const settings = settingsCard(i);
     settings.appendChild(
       h(
         'footer',
         { class: 'card-foot' },
+        slackInfo?.installAvailable && i.state !== 'disabled' ? changeChannelButton(ctx, i) : null,
         button('Delete integration', () => dialog.showModal(), {
           kind: 'ghost',
           icon: ICONS.trash,
@@ -161,6 +164,7 @@ export function integrationView(ctx: Context, id: string): View {
       ctx.api.get<Integration>(`/v1/integrations/${id}`),
       ctx.providers(),
     ]);
+    if (i.type === 'slack') slackInfo ??= await slackApp(ctx);
     draw(i, providers);
   };
 
