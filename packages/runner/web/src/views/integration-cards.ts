@@ -34,7 +34,8 @@ export function healthNotice(i: Integration): HTMLElement | null {
 
 /** Every state change, newest first, with its reason. */
 export function historyCard(i: Integration): HTMLElement {
-  const transitions = [...i.health.transitions].reverse();
+  // The API keeps them newest first already.
+  const transitions = i.health.transitions;
   return card(
     'State history',
     null,
