@@ -87,6 +87,9 @@ export class HeraldService {
         useValue: new HttpSender({
           guard: new EgressGuard(config.egressAllowCidrs),
           timeoutMs: config.httpTimeoutMs,
+          // Many integrations can share one host; a per-host pool smaller than the global
+          // cap would let one hanging endpoint queue the others behind its sockets.
+          connections: config.maxInFlight,
         }),
       });
       c.register(TOKENS.actors, {
