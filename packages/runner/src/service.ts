@@ -35,8 +35,13 @@ import { TOKENS } from './tokens.js';
 
 /** How long a stop waits for attempts in flight before giving up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
-/** JetStream API calls on a busy cluster (R3 consumers being created) can take seconds. */
+/** JetStream management calls on a busy cluster (R3 consumers being created) can take seconds. */
 const JS_API_TIMEOUT_MS = 15_000;
+/**
+ * Publishes and KV reads/writes fail after this long: while NATS is down the client drops
+ * what it buffered, and a short timeout lets the caller retry instead of stalling.
+ */
+const JS_DATA_TIMEOUT_MS = 5_000;
 
 /**
  * The composition root: connects to NATS, provisions streams and buckets, loads the
@@ -65,7 +70,7 @@ export class HeraldService {
       // checkAPI off: requireJetStream checks (and waits for a cluster that is electing).
       const jsm = await jetstreamManager(nc, { timeout: JS_API_TIMEOUT_MS, checkAPI: false });
       const version = await requireJetStream(nc, jsm);
-      const buckets = await provisionWithRetry(nc, jsm, config);
+      const buckets = await provisionWithRetry(nc, jsm, config, JS_DATA_TIMEOUT_MS);
       logger.info(
         { nats: config.natsUrl.replace(/\/\/[^@]*@/, '//'), version, providers: providers.types() },
         'connected to NATS',
@@ -75,7 +80,7 @@ export class HeraldService {
       c.register(TOKENS.logger, { useValue: logger });
       c.register(TOKENS.metrics, { useValue: metrics });
       c.register(TOKENS.nats, { useValue: nc });
-      c.register(TOKENS.js, { useValue: jetstream(nc, { timeout: JS_API_TIMEOUT_MS }) });
+      c.register(TOKENS.js, { useValue: jetstream(nc, { timeout: JS_DATA_TIMEOUT_MS }) });
       c.register(TOKENS.jsm, { useValue: jsm });
       c.register(TOKENS.buckets, { useValue: buckets });
       c.register(TOKENS.providers, { useValue: providers });

@@ -23,7 +23,9 @@ const BLOCKED_V4: Array<[string, number]> = [
   ['240.0.0.0', 4],
 ];
 const BLOCKED_V6: Array<[string, number]> = [
-  ['::', 128],
+  // Unspecified and IPv4-compatible (::a.b.c.d, deprecated by RFC 4291 §2.5.5.1 but
+  // still carried to IPv4 by some stacks): `http://[::127.0.0.1]/` must not pass.
+  ['::', 96],
   ['::1', 128],
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],

@@ -92,16 +92,18 @@ export class HttpSender {
       for await (const chunk of res.body) {
         const buf = chunk as Buffer;
         const room = MAX_RESPONSE_BODY_BYTES - size;
-        if (buf.length >= room) {
+        // A read that ends exactly at the cap says nothing of what follows: only a byte
+        // past it (the next read, within the same timeout) means the body was cut.
+        if (buf.length > room) {
           chunks.push(buf.subarray(0, room));
           size += room;
-          truncated = buf.length > room;
+          truncated = true;
           break;
         }
         chunks.push(buf);
         size += buf.length;
       }
-      if (truncated || size >= MAX_RESPONSE_BODY_BYTES) res.body.destroy();
+      if (truncated) res.body.destroy();
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) {
         if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;

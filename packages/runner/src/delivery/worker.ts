@@ -79,6 +79,10 @@ export class DeliveryWorker {
   // Pacers outlive lanes: a destination's "wait" holds for deliveries that arrive later.
   readonly #pacers = new Map<string, Pacer>();
   readonly #tasks = new Set<Promise<void>>();
+  // Stream sequences queued or in flight here: a redelivered copy of one is ignored, so
+  // one delivery is never attempted twice at once.
+  readonly #active = new Set<number>();
+  readonly #partitionStops = new Map<number, Promise<void>>();
   readonly #heartbeat: NodeJS.Timeout;
   #inFlight = 0;
   #stopping = false;
@@ -102,6 +106,8 @@ export class DeliveryWorker {
 
   /** Starts consuming one partition (idempotent). */
   async startPartition(partition: number): Promise<void> {
+    // A stop still running would nak what the new consumer is about to receive.
+    await this.#partitionStops.get(partition);
     if (this.#consumers.has(partition)) return;
     const name = partitionConsumerName(partition);
     const { jsm, js } = this.#deps;
@@ -152,6 +158,19 @@ export class DeliveryWorker {
     const consumer = this.#consumers.get(partition);
     if (!consumer) return;
     this.#consumers.delete(partition);
+    const stopping = this.#stopPartitionNow(partition, consumer);
+    this.#partitionStops.set(partition, stopping);
+    try {
+      await stopping;
+    } finally {
+      if (this.#partitionStops.get(partition) === stopping) this.#partitionStops.delete(partition);
+    }
+  }
+
+  async #stopPartitionNow(
+    partition: number,
+    consumer: { messages: ConsumerMessages; loop: Promise<void> },
+  ): Promise<void> {
     await consumer.messages.close();
     await consumer.loop.catch(() => undefined);
     // Its integrations' actors now live with the partition's next owner.
@@ -162,7 +181,7 @@ export class DeliveryWorker {
       );
       if (mine.length === 0) continue;
       lane.queue = lane.queue.filter((item) => !mine.includes(item));
-      for (const item of mine) item.msg.nak();
+      for (const item of mine) this.#giveBack(item);
       if (lane.queue.length === 0 && lane.inFlight === 0) this.#dropLane(id, lane);
     }
   }
@@ -173,7 +192,7 @@ export class DeliveryWorker {
     clearInterval(this.#heartbeat);
     await Promise.all([...this.#consumers.keys()].map((p) => this.stopPartition(p)));
     for (const [id, lane] of this.#lanes) {
-      for (const item of lane.queue) item.msg.nak();
+      for (const item of lane.queue) this.#giveBack(item);
       lane.queue = [];
       if (lane.timer) clearTimeout(lane.timer);
       if (lane.inFlight === 0) this.#lanes.delete(id);
@@ -197,6 +216,8 @@ export class DeliveryWorker {
       this.#track(this.#control(msg, message));
       return;
     }
+    const seq = msg.info.streamSequence;
+    if (this.#active.has(seq)) return;
     const id = message.integrationId;
     let lane = this.#lanes.get(id);
     if (!lane) {
@@ -208,8 +229,15 @@ export class DeliveryWorker {
       msg.nak(Math.min(60_000, 1_000 + lane.queue.length * 20));
       return;
     }
+    this.#active.add(seq);
     lane.queue.push({ msg, job: message, deliveryId: deliveryIdFor(message.event.id, id) });
     this.#pump(id, lane);
+  }
+
+  /** Returns a waiting delivery to JetStream (for this partition's next owner, or after a stop). */
+  #giveBack(item: Item): void {
+    this.#active.delete(item.msg.info.streamSequence);
+    item.msg.nak();
   }
 
   #pacer(id: string): Pacer {
@@ -264,7 +292,7 @@ export class DeliveryWorker {
       const manual = next.job.trigger === 'manual';
       if (allowed === 0 && !manual) {
         lane.queue.shift();
-        this.#start(id, lane, this.#skip(next));
+        this.#start(id, lane, next, this.#skip(next));
         continue;
       }
       if (lane.inFlight >= Math.max(allowed, 1)) break;
@@ -284,12 +312,12 @@ export class DeliveryWorker {
       }
       lane.queue.shift();
       this.#inFlight++;
-      this.#start(id, lane, this.#deliver(id, next), true);
+      this.#start(id, lane, next, this.#deliver(id, next), true);
     }
     if (lane.queue.length === 0 && lane.inFlight === 0) this.#dropLane(id, lane);
   }
 
-  #start(id: string, lane: Lane, task: Promise<void>, counted = false): void {
+  #start(id: string, lane: Lane, item: Item, task: Promise<void>, counted = false): void {
     lane.inFlight++;
     this.#track(
       task
@@ -297,6 +325,7 @@ export class DeliveryWorker {
           this.#deps.logger.error({ integrationId: id, err: (err as Error).message }, 'delivery step failed'),
         )
         .finally(() => {
+          this.#active.delete(item.msg.info.streamSequence);
           lane.inFlight--;
           if (counted) this.#inFlight--;
           this.#pump(id, lane);
@@ -353,8 +382,8 @@ export class DeliveryWorker {
   async #record(item: Item): Promise<DeliveryRecord | null> {
     const cached = this.#records.get(item.deliveryId);
     if (cached) return cached;
-    // A first delivery of a routed event has no record yet: skip the read.
-    if (item.job.trigger === 'scheduled' && item.msg.info.deliveryCount === 1) return null;
+    // Read even on a first delivery: a NATS crash can forget an ack, and the record is
+    // what tells a completed delivery from a new one.
     return this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId);
   }
 
@@ -467,13 +496,12 @@ export class DeliveryWorker {
       lastStatusCode: result.record.response?.status ?? null,
       lastError: result.record.reason,
     };
-    await Promise.all([
-      deliveryLog.saveAttempt(next, result.record),
-      deliveryLog.saveRecord(next, {
-        isNew: !existing,
-        enteredStatus: next.status !== record.status || !existing ? next.status : null,
-      }),
-    ]);
+    // The attempt before the record: a record must never claim an attempt the log lacks.
+    await deliveryLog.saveAttempt(next, result.record);
+    await deliveryLog.saveRecord(next, {
+      isNew: !existing,
+      enteredStatus: next.status !== record.status || !existing ? next.status : null,
+    });
     this.#remember(next);
     if (decision.pauseMs > 0) this.#pacer(id).pauseUntil(Date.now() + decision.pauseMs);
     if (decision.retryInMs === null) item.msg.ack();

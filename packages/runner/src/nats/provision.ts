@@ -124,12 +124,13 @@ export async function provisionWithRetry(
   nc: NatsConnection,
   jsm: JetStreamManager,
   config: HeraldConfig,
+  dataTimeoutMs?: number,
   waitMs = JETSTREAM_WAIT_MS,
 ): Promise<Buckets> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      return await provision(nc, jsm, config);
+      return await provision(nc, jsm, config, dataTimeoutMs);
     } catch (err) {
       if (!isTimeout(err) || Date.now() > deadline) throw err;
     }
@@ -144,6 +145,8 @@ export async function provision(
   nc: NatsConnection,
   jsm: JetStreamManager,
   config: HeraldConfig,
+  /** Timeout of the buckets' reads and writes; the manager's by default. */
+  dataTimeoutMs: number = jsm.getOptions().timeout ?? 5_000,
 ): Promise<Buckets> {
   const replicas = config.replicas;
   const common = {
@@ -172,8 +175,8 @@ export async function provision(
     max_age: config.dlqMaxAgeMs * NS_PER_MS,
     ...common,
   });
-  // KV calls share the JetStream API timeout of the manager (slow R3 creates on a busy cluster).
-  const kvm = new Kvm(jetstream(nc, { timeout: jsm.getOptions().timeout }));
+  // Bucket reads and writes are the data path: they fail fast while NATS is away.
+  const kvm = new Kvm(jetstream(nc, { timeout: dataTimeoutMs }));
   return {
     integrations: await ensureBucket(kvm, jsm, BUCKETS.integrations, replicas, 0, 5),
     teams: await ensureBucket(kvm, jsm, BUCKETS.teams, replicas, 0),

@@ -195,6 +195,8 @@ export class KvDeliveryLog implements DeliveryLog {
     const cacheKey = `${integrationId}.${chain}`;
     for (let tries = 0; tries < 10; tries++) {
       const tail = this.#tails.get(cacheKey) ?? (await this.#loadTail(integrationId, chain));
+      // Indexed already (a retried write after a crash): a listing must show it once.
+      if (tail.ids.includes(deliveryId)) return;
       try {
         if (tail.head > 0 && tail.ids.length < LOG_PAGE_SIZE) {
           const ids = [...tail.ids, deliveryId];
