@@ -31,7 +31,7 @@ import { Pacer } from './pacer.js';
 
 const MAX_ACK_PENDING = 20_000;
 /** Deliveries held in memory per integration; more wait in JetStream. */
-const LANE_QUEUE_CAP = 200;
+const LANE_QUEUE_CAP = 1_000;
 const RECORD_CACHE_SIZE = 20_000;
 
 export function partitionConsumerName(partition: number): string {
