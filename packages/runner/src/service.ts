@@ -1,13 +1,5 @@
 import 'reflect-metadata';
-import {
-  deliveryIdFor,
-  deliverySubject,
-  exampleEvent,
-  HeraldError,
-  type Integration,
-  newId,
-  type Outcome,
-} from '@herald/core';
+import { deliverySubject, type Integration, newId } from '@herald/core';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -16,11 +8,11 @@ import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { LeaseManager } from './cluster/leases.js';
 import type { HeraldConfig } from './config/config.js';
 import { ActorRegistry } from './delivery/actors.js';
-import { attempt } from './delivery/attempt.js';
 import { EgressGuard } from './delivery/egress-guard.js';
 import { publishHealthEvent } from './delivery/health-events.js';
 import { HttpSender } from './delivery/http-sender.js';
 import type { ControlJob, DeliveryJob } from './delivery/job.js';
+import { sendTestNotification, type TestNotificationResult } from './delivery/test-notification.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { Metrics } from './http/metrics.js';
 import { type Buckets, provisionWithRetry, requireJetStream } from './nats/provision.js';
@@ -28,7 +20,7 @@ import { loadProviders, type ProviderRegistry } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { AlertThrottle } from './router/throttle.js';
 import { KvDeliveryLog } from './store/delivery-log.js';
-import type { AttemptRecord, DeliveryLog, DeliveryRecord } from './store/delivery-records.js';
+import type { DeliveryLog, DeliveryRecord } from './store/delivery-records.js';
 import { HealthStore } from './store/health.js';
 import { IntegrationStore } from './store/integrations.js';
 import { TOKENS } from './tokens.js';
@@ -234,49 +226,16 @@ export class HeraldService {
    * Sends a test notification to an integration now, outside the queue, and records it
    * in the delivery log (trigger `test`). Returns the attempt as the log keeps it.
    */
-  async sendTest(
-    integration: Integration,
-  ): Promise<{ record: DeliveryRecord; attempt: AttemptRecord; outcome: Outcome }> {
-    const provider = this.providers.get(integration.type);
-    if (!provider) throw new HeraldError('unknown_provider', `no provider for type "${integration.type}"`);
-    const now = new Date().toISOString();
-    const event = exampleEvent('build:success', {
-      id: newId('evt_test'),
-      occurredAt: now,
-      teamId: integration.teamId,
-    });
-    const deliveryId = deliveryIdFor(event.id, integration.id);
-    const result = await attempt(this.sender, {
-      provider,
+  sendTest(integration: Integration): Promise<TestNotificationResult> {
+    return sendTestNotification(
+      {
+        providers: this.providers,
+        sender: this.sender,
+        deliveryLog: this.deliveryLog,
+        headerPrefix: this.config.headerPrefix,
+      },
       integration,
-      event,
-      deliveryId,
-      number: 1,
-      trigger: 'test',
-      headerPrefix: this.config.headerPrefix,
-    });
-    const record: DeliveryRecord = {
-      id: deliveryId,
-      integrationId: integration.id,
-      teamId: integration.teamId,
-      eventId: event.id,
-      eventType: event.event,
-      event,
-      status: result.outcome.kind === 'success' ? 'succeeded' : 'failed',
-      createdAt: now,
-      updatedAt: new Date().toISOString(),
-      attemptCount: 1,
-      failures: result.outcome.kind === 'success' ? 0 : 1,
-      rateLimitWaits: 0,
-      nextAttemptAt: null,
-      lastStatusCode: result.record.response?.status ?? null,
-      lastError: result.record.reason,
-    };
-    await Promise.all([
-      this.deliveryLog.saveAttempt(record, result.record),
-      this.deliveryLog.saveRecord(record, { isNew: true, enteredStatus: record.status }),
-    ]);
-    return { record, attempt: result.record, outcome: result.outcome };
+    );
   }
 
   /** Loads integrations, then starts the delivery workers and the router. */

@@ -20,27 +20,43 @@ export interface LeaseManagerOptions {
   runnerId?: string;
 }
 
-/** Rendezvous hashing: every runner computes the same owner for a partition from the same members. */
-export function desiredOwner(partition: number, members: string[]): string | undefined {
-  let best: string | undefined;
-  let bestScore = '';
-  for (const member of members) {
-    const score = createHash('sha256').update(`${partition}:${member}`).digest('hex');
-    if (best === undefined || score > bestScore) {
-      best = member;
-      bestScore = score;
-    }
+function score(partition: number, member: string): string {
+  return createHash('sha256').update(`${partition}:${member}`).digest('hex');
+}
+
+/**
+ * Who owns which partition, computed alike by every runner from the same members:
+ * rendezvous hashing (each partition prefers the members in its own hash order) with
+ * shares capped at floor or ceil of P / members, so they differ by at most one,
+ * and a member joining or leaving moves few partitions besides its own.
+ */
+export function assignPartitions(partitions: number, members: string[]): string[] {
+  const sorted = [...members].sort();
+  // Every member gets floor(P / m); `extra` of them get one more.
+  const base = Math.floor(partitions / Math.max(1, sorted.length));
+  let extra = partitions - base * sorted.length;
+  const load = new Map(sorted.map((m) => [m, 0]));
+  const owners: string[] = [];
+  for (let p = 0; p < partitions; p++) {
+    const ranked = [...sorted].sort((x, y) => (score(p, y) > score(p, x) ? 1 : -1));
+    const owner =
+      ranked.find((m) => load.get(m)! < base) ??
+      ranked.find((m) => load.get(m)! === base && extra > 0) ??
+      ranked[0]!;
+    if (load.get(owner)! === base) extra--;
+    load.set(owner, load.get(owner)! + 1);
+    owners.push(owner);
   }
-  return best;
+  return owners;
 }
 
 /**
  * Partition ownership through leases in a KV bucket whose max age is the lease TTL.
  * Each runner announces itself (`member.<id>`) and claims, with compare-and-set, the
- * partitions that rendezvous hashing gives it (`partition.<n>`), renewing both well
+ * partitions that `assignPartitions` gives it (`partition.<n>`), renewing both well
  * before they expire. A runner that dies stops renewing; its keys expire and the others
- * take its partitions. Runners joining or leaving shift only the partitions that hash to
- * them. NATS is the only coordinator.
+ * take its partitions. Shares stay fair, and a runner joining or leaving moves few
+ * partitions besides its own. NATS is the only coordinator.
  */
 export class LeaseManager {
   readonly runnerId: string;
@@ -75,11 +91,11 @@ export class LeaseManager {
     const { kv, partitions, logger } = this.#o;
     try {
       await kv.put(`member.${this.runnerId}`, String(Date.now()));
-      const members = await this.#members();
+      const owners = assignPartitions(partitions, await this.#members());
       // Partitions are independent: renew, release and claim them all at once.
       await Promise.all(
         Array.from({ length: partitions }, (_, p) => {
-          const mine = desiredOwner(p, members) === this.runnerId;
+          const mine = owners[p] === this.runnerId;
           const revision = this.#held.get(p);
           if (revision !== undefined && !mine) return this.#release(p);
           if (revision !== undefined) return this.#renew(p, revision);

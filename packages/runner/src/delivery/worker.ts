@@ -20,28 +20,20 @@ import type { HeraldConfig } from '../config/config.js';
 import type { Metrics } from '../http/metrics.js';
 import { ensureConsumer } from '../nats/consumers.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { DeliveryLog, DeliveryRecord } from '../store/delivery-records.js';
+import type { DeliveryLog } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
-import { attempt } from './attempt.js';
+import { DeliverySteps, type Item } from './delivery-steps.js';
 import type { HttpSender } from './http-sender.js';
-import type { ControlJob, DeliveryJob, PartitionMessage } from './job.js';
-import { decide } from './outcome-policy.js';
+import type { ControlJob, PartitionMessage } from './job.js';
 import { Pacer } from './pacer.js';
 
 const MAX_ACK_PENDING = 20_000;
 /** Deliveries held in memory per integration; more wait in JetStream. */
 const LANE_QUEUE_CAP = 1_000;
-const RECORD_CACHE_SIZE = 20_000;
 
 export function partitionConsumerName(partition: number): string {
   return `herald-deliveries-${partition}`;
-}
-
-interface Item {
-  msg: JsMsg;
-  job: DeliveryJob;
-  deliveryId: string;
 }
 
 interface Lane {
@@ -75,7 +67,6 @@ export class DeliveryWorker {
   readonly #consumers = new Map<number, { messages: ConsumerMessages; loop: Promise<void> }>();
   readonly #lanes = new Map<string, Lane>();
   readonly #blocked = new Set<string>();
-  readonly #records = new Map<string, DeliveryRecord>();
   // Pacers outlive lanes: a destination's "wait" holds for deliveries that arrive later.
   readonly #pacers = new Map<string, Pacer>();
   readonly #tasks = new Set<Promise<void>>();
@@ -87,8 +78,14 @@ export class DeliveryWorker {
   #inFlight = 0;
   #stopping = false;
 
+  readonly #steps: DeliverySteps;
+
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
+    this.#steps = new DeliverySteps({
+      ...deps,
+      pause: (id, ms) => this.#pacer(id).pauseUntil(Date.now() + ms),
+    });
     // Deliveries waiting in a lane are still JetStream's; tell it they are being worked on.
     this.#heartbeat = setInterval(() => this.#touchQueued(), deps.config.ackWaitMs / 3);
     this.#heartbeat.unref();
@@ -292,7 +289,7 @@ export class DeliveryWorker {
       const manual = next.job.trigger === 'manual';
       if (allowed === 0 && !manual) {
         lane.queue.shift();
-        this.#start(id, lane, next, this.#skip(next));
+        this.#start(id, lane, next, this.#steps.skip(next));
         continue;
       }
       if (lane.inFlight >= Math.max(allowed, 1)) break;
@@ -312,7 +309,7 @@ export class DeliveryWorker {
       }
       lane.queue.shift();
       this.#inFlight++;
-      this.#start(id, lane, next, this.#deliver(id, next), true);
+      this.#start(id, lane, next, this.#steps.deliver(next), true);
     }
     if (lane.queue.length === 0 && lane.inFlight === 0) this.#dropLane(id, lane);
   }
@@ -377,144 +374,5 @@ export class DeliveryWorker {
     msg.ack();
     const lane = this.#lanes.get(job.integrationId);
     if (lane) this.#pump(job.integrationId, lane);
-  }
-
-  async #record(item: Item): Promise<DeliveryRecord | null> {
-    const cached = this.#records.get(item.deliveryId);
-    if (cached) return cached;
-    // Read even on a first delivery: a NATS crash can forget an ack, and the record is
-    // what tells a completed delivery from a new one.
-    return this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId);
-  }
-
-  #remember(record: DeliveryRecord): void {
-    this.#records.delete(record.id);
-    this.#records.set(record.id, record);
-    if (this.#records.size > RECORD_CACHE_SIZE) this.#records.delete(this.#records.keys().next().value!);
-  }
-
-  #newRecord(item: Item, now: string): DeliveryRecord {
-    const { job } = item;
-    return {
-      id: item.deliveryId,
-      integrationId: job.integrationId,
-      teamId: job.teamId,
-      eventId: job.event.id,
-      eventType: job.event.event,
-      event: job.event,
-      status: 'pending',
-      createdAt: now,
-      updatedAt: now,
-      attemptCount: 0,
-      failures: 0,
-      rateLimitWaits: 0,
-      nextAttemptAt: null,
-      lastStatusCode: null,
-      lastError: null,
-    };
-  }
-
-  async #skip(item: Item): Promise<void> {
-    const now = new Date().toISOString();
-    const existing = await this.#record(item);
-    if (existing && existing.status !== 'pending' && existing.status !== 'retrying') {
-      item.msg.ack();
-      return;
-    }
-    const record: DeliveryRecord = {
-      ...(existing ?? this.#newRecord(item, now)),
-      status: 'skipped',
-      updatedAt: now,
-      nextAttemptAt: null,
-      lastError: 'integration is disabled',
-    };
-    await this.#deps.deliveryLog.saveRecord(record, { isNew: !existing, enteredStatus: 'skipped' });
-    this.#remember(record);
-    this.#deps.metrics.deliveries.inc({
-      provider: this.#deps.integrations.byId(item.job.integrationId)?.type ?? 'unknown',
-      status: 'skipped',
-    });
-    item.msg.ack();
-  }
-
-  async #deliver(id: string, item: Item): Promise<void> {
-    const { integrations, providers, deliveryLog, metrics, config, actors } = this.#deps;
-    const integration = integrations.byId(id);
-    if (!integration) {
-      // Deleted since it was routed: nothing to deliver to.
-      item.msg.ack();
-      return;
-    }
-    const provider = providers.get(integration.type);
-    const now = new Date().toISOString();
-    const existing = await this.#record(item);
-    const { trigger } = item.job;
-    if (
-      trigger === 'scheduled' &&
-      existing &&
-      (existing.status === 'succeeded' || existing.status === 'failed' || existing.status === 'skipped')
-    ) {
-      // Already done before a crash or a redelivery: at least once, not twice.
-      item.msg.ack();
-      return;
-    }
-    let record = existing ?? this.#newRecord(item, now);
-    // A replay starts the retry schedule afresh (once, not on its own retries).
-    if (trigger === 'replay' && item.msg.info.deliveryCount === 1)
-      record = { ...record, failures: 0, rateLimitWaits: 0 };
-    if (!provider) {
-      const failed = {
-        ...record,
-        status: 'failed' as const,
-        updatedAt: now,
-        lastError: `no provider for type "${integration.type}"`,
-      };
-      await deliveryLog.saveRecord(failed, { isNew: !existing, enteredStatus: 'failed' });
-      item.msg.ack();
-      return;
-    }
-    const number = record.attemptCount + 1;
-    const result = await attempt(this.#deps.sender, {
-      provider,
-      integration,
-      event: item.job.event,
-      deliveryId: item.deliveryId,
-      number,
-      trigger,
-      headerPrefix: config.headerPrefix,
-    });
-    const decision = decide(config.delivery, record, result.outcome, result.record.at, trigger === 'manual');
-    const next: DeliveryRecord = {
-      ...record,
-      status: decision.status,
-      updatedAt: new Date().toISOString(),
-      attemptCount: number,
-      failures: decision.failures,
-      rateLimitWaits: decision.rateLimitWaits,
-      nextAttemptAt:
-        decision.retryInMs === null ? null : new Date(Date.now() + decision.retryInMs).toISOString(),
-      lastStatusCode: result.record.response?.status ?? null,
-      lastError: result.record.reason,
-    };
-    // The attempt before the record: a record must never claim an attempt the log lacks.
-    await deliveryLog.saveAttempt(next, result.record);
-    await deliveryLog.saveRecord(next, {
-      isNew: !existing,
-      enteredStatus: next.status !== record.status || !existing ? next.status : null,
-    });
-    this.#remember(next);
-    if (decision.pauseMs > 0) this.#pacer(id).pauseUntil(Date.now() + decision.pauseMs);
-    if (decision.retryInMs === null) item.msg.ack();
-    else item.msg.nak(decision.retryInMs);
-
-    metrics.attempts.inc({ provider: provider.type, outcome: result.record.outcome });
-    metrics.attemptSeconds.observe({ provider: provider.type }, result.record.durationMs / 1_000);
-    if (next.status !== 'retrying') metrics.deliveries.inc({ provider: provider.type, status: next.status });
-    if (next.status === 'succeeded')
-      metrics.deliveredSeconds.observe(
-        { provider: provider.type },
-        (Date.now() - item.job.publishedAt) / 1_000,
-      );
-    if (decision.machineEvent) await actors.send(id, decision.machineEvent);
   }
 }

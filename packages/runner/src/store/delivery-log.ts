@@ -81,11 +81,17 @@ export class KvDeliveryLog implements DeliveryLog {
     // Index first, record second: after a crash between the two, the redelivered attempt
     // finds no record and indexes again (a listing skips the repeat), whereas the other
     // order could leave a record that no listing ever reaches.
+    const pages: Partial<Record<Chain, number>> = {};
+    const index = async (chain: Chain) => {
+      pages[chain] = await this.#append(record.integrationId, chain, record.id);
+    };
     const appends: Promise<void>[] = [];
-    if (changes.isNew) appends.push(this.#append(record.integrationId, 'all', record.id));
+    if (changes.isNew) appends.push(index('all'));
     const chain = changes.enteredStatus ? CHAIN_OF_STATUS[changes.enteredStatus] : undefined;
-    if (chain) appends.push(this.#append(record.integrationId, chain, record.id));
+    if (chain) appends.push(index(chain));
     await Promise.all(appends);
+    // The caller's object carries the positions on, so later saves keep them.
+    if (appends.length > 0) record.indexPages = { ...record.indexPages, ...pages };
     await this.#kv.put(`d.${record.integrationId}.${record.id}`, JSON.stringify(record));
   }
 
@@ -136,6 +142,9 @@ export class KvDeliveryLog implements DeliveryLog {
       for (const record of records) {
         consumed++;
         if (!record || seen.has(record.id)) continue;
+        // A repeat from a crash: the delivery is listed where its record says it is.
+        const at = record.indexPages?.[chain];
+        if (at !== undefined && at !== position.p) continue;
         if (query.status && record.status !== query.status) continue;
         seen.add(record.id);
         items.push(record);
@@ -179,11 +188,14 @@ export class KvDeliveryLog implements DeliveryLog {
     return liveJson<string[]>(entry) ?? [];
   }
 
-  #append(integrationId: string, chain: Chain, deliveryId: string): Promise<void> {
+  #append(integrationId: string, chain: Chain, deliveryId: string): Promise<number> {
     const key = `${integrationId}.${chain}`;
     const previous = this.#appends.get(key) ?? Promise.resolve();
     const next = previous.then(() => this.#appendNow(integrationId, chain, deliveryId));
-    const settled = next.catch(() => undefined);
+    const settled: Promise<void> = next.then(
+      () => undefined,
+      () => undefined,
+    );
     this.#appends.set(key, settled);
     void settled.then(() => {
       if (this.#appends.get(key) === settled) this.#appends.delete(key);
@@ -191,12 +203,13 @@ export class KvDeliveryLog implements DeliveryLog {
     return next;
   }
 
-  async #appendNow(integrationId: string, chain: Chain, deliveryId: string): Promise<void> {
+  /** Appends to the chain's newest page; resolves to the page the id is on. */
+  async #appendNow(integrationId: string, chain: Chain, deliveryId: string): Promise<number> {
     const cacheKey = `${integrationId}.${chain}`;
     for (let tries = 0; tries < 10; tries++) {
       const tail = this.#tails.get(cacheKey) ?? (await this.#loadTail(integrationId, chain));
       // Indexed already (a retried write after a crash): a listing must show it once.
-      if (tail.ids.includes(deliveryId)) return;
+      if (tail.ids.includes(deliveryId)) return tail.head;
       try {
         if (tail.head > 0 && tail.ids.length < LOG_PAGE_SIZE) {
           const ids = [...tail.ids, deliveryId];
@@ -206,7 +219,7 @@ export class KvDeliveryLog implements DeliveryLog {
             tail.revision,
           );
           this.#tails.set(cacheKey, { ...tail, ids, revision });
-          return;
+          return tail.head;
         }
         // Create the next page, then move the head to it. `create` fails if another
         // writer made that page first; then we help move the head and try again.
@@ -217,7 +230,7 @@ export class KvDeliveryLog implements DeliveryLog {
         );
         await this.#moveHead(integrationId, chain, tail.head, next);
         this.#tails.set(cacheKey, { head: next, ids: [deliveryId], revision });
-        return;
+        return next;
       } catch (err) {
         if (!/wrong last sequence|key exists/i.test(String(err))) throw err;
         this.#tails.delete(cacheKey);

@@ -39,6 +39,11 @@ export interface DeliveryRecord {
   nextAttemptAt: string | null;
   lastStatusCode: number | null;
   lastError: string | null;
+  /**
+   * The index page each listing chain holds this delivery on. After a crash a delivery
+   * can be indexed twice; a listing shows it only at the position recorded here.
+   */
+  indexPages?: Partial<Record<'all' | 'failed' | 'skipped', number>>;
 }
 
 /** A delivery with every attempt, newest last. */

@@ -1,0 +1,73 @@
+import {
+  type AnyProvider,
+  deliveryIdFor,
+  exampleEvent,
+  HeraldError,
+  type Integration,
+  newId,
+  type Outcome,
+} from '@herald/core';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { AttemptRecord, DeliveryLog, DeliveryRecord } from '../store/delivery-records.js';
+import { attempt } from './attempt.js';
+import { newDeliveryRecord } from './delivery-steps.js';
+import type { HttpSender } from './http-sender.js';
+
+export interface TestNotificationResult {
+  record: DeliveryRecord;
+  attempt: AttemptRecord;
+  outcome: Outcome;
+}
+
+export interface TestNotificationDeps {
+  providers: ProviderRegistry;
+  sender: HttpSender;
+  deliveryLog: DeliveryLog;
+  headerPrefix: string;
+}
+
+/**
+ * Sends an example `build:success` to an integration now, outside the queue, and records
+ * it in the delivery log with trigger `test`. It does not touch the integration's health.
+ */
+export async function sendTestNotification(
+  deps: TestNotificationDeps,
+  integration: Integration,
+): Promise<TestNotificationResult> {
+  const provider: AnyProvider | undefined = deps.providers.get(integration.type);
+  if (!provider) throw new HeraldError('unknown_provider', `no provider for type "${integration.type}"`);
+  const now = new Date().toISOString();
+  const event = exampleEvent('build:success', {
+    id: newId('evt_test'),
+    occurredAt: now,
+    teamId: integration.teamId,
+  });
+  const deliveryId = deliveryIdFor(event.id, integration.id);
+  const result = await attempt(deps.sender, {
+    provider,
+    integration,
+    event,
+    deliveryId,
+    number: 1,
+    trigger: 'test',
+    headerPrefix: deps.headerPrefix,
+  });
+  const succeeded = result.outcome.kind === 'success';
+  const record: DeliveryRecord = {
+    ...newDeliveryRecord(
+      { integrationId: integration.id, teamId: integration.teamId, event },
+      deliveryId,
+      now,
+    ),
+    status: succeeded ? 'succeeded' : 'failed',
+    updatedAt: new Date().toISOString(),
+    attemptCount: 1,
+    failures: succeeded ? 0 : 1,
+    lastStatusCode: result.record.response?.status ?? null,
+    lastError: result.record.reason,
+  };
+  // The attempt before the record, as the worker does.
+  await deps.deliveryLog.saveAttempt(record, result.record);
+  await deps.deliveryLog.saveRecord(record, { isNew: true, enteredStatus: record.status });
+  return { record, attempt: result.record, outcome: result.outcome };
+}
