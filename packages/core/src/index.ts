@@ -77,7 +77,7 @@ export type { StatusClass } from './provider/http-outcome.js';
 export { classifyStatus, interpretHttp, retryAfterOf } from './provider/http-outcome.js';
 export type { NotificationInput } from './provider/notification.js';
 export { buildNotification, DEFAULT_HEADER_PREFIX, truncate } from './provider/notification.js';
-export { secretWebhookUrl } from './provider/secret-url.js';
+export { maskSecretUrl, SECRET_MASK, secretWebhookUrl } from './provider/secret-url.js';
 export { publishEvent } from './publish.js';
 export type { ParsedEventSubject } from './subjects.js';
 export {

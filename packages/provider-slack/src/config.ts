@@ -1,4 +1,4 @@
-import { secretWebhookUrl } from '@herald/core';
+import { maskSecretUrl, SECRET_MASK, secretWebhookUrl } from '@herald/core';
 import { z } from 'zod';
 
 const webhookUrl = secretWebhookUrl('https://hooks.slack.com/services/…');
@@ -11,15 +11,7 @@ export type SlackConfig = z.infer<typeof slackConfigSchema>;
 /** Config fields that are write-only and masked in reads. */
 export const SLACK_SECRET_FIELDS = ['url'] as const;
 
-const MASK = '****';
-
 /** Masks a secret for reads: `https://hooks.slack.com/…/****` keeps the host, hides the token path. */
 export function maskSlackSecret(field: string, value: string): string {
-  if (field !== 'url') return MASK;
-  try {
-    const { protocol, host } = new URL(value);
-    return `${protocol}//${host}/…/${MASK}`;
-  } catch {
-    return MASK;
-  }
+  return field === 'url' ? maskSecretUrl(value) : SECRET_MASK;
 }

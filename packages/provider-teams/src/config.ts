@@ -1,4 +1,4 @@
-import { secretWebhookUrl } from '@herald/core';
+import { maskSecretUrl, SECRET_MASK, secretWebhookUrl } from '@herald/core';
 import { z } from 'zod';
 
 const webhookUrl = secretWebhookUrl('the webhook URL that Teams Workflows shows for the flow');
@@ -38,15 +38,7 @@ export function teamsUrlKind(url: string): TeamsUrlKind {
   return 'workflows';
 }
 
-const MASK = '****';
-
-/** Masks the webhook URL for reads: `https://host/…/****` keeps the host, hides path and signature. */
+/** Masks a secret for reads: `https://host/…/****` keeps the host, hides path and signature. */
 export function maskTeamsSecret(field: string, value: string): string {
-  if (field !== 'url') return MASK;
-  try {
-    const { protocol, host } = new URL(value);
-    return `${protocol}//${host}/…/${MASK}`;
-  } catch {
-    return MASK;
-  }
+  return field === 'url' ? maskSecretUrl(value) : SECRET_MASK;
 }

@@ -17,3 +17,21 @@ export function secretWebhookUrl(hint: string) {
         .refine((url) => !/\s/.test(url), 'must not contain spaces'),
     );
 }
+
+/** What reads show of a secret. */
+export const SECRET_MASK = '****';
+
+/**
+ * Masks a secret for reads: an http(s) URL keeps its scheme and host
+ * (`https://hooks.slack.com/…/****`), anything else is hidden whole.
+ */
+export function maskSecretUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:')
+      return `${url.protocol}//${url.host}/…/${SECRET_MASK}`;
+  } catch {
+    // not a URL
+  }
+  return SECRET_MASK;
+}

@@ -1,18 +1,4 @@
-import type { AnyProvider, HttpRequestSpec } from '@herald/core';
-
-const MASK = '****';
-
-/** The default mask: a URL keeps its scheme and host, anything else is hidden whole. */
-export function defaultMask(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:')
-      return `${url.protocol}//${url.host}/…/${MASK}`;
-  } catch {
-    // not a URL
-  }
-  return MASK;
-}
+import { type AnyProvider, type HttpRequestSpec, maskSecretUrl } from '@herald/core';
 
 function secretValues(provider: AnyProvider, config: Record<string, unknown>): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -25,7 +11,7 @@ function secretValues(provider: AnyProvider, config: Record<string, unknown>): A
 }
 
 function maskOne(provider: AnyProvider, field: string, value: string): string {
-  return provider.maskSecret ? provider.maskSecret(field, value) : defaultMask(value);
+  return provider.maskSecret ? provider.maskSecret(field, value) : maskSecretUrl(value);
 }
 
 /** A config as API reads show it: secret fields masked. */
