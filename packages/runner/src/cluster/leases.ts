@@ -140,8 +140,14 @@ export class LeaseManager {
     } catch {
       return; // another runner won the race
     }
+    try {
+      await this.#o.owner.startPartition(partition);
+    } catch (err) {
+      // Not consuming it: give the lease back so the next round claims it afresh.
+      await this.#o.kv.delete(`partition.${partition}`, { previousSeq: revision }).catch(() => undefined);
+      throw err;
+    }
     this.#held.set(partition, revision);
-    await this.#o.owner.startPartition(partition);
     this.#o.logger.info({ partition, runner: this.runnerId }, 'took a partition');
   }
 

@@ -9,7 +9,6 @@ import {
 } from '@herald/core';
 import {
   AckPolicy,
-  type ConsumerMessages,
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
@@ -18,7 +17,7 @@ import {
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/config.js';
 import type { Metrics } from '../http/metrics.js';
-import { ensureConsumer } from '../nats/consumers.js';
+import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { DeliveryLog } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
@@ -64,7 +63,7 @@ export interface WorkerDeps {
  */
 export class DeliveryWorker {
   readonly #deps: WorkerDeps;
-  readonly #consumers = new Map<number, { messages: ConsumerMessages; loop: Promise<void> }>();
+  readonly #consumers = new Map<number, ResumingConsumer>();
   readonly #lanes = new Map<string, Lane>();
   readonly #blocked = new Set<string>();
   // Pacers outlive lanes: a destination's "wait" holds for deliveries that arrive later.
@@ -117,37 +116,13 @@ export class DeliveryWorker {
       max_ack_pending: MAX_ACK_PENDING,
       max_deliver: -1,
     });
-    const consumer = await js.consumers.get(DELIVERIES_STREAM, name);
-    const messages = await consumer.consume({ max_messages: 256 });
-    const loop = (async () => {
-      try {
-        for await (const msg of messages) this.#accept(msg);
-      } catch (err) {
-        this.#deps.logger.warn({ partition, err: (err as Error).message }, 'partition consumer failed');
-      }
-      // The iterator can end without us closing it (its consumer lost, NATS restarted):
-      // while we still own the partition, consume it again.
-      if (this.#consumers.get(partition)?.messages === messages && !this.#stopping) {
-        this.#consumers.delete(partition);
-        this.#deps.logger.warn({ partition }, 'partition consumer ended; restarting it');
-        await new Promise((r) => setTimeout(r, 500));
-        if (!this.#stopping)
-          await this.startPartition(partition).catch((err) => this.#restartLater(partition, err));
-      }
-    })();
-    this.#consumers.set(partition, { messages, loop });
-  }
-
-  #restartLater(partition: number, err: unknown): void {
-    this.#deps.logger.warn(
-      { partition, err: (err as Error).message },
-      'cannot consume partition yet; retrying',
-    );
-    setTimeout(() => {
-      if (!this.#stopping && !this.#consumers.has(partition)) {
-        this.startPartition(partition).catch((e) => this.#restartLater(partition, e));
-      }
-    }, 1_000).unref();
+    const consumer = await consumeResuming(js, DELIVERIES_STREAM, name, {
+      maxMessages: 256,
+      onMessage: (msg) => this.#accept(msg),
+      logger: this.#deps.logger,
+      label: { partition },
+    });
+    this.#consumers.set(partition, consumer);
   }
 
   /** Stops consuming a partition; its waiting deliveries go back to JetStream for the next owner. */
@@ -164,12 +139,8 @@ export class DeliveryWorker {
     }
   }
 
-  async #stopPartitionNow(
-    partition: number,
-    consumer: { messages: ConsumerMessages; loop: Promise<void> },
-  ): Promise<void> {
-    await consumer.messages.close();
-    await consumer.loop.catch(() => undefined);
+  async #stopPartitionNow(partition: number, consumer: ResumingConsumer): Promise<void> {
+    await consumer.close();
     // Its integrations' actors now live with the partition's next owner.
     this.#deps.actors.release((id) => partitionOf(id, this.#deps.config.partitions) === partition);
     for (const [id, lane] of this.#lanes) {

@@ -1,4 +1,11 @@
-import type { ConsumerConfig, JetStreamManager } from '@nats-io/jetstream';
+import type {
+  ConsumerConfig,
+  ConsumerMessages,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+} from '@nats-io/jetstream';
+import type { Logger } from 'pino';
 
 /**
  * Creates a durable consumer, or brings an existing one's mutable settings (ack wait,
@@ -29,4 +36,68 @@ export async function ensureConsumer(
       max_ack_pending: config.max_ack_pending,
     });
   }
+}
+
+/** A durable consumer being pulled until closed. */
+export interface ResumingConsumer {
+  /** Stops pulling and waits until the message handler has returned for the last time. */
+  close(): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  maxMessages: number;
+  onMessage: (msg: JsMsg) => void | Promise<void>;
+  logger: Logger;
+  /** Names the consumer in log lines. */
+  label: Record<string, unknown>;
+}
+
+const RESUME_DELAY_MS = 500;
+
+/**
+ * Pulls a durable consumer until `close()`. The client's iterator can end on its own
+ * (its consumer lost, NATS restarted): then it is consumed again, retrying until it
+ * can be. A first failure to consume is thrown to the caller.
+ */
+export async function consumeResuming(
+  js: JetStreamClient,
+  stream: string,
+  durable: string,
+  options: ConsumeOptions,
+): Promise<ResumingConsumer> {
+  const { logger, label } = options;
+  let closed = false;
+  const open = async () =>
+    (await js.consumers.get(stream, durable)).consume({ max_messages: options.maxMessages });
+  let current = await open();
+  const pull = async (messages: ConsumerMessages) => {
+    try {
+      for await (const msg of messages) await options.onMessage(msg);
+    } catch (err) {
+      logger.warn({ ...label, err: (err as Error).message }, 'consumer failed');
+    }
+  };
+  const run = async () => {
+    await pull(current);
+    while (!closed) {
+      logger.warn(label, 'consumer ended; resuming it');
+      await new Promise((r) => setTimeout(r, RESUME_DELAY_MS));
+      if (closed) return;
+      try {
+        current = await open();
+      } catch (err) {
+        logger.warn({ ...label, err: (err as Error).message }, 'cannot consume yet; retrying');
+        continue;
+      }
+      await pull(current);
+    }
+  };
+  const done = run();
+  return {
+    close: async () => {
+      closed = true;
+      await current.close();
+      await done;
+    },
+  };
 }

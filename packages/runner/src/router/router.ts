@@ -13,7 +13,6 @@ import {
 } from '@herald/core';
 import {
   AckPolicy,
-  type ConsumerMessages,
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
@@ -23,7 +22,7 @@ import { headers } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import type { DeliveryJob } from '../delivery/job.js';
 import type { Metrics } from '../http/metrics.js';
-import { ensureConsumer } from '../nats/consumers.js';
+import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { AlertThrottle } from './throttle.js';
 
@@ -50,8 +49,7 @@ export interface RouterDeps {
  */
 export class Router {
   readonly #deps: RouterDeps;
-  #messages: ConsumerMessages | null = null;
-  #loop: Promise<void> | null = null;
+  #consumer: ResumingConsumer | null = null;
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(deps: RouterDeps) {
@@ -68,65 +66,39 @@ export class Router {
       max_ack_pending: ROUTER_MAX_ACK_PENDING,
       max_deliver: -1,
     });
-    await this.#consume();
-  }
-
-  async #consume(): Promise<void> {
-    const consumer = await this.#deps.js.consumers.get(EVENTS_STREAM, ROUTER_CONSUMER);
-    const messages = await consumer.consume({ max_messages: ROUTER_MAX_PARALLEL * 2 });
-    this.#messages = messages;
-    this.#loop = this.#run(messages).then(async () => {
-      // The iterator can end without stop() (its consumer lost, NATS restarted): resume.
-      if (this.#messages !== messages) return;
-      this.#deps.log.warn('router consumer ended; restarting it');
-      for (;;) {
-        await new Promise((r) => setTimeout(r, 500));
-        if (this.#messages !== messages) return;
-        try {
-          await this.#consume();
-          return;
-        } catch (err) {
-          this.#deps.log.warn({ err: (err as Error).message }, 'cannot consume events yet; retrying');
-        }
-      }
+    this.#consumer = await consumeResuming(this.#deps.js, EVENTS_STREAM, ROUTER_CONSUMER, {
+      maxMessages: ROUTER_MAX_PARALLEL * 2,
+      onMessage: (msg) => this.#accept(msg),
+      logger: this.#deps.log,
+      label: { consumer: ROUTER_CONSUMER },
     });
   }
 
   get running(): boolean {
-    return this.#messages !== null;
+    return this.#consumer !== null;
   }
 
-  async #run(messages: ConsumerMessages): Promise<void> {
-    try {
-      await this.#pull(messages);
-    } catch (err) {
-      this.#deps.log.warn({ err: (err as Error).message }, 'router consumer failed');
-    }
-  }
-
-  async #pull(messages: ConsumerMessages): Promise<void> {
-    for await (const msg of messages) {
-      const task = this.#route(msg).catch((err: unknown) => {
-        // Not the event's fault (NATS unavailable): let JetStream redeliver it.
-        this.#deps.log.warn(
-          { err: (err as Error).message, subject: msg.subject },
-          'routing failed; will retry',
-        );
-        msg.nak(1_000);
-      });
-      this.#inFlight.add(task);
-      void task.finally(() => this.#inFlight.delete(task));
-      if (this.#inFlight.size >= ROUTER_MAX_PARALLEL) await Promise.race(this.#inFlight);
-    }
+  /** Routes one event, at most ROUTER_MAX_PARALLEL at once (pulling waits beyond that). */
+  async #accept(msg: JsMsg): Promise<void> {
+    const task = this.#route(msg).catch((err: unknown) => {
+      // Not the event's fault (NATS unavailable): let JetStream redeliver it.
+      this.#deps.log.warn(
+        { err: (err as Error).message, subject: msg.subject },
+        'routing failed; will retry',
+      );
+      msg.nak(1_000);
+    });
+    this.#inFlight.add(task);
+    void task.finally(() => this.#inFlight.delete(task));
+    if (this.#inFlight.size >= ROUTER_MAX_PARALLEL) await Promise.race(this.#inFlight);
   }
 
   /** Stops pulling and waits for events being routed. */
   async stop(): Promise<void> {
-    const messages = this.#messages;
-    this.#messages = null;
-    if (messages) await messages.close();
+    const consumer = this.#consumer;
+    this.#consumer = null;
+    await consumer?.close();
     await Promise.allSettled([...this.#inFlight]);
-    await this.#loop?.catch(() => undefined);
   }
 
   async #route(msg: JsMsg): Promise<void> {
