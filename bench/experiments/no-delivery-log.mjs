@@ -1,8 +1,7 @@
 // Experiment (--runner-node-arg=--import=./bench/experiments/no-delivery-log.mjs): the runner
-// without delivery-log writes (KvDeliveryLog.saveRecord/saveAttempt do nothing). Not a proposal:
-// it prices what the log's three KV writes per delivery cost, an upper bound of what merging
-// or batching them (packages/runner/src/store/delivery-log.ts) can save.
+// without delivery-log writes (KvDeliveryLog.save does nothing). Not a proposal: it prices
+// what the log's writes per delivery cost, an upper bound of what merging or batching them
+// (packages/runner/src/store/delivery-log.ts) can save.
 const { KvDeliveryLog } = await import('../../packages/runner/dist/store/delivery-log.js');
 
-KvDeliveryLog.prototype.saveRecord = async function saveRecordSkipped() {};
-KvDeliveryLog.prototype.saveAttempt = async function saveAttemptSkipped() {};
+KvDeliveryLog.prototype.save = async function saveSkipped() {};

@@ -18,6 +18,7 @@ export const core = await import('../../packages/core/dist/index.js');
 export const { provision } = await import('../../packages/runner/dist/nats/provision.js');
 export const { loadConfig } = await import('../../packages/runner/dist/config/config.js');
 export const { KvDeliveryLog } = await import('../../packages/runner/dist/store/delivery-log.js');
+export const { AckedPublisher } = await import('../../packages/runner/dist/nats/acked-publisher.js');
 
 /** A monotonic wall-clock time in ms with sub-ms resolution, comparable across processes. */
 export const now = () => performance.timeOrigin + performance.now();

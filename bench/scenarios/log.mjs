@@ -3,7 +3,7 @@
 // own KvDeliveryLog. Measured one call at a time: a page of 50 newest first (the first
 // page again and again, and a walk 100 pages deep with the cursor), one filtered page
 // (status=failed), and one delivery's detail.
-import { core, KvDeliveryLog, now } from '../lib/deps.mjs';
+import { AckedPublisher, core, KvDeliveryLog, now } from '../lib/deps.mjs';
 import { eventFactory, pipelined, provisionLike } from '../lib/fixtures.mjs';
 import { startNats } from '../lib/nats-server.mjs';
 import { round, summarize } from '../lib/stats.mjs';
@@ -89,20 +89,26 @@ export async function run(ctx) {
   const nats = await startNats();
   try {
     const buckets = await provisionLike(nats);
-    const log = new KvDeliveryLog(buckets.log);
+    const publisher = new AckedPublisher(nats.nc, 5_000);
+    const log = new KvDeliveryLog(buckets.log, publisher);
     const events = eventFactory();
     const bigIds = [];
+    const listed = [];
     const started = now();
     await pipelined(total, FILL_WINDOW, async (i) => {
       const integrationId = i % 2 === 0 ? BIG : `int_small${(i >> 1) % SMALL_INTEGRATIONS}`;
       const { record, attempt } = deliveryOf(events, i, integrationId, ctx.sink.origin);
       if (integrationId === BIG) bigIds.push(record.id);
-      await Promise.all([
-        log.saveAttempt(record, attempt),
-        log.saveRecord(record, { isNew: true, enteredStatus: record.status }),
-      ]);
+      const saved = await log.save(record, {
+        isNew: true,
+        enteredStatus: record.status,
+        attempt,
+        create: true,
+      });
+      listed.push(saved.indexed);
       if (i > 0 && i % (total / 5) === 0) ctx.log(`  … ${i} deliveries recorded`);
     });
+    await Promise.all(listed);
     const fillSeconds = (now() - started) / 1000;
     ctx.log(`  ${total} deliveries recorded in ${round(fillSeconds, 1)} s`);
     const info = await nats.jsm.streams.info(`KV_${core.DELIVERY_LOG_STREAM}`);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { deliverySubject, type Integration, newId } from '@herald/core';
+import { DELIVERIES_STREAM, deliverySubject, type Integration, newId } from '@herald/core';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -15,6 +15,8 @@ import type { ControlJob, DeliveryJob } from './delivery/job.js';
 import { sendTestNotification, type TestNotificationResult } from './delivery/test-notification.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { Metrics } from './http/metrics.js';
+import { AckedPublisher } from './nats/acked-publisher.js';
+import { ForgottenAcks } from './nats/forgotten-acks.js';
 import { type Buckets, provisionWithRetry, requireJetStream } from './nats/provision.js';
 import { loadProviders, type ProviderRegistry } from './providers/registry.js';
 import { Router } from './router/router.js';
@@ -77,11 +79,15 @@ export class HeraldService {
       c.register(TOKENS.nats, { useValue: nc });
       c.register(TOKENS.js, { useValue: jetstream(nc, { timeout: JS_DATA_TIMEOUT_MS }) });
       c.register(TOKENS.jsm, { useValue: jsm });
+      c.register(TOKENS.publisher, { useValue: new AckedPublisher(nc, JS_DATA_TIMEOUT_MS) });
+      c.register(TOKENS.forgottenAcks, { useValue: new ForgottenAcks(jsm, DELIVERIES_STREAM, logger) });
       c.register(TOKENS.buckets, { useValue: buckets });
       c.register(TOKENS.providers, { useValue: providers });
       c.register(TOKENS.integrations, { useValue: new IntegrationStore(buckets.integrations) });
       c.register(TOKENS.health, { useValue: new HealthStore(buckets.health) });
-      c.register(TOKENS.deliveryLog, { useValue: new KvDeliveryLog(buckets.log) });
+      c.register(TOKENS.deliveryLog, {
+        useValue: new KvDeliveryLog(buckets.log, c.resolve(TOKENS.publisher)),
+      });
       c.register(TOKENS.throttle, { useValue: new AlertThrottle(buckets.throttle, buckets.teams) });
       c.register(TOKENS.sender, {
         useValue: new HttpSender({
@@ -119,6 +125,7 @@ export class HeraldService {
           actors: c.resolve(TOKENS.actors),
           deliveryLog: c.resolve(TOKENS.deliveryLog),
           sender: c.resolve(TOKENS.sender),
+          forgottenAcks: c.resolve(TOKENS.forgottenAcks),
           logger,
           metrics,
         }),
@@ -126,6 +133,7 @@ export class HeraldService {
       c.register(TOKENS.router, {
         useValue: new Router({
           js: c.resolve(TOKENS.js),
+          publisher: c.resolve(TOKENS.publisher),
           jsm,
           integrations: c.resolve(TOKENS.integrations),
           throttle: c.resolve(TOKENS.throttle),
@@ -162,6 +170,9 @@ export class HeraldService {
   }
   get integrations(): IntegrationStore {
     return this.container.resolve(TOKENS.integrations);
+  }
+  get publisher(): AckedPublisher {
+    return this.container.resolve(TOKENS.publisher);
   }
   get deliveryLog(): DeliveryLog {
     return this.container.resolve(TOKENS.deliveryLog);
@@ -241,6 +252,7 @@ export class HeraldService {
   /** Loads integrations, then starts the delivery workers and the router. */
   async start(): Promise<void> {
     await this.integrations.start();
+    await this.container.resolve<ForgottenAcks>(TOKENS.forgottenAcks).start(this.nats);
     this.integrations.onChange((_integration, id) => this.worker.forgetPacer(id));
     this.#leases = new LeaseManager({
       kv: this.buckets.leases,
@@ -273,6 +285,7 @@ export class HeraldService {
     this.actors.stop();
     this.integrations.stop();
     await this.sender.close();
+    this.publisher.close();
     if (!this.nats.isClosed()) await this.nats.drain();
   }
 }

@@ -6,6 +6,8 @@ export const TOKENS = {
   nats: Symbol('nats'),
   js: Symbol('js'),
   jsm: Symbol('jsm'),
+  publisher: Symbol('publisher'),
+  forgottenAcks: Symbol('forgottenAcks'),
   buckets: Symbol('buckets'),
   providers: Symbol('providers'),
   integrations: Symbol('integrations'),

@@ -4,6 +4,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AckedPublisher } from '../src/nats/acked-publisher.js';
 import { BUCKETS } from '../src/nats/provision.js';
 import { KvDeliveryLog } from '../src/store/delivery-log.js';
 import type { DeliveryRecord } from '../src/store/delivery-records.js';
@@ -74,7 +75,7 @@ describe('crash and restart', () => {
       `${r.headers['x-herald-notification-integration-id']}|${r.headers['x-herald-notification-integration-event-id']}`;
     await eventually(() => new Set(sink.requests.map(key)).size === INTEGRATIONS * EVENTS, 60_000, 200);
 
-    const log = new KvDeliveryLog(await new Kvm(nc).open(BUCKETS.log));
+    const log = new KvDeliveryLog(await new Kvm(nc).open(BUCKETS.log), new AckedPublisher(nc, 5_000));
     const records: DeliveryRecord[] = [];
     let lastCounts = '';
     await eventually(
@@ -140,7 +141,7 @@ describe('crash and restart', () => {
     runner = null;
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);
-    const log = new KvDeliveryLog(await new Kvm(nc).open(BUCKETS.log));
+    const log = new KvDeliveryLog(await new Kvm(nc).open(BUCKETS.log), new AckedPublisher(nc, 5_000));
     const page = await log.list(hook.id, { limit: 5 });
     // The attempt in flight was finished and recorded before the exit.
     expect(page.items.map((d) => d.status)).toEqual(['succeeded']);

@@ -9,6 +9,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressGuard } from '../src/delivery/egress-guard.js';
 import { HttpSender, MAX_RESPONSE_BODY_BYTES } from '../src/delivery/http-sender.js';
+import { AckedPublisher } from '../src/nats/acked-publisher.js';
 import { BUCKETS } from '../src/nats/provision.js';
 import { KvDeliveryLog } from '../src/store/delivery-log.js';
 import type { DeliveryDetail } from '../src/store/delivery-records.js';
@@ -88,7 +89,7 @@ describe('reliability — hostile and broken endpoints', () => {
     runner = await startRunnerProcess(nats.url, ENV);
     const kvm = new Kvm(nc);
     integrationsKv = await kvm.open(BUCKETS.integrations);
-    log = new KvDeliveryLog(await kvm.open(BUCKETS.log));
+    log = new KvDeliveryLog(await kvm.open(BUCKETS.log), new AckedPublisher(nc, 5_000));
 
     const urls: Record<Case, string> = {
       ok: hostile.url('ok'),

@@ -5,6 +5,7 @@ import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionConsumerName } from '../src/delivery/worker.js';
+import { AckedPublisher } from '../src/nats/acked-publisher.js';
 import { BUCKETS } from '../src/nats/provision.js';
 import { ROUTER_CONSUMER } from '../src/router/router.js';
 import { KvDeliveryLog } from '../src/store/delivery-log.js';
@@ -276,7 +277,7 @@ describe('reliability — process faults (runner and nats-server killed mid-stre
     void other;
 
     // The log: one record per delivery, each succeeded; no delivery attempted after it succeeded.
-    const log = new KvDeliveryLog(logKv);
+    const log = new KvDeliveryLog(logKv, new AckedPublisher(nc, 5_000));
     let summary = '';
     await eventually(
       async () => {

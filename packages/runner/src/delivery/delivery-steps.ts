@@ -1,11 +1,18 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import type { DeliveryRecord } from '../store/delivery-records.js';
-import { attempt } from './attempt.js';
+import { RecordExistsError } from '../store/delivery-log.js';
+import type { AttemptRecord, DeliveryRecord } from '../store/delivery-records.js';
+import { type AttemptResult, attempt } from './attempt.js';
 import type { DeliveryJob } from './job.js';
 import { decide } from './outcome-policy.js';
 import type { WorkerDeps } from './worker.js';
 
 const RECORD_CACHE_SIZE = 20_000;
+
+type StepDeps = WorkerDeps & {
+  pause: (integrationId: string, ms: number) => void;
+  /** Keeps a task the worker's stop waits for. */
+  track: (task: Promise<void>) => void;
+};
 
 /** One delivery message held by the worker. */
 export interface Item {
@@ -45,23 +52,37 @@ export function newDeliveryRecord(
  * the integration's machine. The worker decides when; this decides what.
  */
 export class DeliverySteps {
-  readonly #deps: WorkerDeps & { pause: (integrationId: string, ms: number) => void };
+  readonly #deps: StepDeps;
   readonly #records = new Map<string, DeliveryRecord>();
 
-  constructor(deps: WorkerDeps & { pause: (integrationId: string, ms: number) => void }) {
+  constructor(deps: StepDeps) {
     this.#deps = deps;
   }
 
-  async #record(item: Item): Promise<DeliveryRecord | null> {
+  /**
+   * The delivery's record as far as it matters: the cached one, else null for a first
+   * delivery that cannot have been done before (no read), else the stored one. A message
+   * redelivered, resent or replayed, or one nats-server may have forgotten an ack of, is
+   * looked up: the record tells a finished delivery from a new one.
+   */
+  async #record(item: Item): Promise<{ existing: DeliveryRecord | null; known: boolean }> {
     const cached = this.#records.get(item.deliveryId);
-    if (cached) return cached;
-    // Read even on a first delivery: a NATS crash can forget an ack, and the record is
-    // what tells a completed delivery from a new one.
-    return this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId);
+    if (cached) return { existing: cached, known: true };
+    const { deliveryCount, streamSequence } = item.msg.info;
+    if (
+      item.job.trigger === 'scheduled' &&
+      deliveryCount === 1 &&
+      !this.#deps.forgottenAcks.possible(streamSequence)
+    )
+      return { existing: null, known: false };
+    const existing = await this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId);
+    return { existing, known: true };
   }
 
+  /** Keeps a record that is going to be needed again (its delivery is not finished). */
   #remember(record: DeliveryRecord): void {
     this.#records.delete(record.id);
+    if (record.status !== 'pending' && record.status !== 'retrying') return;
     this.#records.set(record.id, record);
     if (this.#records.size > RECORD_CACHE_SIZE) this.#records.delete(this.#records.keys().next().value!);
   }
@@ -69,9 +90,12 @@ export class DeliverySteps {
   /** Records a delivery for a disabled integration as `skipped` (replayable) and acks it. */
   async skip(item: Item): Promise<void> {
     const now = new Date().toISOString();
-    const existing = await this.#record(item);
+    // Rare (a disabled integration): always look the record up.
+    const existing =
+      this.#records.get(item.deliveryId) ??
+      (await this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId));
     if (existing && existing.status !== 'pending' && existing.status !== 'retrying') {
-      item.msg.ack();
+      this.#settleWhenListed(item, this.#deps.deliveryLog.reindex(existing), () => item.msg.ack());
       return;
     }
     const record: DeliveryRecord = {
@@ -81,19 +105,23 @@ export class DeliverySteps {
       nextAttemptAt: null,
       lastError: 'integration is disabled',
     };
-    await this.#deps.deliveryLog.saveRecord(record, { isNew: !existing, enteredStatus: 'skipped' });
+    const saved = await this.#deps.deliveryLog.save(record, {
+      isNew: !existing,
+      enteredStatus: 'skipped',
+      create: !existing,
+    });
     this.#remember(record);
     this.#deps.metrics.deliveries.inc({
       provider: this.#deps.integrations.byId(item.job.integrationId)?.type ?? 'unknown',
       status: 'skipped',
     });
-    item.msg.ack();
+    this.#settleWhenListed(item, saved.indexed, () => item.msg.ack());
   }
 
   /** Makes one attempt of a delivery and settles its message. */
   async deliver(item: Item): Promise<void> {
     const id = item.job.integrationId;
-    const { integrations, providers, deliveryLog, metrics, config, actors } = this.#deps;
+    const { integrations, providers, deliveryLog, config } = this.#deps;
     const integration = integrations.byId(id);
     if (!integration) {
       // Deleted since it was routed: nothing to deliver to.
@@ -102,20 +130,16 @@ export class DeliverySteps {
     }
     const provider = providers.get(integration.type);
     const now = new Date().toISOString();
-    const existing = await this.#record(item);
-    const { trigger } = item.job;
-    if (
-      trigger === 'scheduled' &&
-      existing &&
-      (existing.status === 'succeeded' || existing.status === 'failed' || existing.status === 'skipped')
-    ) {
-      // Already done before a crash or a redelivery: at least once, not twice.
-      item.msg.ack();
+    const { existing, known } = await this.#record(item);
+    if (existing && this.#finished(item, existing)) {
+      // Already done before a crash or a redelivery: at least once, not twice. The crash
+      // may have come between the record and its listing.
+      this.#settleWhenListed(item, deliveryLog.reindex(existing), () => item.msg.ack());
       return;
     }
     let record = existing ?? newDeliveryRecord(item.job, item.deliveryId, now);
     // A replay starts the retry schedule afresh (once, not on its own retries).
-    if (trigger === 'replay' && item.msg.info.deliveryCount === 1)
+    if (item.job.trigger === 'replay' && item.msg.info.deliveryCount === 1)
       record = { ...record, failures: 0, rateLimitWaits: 0 };
     if (!provider) {
       const failed = {
@@ -124,26 +148,65 @@ export class DeliverySteps {
         updatedAt: now,
         lastError: `no provider for type "${integration.type}"`,
       };
-      await deliveryLog.saveRecord(failed, { isNew: !existing, enteredStatus: 'failed' });
-      item.msg.ack();
+      const saved = await deliveryLog.save(failed, {
+        isNew: !existing,
+        enteredStatus: 'failed',
+        create: !existing,
+      });
+      this.#settleWhenListed(item, saved.indexed, () => item.msg.ack());
       return;
     }
-    const number = record.attemptCount + 1;
     const result = await attempt(this.#deps.sender, {
       provider,
       integration,
       event: item.job.event,
       deliveryId: item.deliveryId,
-      number,
-      trigger,
+      number: record.attemptCount + 1,
+      trigger: item.job.trigger,
       headerPrefix: config.headerPrefix,
     });
-    const decision = decide(config.delivery, record, result.outcome, result.record.at, trigger === 'manual');
+    try {
+      await this.#settle(item, provider.type, record, !existing, result);
+    } catch (err) {
+      if (!(err instanceof RecordExistsError) || known) throw err;
+      // Not new after all (done before nats-server forgot an ack): this attempt comes after those.
+      const stored = await deliveryLog.getRecord(id, item.deliveryId);
+      if (!stored) throw err;
+      result.record = { ...result.record, number: stored.attemptCount + 1 };
+      if (this.#finished(item, stored)) await this.#settleExtra(item, stored, result.record);
+      else await this.#settle(item, provider.type, stored, false, result);
+    }
+  }
+
+  #finished(item: Item, record: DeliveryRecord): boolean {
+    return (
+      item.job.trigger === 'scheduled' &&
+      (record.status === 'succeeded' || record.status === 'failed' || record.status === 'skipped')
+    );
+  }
+
+  /** Records an attempt, moves the delivery on per the policy, settles its message, tells its machine. */
+  async #settle(
+    item: Item,
+    providerType: string,
+    record: DeliveryRecord,
+    isNew: boolean,
+    result: AttemptResult,
+  ): Promise<void> {
+    const { config, deliveryLog, metrics, actors } = this.#deps;
+    const id = item.job.integrationId;
+    const decision = decide(
+      config.delivery,
+      record,
+      result.outcome,
+      result.record.at,
+      item.job.trigger === 'manual',
+    );
     const next: DeliveryRecord = {
       ...record,
       status: decision.status,
       updatedAt: new Date().toISOString(),
-      attemptCount: number,
+      attemptCount: result.record.number,
       failures: decision.failures,
       rateLimitWaits: decision.rateLimitWaits,
       nextAttemptAt:
@@ -151,25 +214,53 @@ export class DeliverySteps {
       lastStatusCode: result.record.response?.status ?? null,
       lastError: result.record.reason,
     };
-    // The attempt before the record: a record must never claim an attempt the log lacks.
-    await deliveryLog.saveAttempt(next, result.record);
-    await deliveryLog.saveRecord(next, {
-      isNew: !existing,
-      enteredStatus: next.status !== record.status || !existing ? next.status : null,
+    const saved = await deliveryLog.save(next, {
+      isNew,
+      enteredStatus: next.status !== record.status || isNew ? next.status : null,
+      attempt: result.record,
+      create: isNew,
     });
     this.#remember(next);
     if (decision.pauseMs > 0) this.#deps.pause(id, decision.pauseMs);
-    if (decision.retryInMs === null) item.msg.ack();
-    else item.msg.nak(decision.retryInMs);
+    const retryInMs = decision.retryInMs;
+    this.#settleWhenListed(item, saved.indexed, () =>
+      retryInMs === null ? item.msg.ack() : item.msg.nak(retryInMs),
+    );
 
-    metrics.attempts.inc({ provider: provider.type, outcome: result.record.outcome });
-    metrics.attemptSeconds.observe({ provider: provider.type }, result.record.durationMs / 1_000);
-    if (next.status !== 'retrying') metrics.deliveries.inc({ provider: provider.type, status: next.status });
+    metrics.attempts.inc({ provider: providerType, outcome: result.record.outcome });
+    metrics.attemptSeconds.observe({ provider: providerType }, result.record.durationMs / 1_000);
+    if (next.status !== 'retrying') metrics.deliveries.inc({ provider: providerType, status: next.status });
     if (next.status === 'succeeded')
       metrics.deliveredSeconds.observe(
-        { provider: provider.type },
+        { provider: providerType },
         (Date.now() - item.job.publishedAt) / 1_000,
       );
     if (decision.machineEvent) await actors.send(id, decision.machineEvent);
+  }
+
+  /** A repeat attempt of a finished delivery: kept in its log, its status unchanged. */
+  async #settleExtra(item: Item, record: DeliveryRecord, extra: AttemptRecord): Promise<void> {
+    const next = { ...record, attemptCount: extra.number, updatedAt: new Date().toISOString() };
+    const saved = await this.#deps.deliveryLog.save(next, {
+      isNew: false,
+      enteredStatus: null,
+      attempt: extra,
+    });
+    this.#settleWhenListed(item, saved.indexed, () => item.msg.ack());
+  }
+
+  /**
+   * Acks or naks the message once the delivery is listed. The lane goes on meanwhile;
+   * if the listing cannot be written, the message is left to be redelivered (and listed then).
+   */
+  #settleWhenListed(item: Item, indexed: Promise<void>, settle: () => void): void {
+    this.#deps.track(
+      indexed.then(settle, (err: Error) =>
+        this.#deps.logger.warn(
+          { integrationId: item.job.integrationId, deliveryId: item.deliveryId, err: err.message },
+          'cannot list the delivery yet; it will be redelivered',
+        ),
+      ),
+    );
   }
 }

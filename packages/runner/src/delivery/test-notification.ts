@@ -66,8 +66,12 @@ export async function sendTestNotification(
     lastStatusCode: result.record.response?.status ?? null,
     lastError: result.record.reason,
   };
-  // The attempt before the record, as the worker does.
-  await deps.deliveryLog.saveAttempt(record, result.record);
-  await deps.deliveryLog.saveRecord(record, { isNew: true, enteredStatus: record.status });
+  const saved = await deps.deliveryLog.save(record, {
+    isNew: true,
+    enteredStatus: record.status,
+    attempt: result.record,
+    create: true,
+  });
+  await saved.indexed;
   return { record, attempt: result.record, outcome: result.outcome };
 }

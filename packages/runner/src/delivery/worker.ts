@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/config.js';
 import type { Metrics } from '../http/metrics.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
+import type { ForgottenAcks } from '../nats/forgotten-acks.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { DeliveryLog } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
@@ -51,6 +52,7 @@ export interface WorkerDeps {
   actors: ActorRegistry;
   deliveryLog: DeliveryLog;
   sender: HttpSender;
+  forgottenAcks: ForgottenAcks;
   logger: Logger;
   metrics: Metrics;
 }
@@ -84,6 +86,7 @@ export class DeliveryWorker {
     this.#steps = new DeliverySteps({
       ...deps,
       pause: (id, ms) => this.#pacer(id).pauseUntil(Date.now() + ms),
+      track: (task) => this.#track(task),
     });
     // Deliveries waiting in a lane are still JetStream's; tell it they are being worked on.
     this.#heartbeat = setInterval(() => this.#touchQueued(), deps.config.ackWaitMs / 3);
@@ -165,10 +168,14 @@ export class DeliveryWorker {
       if (lane.timer) clearTimeout(lane.timer);
       if (lane.inFlight === 0) this.#lanes.delete(id);
     }
-    await Promise.race([
-      Promise.allSettled([...this.#tasks]),
-      new Promise((r) => setTimeout(r, graceMs).unref()),
-    ]);
+    // A finishing attempt adds a task (its message settles once it is listed): wait for those too.
+    const deadline = Date.now() + graceMs;
+    while (this.#tasks.size > 0 && Date.now() < deadline) {
+      await Promise.race([
+        Promise.allSettled([...this.#tasks]),
+        new Promise((r) => setTimeout(r, deadline - Date.now()).unref()),
+      ]);
+    }
   }
 
   #accept(msg: JsMsg): void {

@@ -22,6 +22,7 @@ import { headers } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import type { DeliveryJob } from '../delivery/job.js';
 import type { Metrics } from '../http/metrics.js';
+import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { AlertThrottle } from './throttle.js';
@@ -32,6 +33,7 @@ const ROUTER_MAX_PARALLEL = 64;
 
 export interface RouterDeps {
   js: JetStreamClient;
+  publisher: AckedPublisher;
   jsm: JetStreamManager;
   integrations: IntegrationStore;
   throttle: AlertThrottle;
@@ -110,7 +112,7 @@ export class Router {
       await this.#deadLetter(msg, err);
       return;
     }
-    const { integrations, throttle, js, partitions, metrics } = this.#deps;
+    const { integrations, throttle, publisher, partitions, metrics } = this.#deps;
     let targets = integrations.matching(event);
     if (targets.length > 0 && isAlertType(event.event) && !(await throttle.admit(event))) {
       metrics.eventsThrottled.inc();
@@ -131,8 +133,8 @@ export class Router {
           routedAt,
           publishedAt,
         };
-        return js.publish(deliverySubject(integration.id, partitions), JSON.stringify(job), {
-          msgID: `${event.id}:${integration.id}`,
+        return publisher.publish(deliverySubject(integration.id, partitions), JSON.stringify(job), {
+          msgId: `${event.id}:${integration.id}`,
         });
       }),
     );

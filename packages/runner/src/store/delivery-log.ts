@@ -1,5 +1,6 @@
-import { HeraldError } from '@herald/core';
+import { DELIVERY_LOG_STREAM, HeraldError } from '@herald/core';
 import type { KV } from '@nats-io/kv';
+import { type AckedPublisher, PublishError } from '../nats/acked-publisher.js';
 import type {
   AttemptRecord,
   DeliveryDetail,
@@ -8,6 +9,8 @@ import type {
   DeliveryStatus,
   ListPage,
   ListQuery,
+  SaveChanges,
+  Saved,
 } from './delivery-records.js';
 import { isLive, liveJson } from './kv.js';
 
@@ -18,6 +21,17 @@ const MAX_PAGES_PER_LIST = 16;
 
 type Chain = 'all' | 'failed' | 'skipped';
 const CHAIN_OF_STATUS: Partial<Record<DeliveryStatus, Chain>> = { failed: 'failed', skipped: 'skipped' };
+
+/** A `create` save found the delivery recorded already. */
+export class RecordExistsError extends HeraldError {
+  constructor(deliveryId: string) {
+    super('record_exists', `delivery ${deliveryId} is recorded already`);
+    this.name = 'RecordExistsError';
+  }
+}
+
+/** Where KV puts of the log's bucket are published. */
+const PUT_PREFIX = `$KV.${DELIVERY_LOG_STREAM}.`;
 
 /** A cursor that does not decode. */
 export class BadCursorError extends HeraldError {
@@ -31,7 +45,22 @@ interface Tail {
   head: number;
   ids: string[];
   revision: number;
+  /** The page before the head's ids: a repeat append is looked for on both. */
+  previous: string[];
 }
+
+/** Appends waiting for one chain's next write. */
+interface ChainQueue {
+  integrationId: string;
+  chain: Chain;
+  waiting: Array<{ id: string; resolve: () => void; reject: (err: Error) => void }>;
+  writing: boolean;
+  lastWriteAt: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/** A chain's index page is written at most this often; appends in between share one write. */
+export const INDEX_WRITE_INTERVAL_MS = 250;
 
 interface Cursor {
   c: Chain;
@@ -57,46 +86,65 @@ function decodeCursor(text: string): Cursor {
 /**
  * The delivery log in a KV bucket:
  * - `d.<integration>.<delivery>`: the delivery's current record;
- * - `a.<integration>.<delivery>.<n>`: attempt n with request and response;
+ * - `a.<integration>.<delivery>.<n>`: attempt n ≥ 2 with request and response (attempt 1
+ *   is in the record, so a delivery that succeeds at once is one record write);
  * - `p.<integration>.<chain>.<page>` / `h.<integration>.<chain>`: append-only pages of
  *   delivery ids and the number of the newest page. Chain `all` lists every delivery,
  *   `failed` and `skipped` those that entered that status. Listing newest first walks
  *   pages backwards, so a page costs O(page) reads whatever the history's length.
+ *
+ * A record is written before its index entries, and a chain's page at most every
+ * INDEX_WRITE_INTERVAL_MS with every id that arrived meanwhile, so a busy integration
+ * costs one index write per interval, not one per delivery. `save` resolves when the
+ * record is stored and hands back `indexed`; the worker settles the delivery's message
+ * only after it, so a crash in between redelivers the message and `reindex` lists the
+ * record. An id already on the chain's last two pages is not appended again.
  */
 export class KvDeliveryLog implements DeliveryLog {
   readonly #kv: KV;
-  // Serialises appends per chain inside this process; CAS guards across processes.
-  readonly #appends = new Map<string, Promise<void>>();
-  // The newest page of each chain this process wrote to, so an append is one write.
+  // Writes on the hot path go through the lean publisher; reads and rare writes through kv.
+  readonly #publisher: AckedPublisher;
+  readonly #queues = new Map<string, ChainQueue>();
+  // The newest pages of each chain this process wrote to, so an append is one write.
   readonly #tails = new Map<string, Tail>();
 
-  constructor(kv: KV) {
+  constructor(kv: KV, publisher: AckedPublisher) {
     this.#kv = kv;
+    this.#publisher = publisher;
   }
 
-  async saveRecord(
-    record: DeliveryRecord,
-    changes: { isNew: boolean; enteredStatus: DeliveryStatus | null },
-  ): Promise<void> {
-    // Index first, record second: after a crash between the two, the redelivered attempt
-    // finds no record and indexes again (a listing skips the repeat), whereas the other
-    // order could leave a record that no listing ever reaches.
-    const pages: Partial<Record<Chain, number>> = {};
-    const index = async (chain: Chain) => {
-      pages[chain] = await this.#append(record.integrationId, chain, record.id);
-    };
-    const appends: Promise<void>[] = [];
-    if (changes.isNew) appends.push(index('all'));
+  async save(record: DeliveryRecord, changes: SaveChanges): Promise<Saved> {
+    const { attempt } = changes;
+    // The caller's object carries attempt 1 on, so later saves keep it.
+    if (attempt?.number === 1) record.firstAttempt = attempt;
+    else if (attempt) await this.#put(`a.${record.integrationId}.${record.id}.${attempt.number}`, attempt);
+    try {
+      await this.#put(`d.${record.integrationId}.${record.id}`, record, changes.create ? 0 : undefined);
+    } catch (err) {
+      if (err instanceof PublishError && err.isWrongLastSequence) throw new RecordExistsError(record.id);
+      throw err;
+    }
+    const chains: Chain[] = changes.isNew ? ['all'] : [];
     const chain = changes.enteredStatus ? CHAIN_OF_STATUS[changes.enteredStatus] : undefined;
-    if (chain) appends.push(index(chain));
-    await Promise.all(appends);
-    // The caller's object carries the positions on, so later saves keep them.
-    if (appends.length > 0) record.indexPages = { ...record.indexPages, ...pages };
-    await this.#kv.put(`d.${record.integrationId}.${record.id}`, JSON.stringify(record));
+    if (chain) chains.push(chain);
+    return { indexed: this.#index(record, chains) };
   }
 
-  async saveAttempt(record: DeliveryRecord, attempt: AttemptRecord): Promise<void> {
-    await this.#kv.put(`a.${record.integrationId}.${record.id}.${attempt.number}`, JSON.stringify(attempt));
+  reindex(record: DeliveryRecord): Promise<void> {
+    const chain = CHAIN_OF_STATUS[record.status];
+    return this.#index(record, chain ? ['all', chain] : ['all']);
+  }
+
+  async #index(record: DeliveryRecord, chains: Chain[]): Promise<void> {
+    await Promise.all(chains.map((chain) => this.#append(record.integrationId, chain, record.id)));
+  }
+
+  /** A KV put, or a compare-and-set when `expectRevision` is given (0 = the key is new). */
+  async #put(key: string, value: unknown, expectRevision?: number): Promise<number> {
+    const ack = await this.#publisher.publish(`${PUT_PREFIX}${key}`, JSON.stringify(value), {
+      expectLastSubjectSeq: expectRevision,
+    });
+    return ack.seq;
   }
 
   async getRecord(integrationId: string, deliveryId: string): Promise<DeliveryRecord | null> {
@@ -107,14 +155,17 @@ export class KvDeliveryLog implements DeliveryLog {
   async getDetail(integrationId: string, deliveryId: string): Promise<DeliveryDetail | null> {
     const record = await this.getRecord(integrationId, deliveryId);
     if (!record) return null;
-    const numbers = Array.from({ length: record.attemptCount }, (_, i) => i + 1);
-    const attempts = await Promise.all(
+    const { firstAttempt, ...rest } = record;
+    const numbers = Array.from({ length: record.attemptCount }, (_, i) => i + 1).filter(
+      (n) => n > 1 || !firstAttempt,
+    );
+    const stored = await Promise.all(
       numbers.map((n) => this.#kv.get(`a.${integrationId}.${deliveryId}.${n}`)),
     );
-    return {
-      ...record,
-      attempts: attempts.map((e) => liveJson<AttemptRecord>(e)).filter((a): a is AttemptRecord => a !== null),
-    };
+    const attempts = stored
+      .map((e) => liveJson<AttemptRecord>(e))
+      .filter((a): a is AttemptRecord => a !== null);
+    return { ...rest, attempts: firstAttempt ? [firstAttempt, ...attempts] : attempts };
   }
 
   async list(integrationId: string, query: ListQuery): Promise<ListPage> {
@@ -142,9 +193,6 @@ export class KvDeliveryLog implements DeliveryLog {
       for (const record of records) {
         consumed++;
         if (!record || seen.has(record.id)) continue;
-        // A repeat from a crash: the delivery is listed where its record says it is.
-        const at = record.indexPages?.[chain];
-        if (at !== undefined && at !== position.p) continue;
         if (query.status && record.status !== query.status) continue;
         seen.add(record.id);
         items.push(record);
@@ -188,51 +236,81 @@ export class KvDeliveryLog implements DeliveryLog {
     return liveJson<string[]>(entry) ?? [];
   }
 
-  #append(integrationId: string, chain: Chain, deliveryId: string): Promise<number> {
+  #append(integrationId: string, chain: Chain, deliveryId: string): Promise<void> {
     const key = `${integrationId}.${chain}`;
-    const previous = this.#appends.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.#appendNow(integrationId, chain, deliveryId));
-    const settled: Promise<void> = next.then(
-      () => undefined,
-      () => undefined,
+    let queue = this.#queues.get(key);
+    if (!queue) {
+      queue = { integrationId, chain, waiting: [], writing: false, lastWriteAt: 0, timer: null };
+      this.#queues.set(key, queue);
+    }
+    const done = new Promise<void>((resolve, reject) =>
+      queue.waiting.push({ id: deliveryId, resolve, reject }),
     );
-    this.#appends.set(key, settled);
-    void settled.then(() => {
-      if (this.#appends.get(key) === settled) this.#appends.delete(key);
-    });
-    return next;
+    this.#schedule(queue);
+    return done;
   }
 
-  /** Appends to the chain's newest page; resolves to the page the id is on. */
-  async #appendNow(integrationId: string, chain: Chain, deliveryId: string): Promise<number> {
+  /** Writes the chain's waiting ids now, or when its interval has passed since the last write. */
+  #schedule(queue: ChainQueue): void {
+    if (queue.writing || queue.timer) return;
+    const wait = queue.lastWriteAt + INDEX_WRITE_INTERVAL_MS - Date.now();
+    if (wait <= 0) this.#writeNow(queue);
+    else queue.timer = setTimeout(() => this.#writeNow(queue), wait);
+  }
+
+  #writeNow(queue: ChainQueue): void {
+    if (queue.timer) clearTimeout(queue.timer);
+    queue.timer = null;
+    if (queue.writing) return;
+    const batch = queue.waiting.splice(0);
+    queue.writing = true;
+    queue.lastWriteAt = Date.now();
+    this.#appendNow(
+      queue.integrationId,
+      queue.chain,
+      batch.map((w) => w.id),
+    )
+      .then(
+        () => {
+          for (const w of batch) w.resolve();
+        },
+        (err: Error) => {
+          for (const w of batch) w.reject(err);
+        },
+      )
+      .finally(() => {
+        queue.writing = false;
+        if (queue.waiting.length > 0) this.#schedule(queue);
+        else this.#queues.delete(`${queue.integrationId}.${queue.chain}`);
+      });
+  }
+
+  /** Appends ids to the chain's newest pages, starting new pages as they fill. */
+  async #appendNow(integrationId: string, chain: Chain, deliveryIds: string[]): Promise<void> {
     const cacheKey = `${integrationId}.${chain}`;
-    for (let tries = 0; tries < 10; tries++) {
+    let ids = [...new Set(deliveryIds)];
+    for (let conflicts = 0; conflicts < 10; ) {
       const tail = this.#tails.get(cacheKey) ?? (await this.#loadTail(integrationId, chain));
-      // Indexed already (a retried write after a crash): a listing must show it once.
-      if (tail.ids.includes(deliveryId)) return tail.head;
+      // Indexed already (a repeat after a crash): a listing must show it once.
+      ids = ids.filter((id) => !tail.ids.includes(id) && !tail.previous.includes(id));
+      if (ids.length === 0) return;
       try {
         if (tail.head > 0 && tail.ids.length < LOG_PAGE_SIZE) {
-          const ids = [...tail.ids, deliveryId];
-          const revision = await this.#kv.update(
-            `p.${integrationId}.${chain}.${tail.head}`,
-            JSON.stringify(ids),
-            tail.revision,
-          );
-          this.#tails.set(cacheKey, { ...tail, ids, revision });
-          return tail.head;
+          const page = [...tail.ids, ...ids.slice(0, LOG_PAGE_SIZE - tail.ids.length)];
+          const revision = await this.#put(`p.${integrationId}.${chain}.${tail.head}`, page, tail.revision);
+          this.#tails.set(cacheKey, { ...tail, ids: page, revision });
+          continue;
         }
-        // Create the next page, then move the head to it. `create` fails if another
+        // Start the next page, then move the head to it. `create` fails if another
         // writer made that page first; then we help move the head and try again.
         const next = tail.head + 1;
-        const revision = await this.#kv.create(
-          `p.${integrationId}.${chain}.${next}`,
-          JSON.stringify([deliveryId]),
-        );
+        const page = ids.slice(0, LOG_PAGE_SIZE);
+        const revision = await this.#kv.create(`p.${integrationId}.${chain}.${next}`, JSON.stringify(page));
         await this.#moveHead(integrationId, chain, tail.head, next);
-        this.#tails.set(cacheKey, { head: next, ids: [deliveryId], revision });
-        return next;
+        this.#tails.set(cacheKey, { head: next, ids: page, revision, previous: tail.ids });
       } catch (err) {
         if (!/wrong last sequence|key exists/i.test(String(err))) throw err;
+        conflicts++;
         this.#tails.delete(cacheKey);
         await this.#moveHead(integrationId, chain, tail.head, tail.head + 1).catch(() => undefined);
       }
@@ -252,9 +330,12 @@ export class KvDeliveryLog implements DeliveryLog {
 
   async #loadTail(integrationId: string, chain: Chain): Promise<Tail> {
     const head = await this.#head(integrationId, chain);
-    if (head === 0) return { head: 0, ids: [], revision: 0 };
-    const entry = await this.#kv.get(`p.${integrationId}.${chain}.${head}`);
+    if (head === 0) return { head: 0, ids: [], revision: 0, previous: [] };
+    const [entry, previous] = await Promise.all([
+      this.#kv.get(`p.${integrationId}.${chain}.${head}`),
+      head > 1 ? this.#page(integrationId, chain, head - 1) : Promise.resolve([]),
+    ]);
     const ids = liveJson<string[]>(entry) ?? [];
-    return { head, ids, revision: entry?.revision ?? 0 };
+    return { head, ids, revision: entry?.revision ?? 0, previous };
   }
 }

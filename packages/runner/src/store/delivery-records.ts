@@ -39,11 +39,8 @@ export interface DeliveryRecord {
   nextAttemptAt: string | null;
   lastStatusCode: number | null;
   lastError: string | null;
-  /**
-   * The index page each listing chain holds this delivery on. After a crash a delivery
-   * can be indexed twice; a listing shows it only at the position recorded here.
-   */
-  indexPages?: Partial<Record<'all' | 'failed' | 'skipped', number>>;
+  /** Attempt 1, kept in the record so a delivery that succeeds at once costs one write. */
+  firstAttempt?: AttemptRecord;
 }
 
 /** A delivery with every attempt, newest last. */
@@ -62,14 +59,28 @@ export interface ListPage {
   nextCursor: string | null;
 }
 
+export interface SaveChanges {
+  isNew: boolean;
+  enteredStatus: DeliveryStatus | null;
+  attempt?: AttemptRecord;
+  create?: boolean;
+}
+
+/** A stored record; `indexed` resolves once its listing entries are written too. */
+export interface Saved {
+  indexed: Promise<void>;
+}
+
 /** The delivery log as the API, the dashboard and the workers use it. */
 export interface DeliveryLog {
-  /** Writes the delivery's current record; `isNew` adds it to the integration's listing. */
-  saveRecord(
-    record: DeliveryRecord,
-    changes: { isNew: boolean; enteredStatus: DeliveryStatus | null },
-  ): Promise<void>;
-  saveAttempt(record: DeliveryRecord, attempt: AttemptRecord): Promise<void>;
+  /**
+   * Writes the delivery's current record, with the attempt that made it so when there is
+   * one. `isNew` adds it to the integration's listing; `create` refuses to overwrite a
+   * record that exists already (RecordExistsError).
+   */
+  save(record: DeliveryRecord, changes: SaveChanges): Promise<Saved>;
+  /** Lists a recorded delivery where it belongs, unless it is listed already (after a crash). */
+  reindex(record: DeliveryRecord): Promise<void>;
   getRecord(integrationId: string, deliveryId: string): Promise<DeliveryRecord | null>;
   getDetail(integrationId: string, deliveryId: string): Promise<DeliveryDetail | null>;
   /** One integration's deliveries, newest first; costs O(page). */

@@ -1,0 +1,62 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Logger } from 'pino';
+
+const RETRY_MS = 1_000;
+
+/**
+ * Which first deliveries of a stream may be repeats of work already done.
+ *
+ * JetStream counts deliveries, so a redelivered message says so — unless nats-server
+ * restarted and forgot the last acks (and deliveries) it was told about. Only messages
+ * stored before this process connected, or before its last reconnect, can be affected:
+ * those at or below the stream's last sequence at that moment (the horizon). A first
+ * delivery above it is new and needs no look-up; until the horizon is known, every
+ * message is treated as a possible repeat.
+ */
+export class ForgottenAcks {
+  readonly #stream: string;
+  readonly #jsm: JetStreamManager;
+  readonly #log: Logger;
+  #horizon = Number.POSITIVE_INFINITY;
+  #generation = 0;
+
+  constructor(jsm: JetStreamManager, stream: string, log: Logger) {
+    this.#jsm = jsm;
+    this.#stream = stream;
+    this.#log = log;
+  }
+
+  /** Learns the horizon now and again after every reconnect. */
+  async start(nc: NatsConnection): Promise<void> {
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === 'reconnect') void this.#refresh();
+      }
+    })();
+    await this.#refresh();
+  }
+
+  /** True when a message with this stream sequence, handed out for the first time, may have been done before. */
+  possible(streamSequence: number): boolean {
+    return streamSequence <= this.#horizon;
+  }
+
+  async #refresh(): Promise<void> {
+    const generation = ++this.#generation;
+    this.#horizon = Number.POSITIVE_INFINITY;
+    while (generation === this.#generation) {
+      try {
+        const info = await this.#jsm.streams.info(this.#stream);
+        if (generation === this.#generation) this.#horizon = info.state.last_seq;
+        return;
+      } catch (err) {
+        this.#log.warn(
+          { stream: this.#stream, err: (err as Error).message },
+          'cannot read stream state; retrying',
+        );
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { startNats, type TestNats } from '@herald/core/testing';
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AckedPublisher, PublishError } from '../src/nats/acked-publisher.js';
+import { ForgottenAcks } from '../src/nats/forgotten-acks.js';
+import { eventually } from './support/herald.js';
+
+const STREAM = 'PUBTEST';
+
+describe('AckedPublisher and ForgottenAcks against a real nats-server', () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let publisher: AckedPublisher;
+
+  beforeAll(async () => {
+    nats = await startNats({ faults: true });
+    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: STREAM, subjects: ['pub.>'] });
+    publisher = new AckedPublisher(nc, 1_000);
+  });
+  afterAll(async () => {
+    publisher?.close();
+    await nc?.close();
+    await nats?.cleanup();
+  });
+
+  it('resolves with the stored sequence; a repeated Nats-Msg-Id is answered as a duplicate', async () => {
+    const first = await publisher.publish('pub.a', 'one', { msgId: 'm-1' });
+    const again = await publisher.publish('pub.a', 'one', { msgId: 'm-1' });
+    expect(first).toEqual({ stream: STREAM, seq: expect.any(Number), duplicate: false });
+    expect(again).toEqual({ stream: STREAM, seq: first.seq, duplicate: true });
+    const stored = await jsm.streams.getMessage(STREAM, { seq: first.seq });
+    expect(stored?.string()).toBe('one');
+  });
+
+  it('answers many publishes in flight at once, each with its own sequence', async () => {
+    const acks = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => publisher.publish(`pub.many.${i}`, `${i}`)),
+    );
+    expect(new Set(acks.map((a) => a.seq)).size).toBe(500);
+    const msg = await jsm.streams.getMessage(STREAM, { seq: acks[123]!.seq });
+    expect(msg?.string()).toBe('123');
+  });
+
+  it('compare-and-set: expected 0 creates once, then refuses with a wrong-last-sequence error', async () => {
+    const created = await publisher.publish('pub.cas', 'v1', { expectLastSubjectSeq: 0 });
+    const refused = await publisher
+      .publish('pub.cas', 'v1 again', { expectLastSubjectSeq: 0 })
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(PublishError);
+    expect((refused as PublishError).isWrongLastSequence).toBe(true);
+    expect((refused as Error).message).toMatch(/wrong last sequence/);
+    const updated = await publisher.publish('pub.cas', 'v2', { expectLastSubjectSeq: created.seq });
+    expect(updated.seq).toBeGreaterThan(created.seq);
+  });
+
+  it('rejects a subject no stream stores, naming the problem', async () => {
+    const err = await publisher.publish('nowhere.at.all', 'x').catch((e) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect((err as PublishError).code).toBe(503);
+    expect((err as Error).message).toMatch(/no JetStream stream/);
+  });
+
+  it('ForgottenAcks: everything is suspect until the horizon is known, then only what was stored before', async () => {
+    const before = await publisher.publish('pub.h', 'x');
+    const forgotten = new ForgottenAcks(jsm, STREAM, pino({ level: 'silent' }));
+    expect(forgotten.possible(before.seq + 1_000)).toBe(true);
+    await forgotten.start(nc);
+    expect(forgotten.possible(before.seq)).toBe(true);
+    const after = await publisher.publish('pub.h', 'y');
+    expect(forgotten.possible(after.seq)).toBe(false);
+
+    // A nats-server restart may lose acks: what was stored before the reconnect is suspect again.
+    await nats.kill();
+    await nats.restart();
+    await eventually(() => forgotten.possible(after.seq), 10_000, 50);
+    const later = await eventually(() => publisher.publish('pub.h', 'z').catch(() => null), 10_000, 100);
+    await eventually(() => !forgotten.possible(later!.seq), 10_000, 50);
+  });
+
+  it('rejects after its timeout when nats-server does not answer', { timeout: 20_000 }, async () => {
+    await nats.stop();
+    const started = Date.now();
+    const err = await publisher.publish('pub.late', 'x').catch((e) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect((err as Error).message).toMatch(/no ack from JetStream within 1000 ms/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    await nats.restart();
+  });
+});
