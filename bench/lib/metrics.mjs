@@ -32,6 +32,7 @@ export async function runnerMetrics(runner) {
       meanPublishToDeliveredMs: mean('herald_publish_to_delivered_seconds'),
       eventsRouted: sumOf(m, 'herald_events_routed_total'),
       deliveriesCreated: sumOf(m, 'herald_deliveries_created_total'),
+      deliveriesHandedOver: sumOf(m, 'herald_deliveries_handed_over_total'),
       pendingDeliveries: sumOf(m, 'herald_pending_deliveries'),
       heapUsedMb: mb(m.nodejs_heap_size_used_bytes),
       heapTotalMb: mb(m.nodejs_heap_size_total_bytes),

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { DELIVERIES_STREAM, deliverySubject, type Integration, newId } from '@herald/core';
+import { DELIVERIES_STREAM, deliverySubject, EVENTS_STREAM, type Integration, newId } from '@herald/core';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -80,7 +80,10 @@ export class HeraldService {
       c.register(TOKENS.js, { useValue: jetstream(nc, { timeout: JS_DATA_TIMEOUT_MS }) });
       c.register(TOKENS.jsm, { useValue: jsm });
       c.register(TOKENS.publisher, { useValue: new AckedPublisher(nc, JS_DATA_TIMEOUT_MS) });
-      c.register(TOKENS.forgottenAcks, { useValue: new ForgottenAcks(jsm, DELIVERIES_STREAM, logger) });
+      c.register(TOKENS.forgottenDeliveries, {
+        useValue: new ForgottenAcks(jsm, DELIVERIES_STREAM, logger),
+      });
+      c.register(TOKENS.forgottenEvents, { useValue: new ForgottenAcks(jsm, EVENTS_STREAM, logger) });
       c.register(TOKENS.buckets, { useValue: buckets });
       c.register(TOKENS.providers, { useValue: providers });
       c.register(TOKENS.integrations, { useValue: new IntegrationStore(buckets.integrations) });
@@ -125,7 +128,8 @@ export class HeraldService {
           actors: c.resolve(TOKENS.actors),
           deliveryLog: c.resolve(TOKENS.deliveryLog),
           sender: c.resolve(TOKENS.sender),
-          forgottenAcks: c.resolve(TOKENS.forgottenAcks),
+          publisher: c.resolve(TOKENS.publisher),
+          forgottenAcks: c.resolve(TOKENS.forgottenDeliveries),
           logger,
           metrics,
         }),
@@ -134,6 +138,8 @@ export class HeraldService {
         useValue: new Router({
           js: c.resolve(TOKENS.js),
           publisher: c.resolve(TOKENS.publisher),
+          forgottenAcks: c.resolve(TOKENS.forgottenEvents),
+          direct: (job, from) => c.resolve<DeliveryWorker>(TOKENS.worker).direct(job, from),
           jsm,
           integrations: c.resolve(TOKENS.integrations),
           throttle: c.resolve(TOKENS.throttle),
@@ -252,7 +258,8 @@ export class HeraldService {
   /** Loads integrations, then starts the delivery workers and the router. */
   async start(): Promise<void> {
     await this.integrations.start();
-    await this.container.resolve<ForgottenAcks>(TOKENS.forgottenAcks).start(this.nats);
+    await this.container.resolve<ForgottenAcks>(TOKENS.forgottenDeliveries).start(this.nats);
+    await this.container.resolve<ForgottenAcks>(TOKENS.forgottenEvents).start(this.nats);
     this.integrations.onChange((_integration, id) => this.worker.forgetPacer(id));
     this.#leases = new LeaseManager({
       kv: this.buckets.leases,
@@ -282,6 +289,8 @@ export class HeraldService {
     await this.router.stop();
     await this.#leases?.stop();
     await this.worker.stop(SHUTDOWN_GRACE_MS);
+    // The worker handed back what it had not started: the events can be settled now.
+    await this.router.settled();
     this.actors.stop();
     this.integrations.stop();
     await this.sender.close();

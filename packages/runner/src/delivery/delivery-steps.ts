@@ -14,11 +14,25 @@ type StepDeps = WorkerDeps & {
   track: (task: Promise<void>) => void;
 };
 
-/** One delivery message held by the worker. */
+/** One delivery held by the worker: a message of its partition, or handed over by the router. */
 export interface Item {
-  msg: JsMsg;
   job: DeliveryJob;
   deliveryId: string;
+  /** Its key among the deliveries queued or in flight here. */
+  key: string;
+  /** 1 the first time it is handed out. */
+  deliveryCount: number;
+  /** Handed out for the first time, yet possibly done before (a forgotten ack, a re-routed event). */
+  mayRepeat: boolean;
+  /** Done (ack), or to be tried again after a delay (nak). */
+  ack(): void;
+  nak(delayMs?: number): void;
+  /** Neither will happen (the log cannot be written now); it comes back by redelivery. */
+  abandon(err: Error): void;
+  /** Tells JetStream it is being worked on (it waits in a lane). */
+  working(): void;
+  /** The partition's message behind it; null when the router handed it over. */
+  msg: JsMsg | null;
 }
 
 /** A new record for a delivery that has had no attempt yet. */
@@ -68,12 +82,7 @@ export class DeliverySteps {
   async #record(item: Item): Promise<{ existing: DeliveryRecord | null; known: boolean }> {
     const cached = this.#records.get(item.deliveryId);
     if (cached) return { existing: cached, known: true };
-    const { deliveryCount, streamSequence } = item.msg.info;
-    if (
-      item.job.trigger === 'scheduled' &&
-      deliveryCount === 1 &&
-      !this.#deps.forgottenAcks.possible(streamSequence)
-    )
+    if (item.job.trigger === 'scheduled' && item.deliveryCount === 1 && !item.mayRepeat)
       return { existing: null, known: false };
     const existing = await this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId);
     return { existing, known: true };
@@ -95,7 +104,7 @@ export class DeliverySteps {
       this.#records.get(item.deliveryId) ??
       (await this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId));
     if (existing && existing.status !== 'pending' && existing.status !== 'retrying') {
-      this.#settleWhenListed(item, this.#deps.deliveryLog.reindex(existing), () => item.msg.ack());
+      this.#settleWhenListed(item, this.#deps.deliveryLog.reindex(existing), () => item.ack());
       return;
     }
     const record: DeliveryRecord = {
@@ -115,7 +124,7 @@ export class DeliverySteps {
       provider: this.#deps.integrations.byId(item.job.integrationId)?.type ?? 'unknown',
       status: 'skipped',
     });
-    this.#settleWhenListed(item, saved.indexed, () => item.msg.ack());
+    this.#settleWhenListed(item, saved.indexed, () => item.ack());
   }
 
   /** Makes one attempt of a delivery and settles its message. */
@@ -125,7 +134,7 @@ export class DeliverySteps {
     const integration = integrations.byId(id);
     if (!integration) {
       // Deleted since it was routed: nothing to deliver to.
-      item.msg.ack();
+      item.ack();
       return;
     }
     const provider = providers.get(integration.type);
@@ -134,12 +143,12 @@ export class DeliverySteps {
     if (existing && this.#finished(item, existing)) {
       // Already done before a crash or a redelivery: at least once, not twice. The crash
       // may have come between the record and its listing.
-      this.#settleWhenListed(item, deliveryLog.reindex(existing), () => item.msg.ack());
+      this.#settleWhenListed(item, deliveryLog.reindex(existing), () => item.ack());
       return;
     }
     let record = existing ?? newDeliveryRecord(item.job, item.deliveryId, now);
     // A replay starts the retry schedule afresh (once, not on its own retries).
-    if (item.job.trigger === 'replay' && item.msg.info.deliveryCount === 1)
+    if (item.job.trigger === 'replay' && item.deliveryCount === 1)
       record = { ...record, failures: 0, rateLimitWaits: 0 };
     if (!provider) {
       const failed = {
@@ -153,7 +162,7 @@ export class DeliverySteps {
         enteredStatus: 'failed',
         create: !existing,
       });
-      this.#settleWhenListed(item, saved.indexed, () => item.msg.ack());
+      this.#settleWhenListed(item, saved.indexed, () => item.ack());
       return;
     }
     const result = await attempt(this.#deps.sender, {
@@ -224,7 +233,7 @@ export class DeliverySteps {
     if (decision.pauseMs > 0) this.#deps.pause(id, decision.pauseMs);
     const retryInMs = decision.retryInMs;
     this.#settleWhenListed(item, saved.indexed, () =>
-      retryInMs === null ? item.msg.ack() : item.msg.nak(retryInMs),
+      retryInMs === null ? item.ack() : item.nak(retryInMs),
     );
 
     metrics.attempts.inc({ provider: providerType, outcome: result.record.outcome });
@@ -246,7 +255,7 @@ export class DeliverySteps {
       enteredStatus: null,
       attempt: extra,
     });
-    this.#settleWhenListed(item, saved.indexed, () => item.msg.ack());
+    this.#settleWhenListed(item, saved.indexed, () => item.ack());
   }
 
   /**
@@ -255,12 +264,13 @@ export class DeliverySteps {
    */
   #settleWhenListed(item: Item, indexed: Promise<void>, settle: () => void): void {
     this.#deps.track(
-      indexed.then(settle, (err: Error) =>
+      indexed.then(settle, (err: Error) => {
         this.#deps.logger.warn(
           { integrationId: item.job.integrationId, deliveryId: item.deliveryId, err: err.message },
           'cannot list the delivery yet; it will be redelivered',
-        ),
-      ),
+        );
+        item.abandon(err);
+      }),
     );
   }
 }

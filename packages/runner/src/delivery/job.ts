@@ -11,6 +11,10 @@ export interface DeliveryJob {
   routedAt: string;
   /** When the event entered the events stream (ms), for publish→delivered latency. */
   publishedAt: number;
+  /** Not to be attempted before this time (ms): a retry of a delivery the router handed over directly. */
+  notBefore?: number;
+  /** The delivery may have been attempted already: look its record up first. */
+  repeat?: boolean;
 }
 
 /** A user's enable/disable, sent through the partition so the actor's owner applies it in order. */

@@ -3,6 +3,7 @@ import {
   DELIVERIES_PREFIX,
   DELIVERIES_STREAM,
   deliveryIdFor,
+  deliverySubject,
   type Integration,
   partitionOf,
   type RateLimit,
@@ -17,6 +18,7 @@ import {
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/config.js';
 import type { Metrics } from '../http/metrics.js';
+import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -25,10 +27,14 @@ import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
 import { DeliverySteps, type Item } from './delivery-steps.js';
 import type { HttpSender } from './http-sender.js';
-import type { ControlJob, PartitionMessage } from './job.js';
+import type { ControlJob, DeliveryJob, PartitionMessage } from './job.js';
 import { Pacer } from './pacer.js';
 
 const MAX_ACK_PENDING = 20_000;
+/** A delivery handed over by the router joins a lane only as long as this (else it goes via the stream). */
+const DIRECT_LANE_CAP = 32;
+/** Handed-over deliveries held at once; their events stay unacked meanwhile (the router's max_ack_pending). */
+const DIRECT_HELD_CAP = 500;
 /** Deliveries held in memory per integration; more wait in JetStream. */
 const LANE_QUEUE_CAP = 1_000;
 
@@ -52,6 +58,8 @@ export interface WorkerDeps {
   actors: ActorRegistry;
   deliveryLog: DeliveryLog;
   sender: HttpSender;
+  publisher: AckedPublisher;
+  /** Which first deliveries of the partitions' stream may be repeats. */
   forgottenAcks: ForgottenAcks;
   logger: Logger;
   metrics: Metrics;
@@ -71,12 +79,13 @@ export class DeliveryWorker {
   // Pacers outlive lanes: a destination's "wait" holds for deliveries that arrive later.
   readonly #pacers = new Map<string, Pacer>();
   readonly #tasks = new Set<Promise<void>>();
-  // Stream sequences queued or in flight here: a redelivered copy of one is ignored, so
-  // one delivery is never attempted twice at once.
-  readonly #active = new Set<number>();
+  // Keys of the deliveries queued or in flight here: a redelivered copy of one is ignored,
+  // so one delivery is never attempted twice at once.
+  readonly #active = new Set<string>();
   readonly #partitionStops = new Map<number, Promise<void>>();
   readonly #heartbeat: NodeJS.Timeout;
   #inFlight = 0;
+  #directHeld = 0;
   #stopping = false;
 
   readonly #steps: DeliverySteps;
@@ -147,8 +156,8 @@ export class DeliveryWorker {
     // Its integrations' actors now live with the partition's next owner.
     this.#deps.actors.release((id) => partitionOf(id, this.#deps.config.partitions) === partition);
     for (const [id, lane] of this.#lanes) {
-      const mine = lane.queue.filter((item) =>
-        item.msg.subject.startsWith(`${DELIVERIES_PREFIX}.${partition}.`),
+      const mine = lane.queue.filter(
+        (item) => partitionOf(item.job.integrationId, this.#deps.config.partitions) === partition,
       );
       if (mine.length === 0) continue;
       lane.queue = lane.queue.filter((item) => !mine.includes(item));
@@ -191,8 +200,13 @@ export class DeliveryWorker {
       this.#track(this.#control(msg, message));
       return;
     }
+    if (message.notBefore !== undefined && message.notBefore > Date.now()) {
+      msg.nak(message.notBefore - Date.now());
+      return;
+    }
     const seq = msg.info.streamSequence;
-    if (this.#active.has(seq)) return;
+    const key = `s${seq}`;
+    if (this.#active.has(key)) return;
     const id = message.integrationId;
     let lane = this.#lanes.get(id);
     if (!lane) {
@@ -204,15 +218,91 @@ export class DeliveryWorker {
       msg.nak(Math.min(60_000, 1_000 + lane.queue.length * 20));
       return;
     }
-    this.#active.add(seq);
-    lane.queue.push({ msg, job: message, deliveryId: deliveryIdFor(message.event.id, id) });
+    this.#active.add(key);
+    lane.queue.push({
+      job: message,
+      deliveryId: deliveryIdFor(message.event.id, id),
+      key,
+      deliveryCount: msg.info.deliveryCount,
+      mayRepeat: message.repeat === true || this.#deps.forgottenAcks.possible(seq),
+      ack: () => msg.ack(),
+      nak: (delayMs) => msg.nak(delayMs),
+      abandon: () => undefined,
+      working: () => msg.working(),
+      msg,
+    });
     this.#pump(id, lane);
+  }
+
+  /**
+   * Takes a delivery the router hands over, without the hop through the partition's
+   * stream, when this runner owns the integration's partition, its machine is loaded and
+   * lets deliveries through, and its lane is short (DIRECT_LANE_CAP) — so the delivery
+   * starts at once or soon. Resolves when it is settled: done, or its retry published to
+   * the partition. Returns null otherwise; the router then publishes it to the partition.
+   */
+  direct(
+    job: DeliveryJob,
+    from: { deliveryCount: number; mayRepeat: boolean; working: () => void },
+  ): Promise<void> | null {
+    const id = job.integrationId;
+    const { config, actors } = this.#deps;
+    if (this.#stopping || this.#directHeld >= DIRECT_HELD_CAP) return null;
+    if (!this.#consumers.has(partitionOf(id, config.partitions))) return null;
+    const snapshot = actors.peek(id);
+    if (!snapshot || allowedInFlight(snapshot) === 0) return null;
+    let lane = this.#lanes.get(id);
+    if (lane && lane.queue.length >= DIRECT_LANE_CAP) return null;
+    const deliveryId = deliveryIdFor(job.event.id, id);
+    const key = `r${deliveryId}`;
+    if (this.#active.has(key)) return null;
+    if (!lane) {
+      lane = { queue: [], inFlight: 0, timer: null, loading: false };
+      this.#lanes.set(id, lane);
+    }
+    const settled = new Promise<void>((resolve, reject) => {
+      lane.queue.push({
+        job,
+        deliveryId,
+        key,
+        deliveryCount: from.deliveryCount,
+        mayRepeat: from.mayRepeat,
+        ack: resolve,
+        // Another attempt later, or handed back (partition lost, stopping): via the partition.
+        nak: (delayMs) => this.#publishRetry(job, delayMs ?? 0).then(resolve, reject),
+        abandon: reject,
+        working: from.working,
+        msg: null,
+      });
+    });
+    this.#directHeld++;
+    void settled.then(
+      () => this.#directHeld--,
+      () => this.#directHeld--,
+    );
+    this.#active.add(key);
+    this.#pump(id, lane);
+    return settled;
+  }
+
+  /** A delivery handed over by the router needs another attempt: it goes to its partition's stream. */
+  async #publishRetry(job: DeliveryJob, delayMs: number): Promise<void> {
+    const retry: DeliveryJob = {
+      ...job,
+      repeat: true,
+      notBefore: delayMs > 0 ? Date.now() + delayMs : undefined,
+    };
+    await this.#deps.publisher.publish(
+      deliverySubject(job.integrationId, this.#deps.config.partitions),
+      JSON.stringify(retry),
+      { msgId: `${job.event.id}:${job.integrationId}` },
+    );
   }
 
   /** Returns a waiting delivery to JetStream (for this partition's next owner, or after a stop). */
   #giveBack(item: Item): void {
-    this.#active.delete(item.msg.info.streamSequence);
-    item.msg.nak();
+    this.#active.delete(item.key);
+    item.nak();
   }
 
   #pacer(id: string): Pacer {
@@ -300,7 +390,7 @@ export class DeliveryWorker {
           this.#deps.logger.error({ integrationId: id, err: (err as Error).message }, 'delivery step failed'),
         )
         .finally(() => {
-          this.#active.delete(item.msg.info.streamSequence);
+          this.#active.delete(item.key);
           lane.inFlight--;
           if (counted) this.#inFlight--;
           this.#pump(id, lane);
@@ -329,7 +419,7 @@ export class DeliveryWorker {
   }
 
   #touchQueued(): void {
-    for (const lane of this.#lanes.values()) for (const item of lane.queue) item.msg.working();
+    for (const lane of this.#lanes.values()) for (const item of lane.queue) item.working();
     const now = Date.now();
     for (const [id, pacer] of this.#pacers)
       if (!this.#lanes.has(id) && pacer.idle(now)) this.#pacers.delete(id);

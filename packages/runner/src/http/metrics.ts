@@ -21,7 +21,12 @@ export class Metrics {
   });
   readonly deliveriesCreated = new Counter({
     name: 'herald_deliveries_created_total',
-    help: 'Deliveries published by the router',
+    help: 'Deliveries the router made (published to a partition or handed over to this runner)',
+    registers: [this.registry],
+  });
+  readonly deliveriesHandedOver = new Counter({
+    name: 'herald_deliveries_handed_over_total',
+    help: "Deliveries the router handed straight to this runner's worker, without the partition stream",
     registers: [this.registry],
   });
   readonly attempts = new Counter({

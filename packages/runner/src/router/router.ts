@@ -24,6 +24,7 @@ import type { DeliveryJob } from '../delivery/job.js';
 import type { Metrics } from '../http/metrics.js';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
+import type { ForgottenAcks } from '../nats/forgotten-acks.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { AlertThrottle } from './throttle.js';
 
@@ -34,6 +35,13 @@ const ROUTER_MAX_PARALLEL = 64;
 export interface RouterDeps {
   js: JetStreamClient;
   publisher: AckedPublisher;
+  /** Which first deliveries of the events stream may be repeats. */
+  forgottenAcks: ForgottenAcks;
+  /** Hands a delivery to this runner's worker when it can start it at once (DeliveryWorker.direct). */
+  direct: (
+    job: DeliveryJob,
+    from: { deliveryCount: number; mayRepeat: boolean; working: () => void },
+  ) => Promise<void> | null;
   jsm: JetStreamManager;
   integrations: IntegrationStore;
   throttle: AlertThrottle;
@@ -45,14 +53,19 @@ export interface RouterDeps {
 
 /**
  * Validates each event, dead-letters invalid ones, matches the rest against the team's
- * integrations and publishes one delivery per match. An event is acked only after every
- * delivery publish is acked; a crash in between re-routes it, and JetStream's dedup
- * (`Nats-Msg-Id` = `<eventId>:<integrationId>`) drops the repeats.
+ * integrations and makes one delivery per match: handed straight to this runner's
+ * worker when it owns the integration's partition and can start it at once, else
+ * published to the partition. An event is acked only after every delivery publish is
+ * acked and every delivery handed over is settled; a crash in between re-routes it,
+ * JetStream's dedup (`Nats-Msg-Id` = `<eventId>:<integrationId>`) drops repeated
+ * publishes, and a delivery's record tells a re-routed delivery that was done.
  */
 export class Router {
   readonly #deps: RouterDeps;
   #consumer: ResumingConsumer | null = null;
   readonly #inFlight = new Set<Promise<void>>();
+  // Events whose handed-over deliveries are still under way (acked when they settle).
+  readonly #settling = new Set<Promise<void>>();
 
   constructor(deps: RouterDeps) {
     this.#deps = deps;
@@ -95,12 +108,17 @@ export class Router {
     if (this.#inFlight.size >= ROUTER_MAX_PARALLEL) await Promise.race(this.#inFlight);
   }
 
-  /** Stops pulling and waits for events being routed. */
+  /** Stops pulling and waits for events being routed (not for deliveries handed over: see `settled`). */
   async stop(): Promise<void> {
     const consumer = this.#consumer;
     this.#consumer = null;
     await consumer?.close();
     await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Waits until every event whose deliveries were handed over is acked or nakked (after the worker stopped). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#settling]);
   }
 
   async #route(msg: JsMsg): Promise<void> {
@@ -112,7 +130,7 @@ export class Router {
       await this.#deadLetter(msg, err);
       return;
     }
-    const { integrations, throttle, publisher, partitions, metrics } = this.#deps;
+    const { integrations, throttle, publisher, partitions, metrics, direct } = this.#deps;
     let targets = integrations.matching(event);
     if (targets.length > 0 && isAlertType(event.event) && !(await throttle.admit(event))) {
       metrics.eventsThrottled.inc();
@@ -122,25 +140,61 @@ export class Router {
     const publishedAt = msg.info.timestampNanos
       ? Math.floor(msg.info.timestampNanos / 1_000_000)
       : Date.now();
-    await Promise.all(
-      targets.map((integration) => {
-        const job: DeliveryJob = {
-          kind: 'delivery',
-          integrationId: integration.id,
-          teamId: integration.teamId,
-          event,
-          trigger: 'scheduled',
-          routedAt,
-          publishedAt,
-        };
-        return publisher.publish(deliverySubject(integration.id, partitions), JSON.stringify(job), {
+    const from = {
+      deliveryCount: msg.info.deliveryCount,
+      mayRepeat: this.#deps.forgottenAcks.possible(msg.info.streamSequence),
+      working: () => msg.working(),
+    };
+    const repeat = from.deliveryCount > 1 || from.mayRepeat;
+    const handedOver: Promise<void>[] = [];
+    const published: Promise<unknown>[] = [];
+    for (const integration of targets) {
+      const job: DeliveryJob = {
+        kind: 'delivery',
+        integrationId: integration.id,
+        teamId: integration.teamId,
+        event,
+        trigger: 'scheduled',
+        routedAt,
+        publishedAt,
+      };
+      const settled = direct(job, from);
+      if (settled) {
+        handedOver.push(settled);
+        continue;
+      }
+      if (repeat) job.repeat = true;
+      published.push(
+        publisher.publish(deliverySubject(integration.id, partitions), JSON.stringify(job), {
           msgId: `${event.id}:${integration.id}`,
-        });
-      }),
-    );
+        }),
+      );
+    }
+    try {
+      await Promise.all(published);
+    } finally {
+      if (handedOver.length > 0) this.#ackWhenSettled(msg, handedOver);
+    }
     metrics.eventsRouted.inc();
     metrics.deliveriesCreated.inc(targets.length);
-    msg.ack();
+    if (handedOver.length > 0) metrics.deliveriesHandedOver.inc(handedOver.length);
+    if (handedOver.length === 0) msg.ack();
+  }
+
+  /** Acks the event once its handed-over deliveries are settled; a failure lets JetStream redeliver it. */
+  #ackWhenSettled(msg: JsMsg, handedOver: Promise<void>[]): void {
+    const task = Promise.all(handedOver).then(
+      () => msg.ack(),
+      (err: Error) => {
+        this.#deps.log.warn(
+          { err: err.message, subject: msg.subject },
+          'a delivery could not be settled; re-routing the event',
+        );
+        msg.nak(1_000);
+      },
+    );
+    this.#settling.add(task);
+    void task.finally(() => this.#settling.delete(task));
   }
 
   #validate(msg: JsMsg): HeraldEvent {

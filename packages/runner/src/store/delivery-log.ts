@@ -292,7 +292,8 @@ export class KvDeliveryLog implements DeliveryLog {
     for (let conflicts = 0; conflicts < 10; ) {
       const tail = this.#tails.get(cacheKey) ?? (await this.#loadTail(integrationId, chain));
       // Indexed already (a repeat after a crash): a listing must show it once.
-      ids = ids.filter((id) => !tail.ids.includes(id) && !tail.previous.includes(id));
+      const listed = new Set([...tail.previous, ...tail.ids]);
+      ids = ids.filter((id) => !listed.has(id));
       if (ids.length === 0) return;
       try {
         if (tail.head > 0 && tail.ids.length < LOG_PAGE_SIZE) {
