@@ -18,6 +18,7 @@ import { Metrics } from './http/metrics.js';
 import { AckedPublisher } from './nats/acked-publisher.js';
 import { ForgottenAcks } from './nats/forgotten-acks.js';
 import { type Buckets, provisionWithRetry, requireJetStream } from './nats/provision.js';
+import { installWriteCoalescing } from './nats/write-coalescing.js';
 import { loadProviders, type ProviderRegistry } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { AlertThrottle } from './router/throttle.js';
@@ -54,6 +55,7 @@ export class HeraldService {
   /** Connects, provisions and wires everything; does not start consuming yet. */
   static async create(config: HeraldConfig, logger: Logger, metrics = new Metrics()): Promise<HeraldService> {
     const providers = await loadProviders(config.providers);
+    const coalescing = installWriteCoalescing();
     const nc = await connect({
       servers: config.natsUrl,
       name: 'herald-runner',
@@ -69,7 +71,12 @@ export class HeraldService {
       const version = await requireJetStream(nc, jsm);
       const buckets = await provisionWithRetry(nc, jsm, config, JS_DATA_TIMEOUT_MS);
       logger.info(
-        { nats: config.natsUrl.replace(/\/\/[^@]*@/, '//'), version, providers: providers.types() },
+        {
+          nats: config.natsUrl.replace(/\/\/[^@]*@/, '//'),
+          version,
+          providers: providers.types(),
+          writeCoalescing: coalescing,
+        },
         'connected to NATS',
       );
       const c = rootContainer.createChildContainer();
@@ -140,6 +147,7 @@ export class HeraldService {
           publisher: c.resolve(TOKENS.publisher),
           forgottenAcks: c.resolve(TOKENS.forgottenEvents),
           direct: (job, from) => c.resolve<DeliveryWorker>(TOKENS.worker).direct(job, from),
+          directRoom: () => c.resolve<DeliveryWorker>(TOKENS.worker).directRoom(),
           jsm,
           integrations: c.resolve(TOKENS.integrations),
           throttle: c.resolve(TOKENS.throttle),

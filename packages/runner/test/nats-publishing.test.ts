@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckedPublisher, PublishError } from '../src/nats/acked-publisher.js';
 import { ForgottenAcks } from '../src/nats/forgotten-acks.js';
+import { installWriteCoalescing } from '../src/nats/write-coalescing.js';
 import { eventually } from './support/herald.js';
 
 const STREAM = 'PUBTEST';
@@ -16,6 +17,8 @@ describe('AckedPublisher and ForgottenAcks against a real nats-server', () => {
   let publisher: AckedPublisher;
 
   beforeAll(async () => {
+    // The runner coalesces the client's socket writes; these tests run with it installed.
+    expect(installWriteCoalescing()).toBe(true);
     nats = await startNats({ faults: true });
     nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     jsm = await jetstreamManager(nc);
@@ -44,6 +47,38 @@ describe('AckedPublisher and ForgottenAcks against a real nats-server', () => {
     expect(new Set(acks.map((a) => a.seq)).size).toBe(500);
     const msg = await jsm.streams.getMessage(STREAM, { seq: acks[123]!.seq });
     expect(msg?.string()).toBe('123');
+  });
+
+  it('writes what one event-loop turn publishes in a few socket writes, not one per message', async () => {
+    type Writable = { _write: (...a: unknown[]) => void; _writev?: (...a: unknown[]) => void };
+    const socket = (nc as unknown as { protocol: { transport: { socket: Writable } } }).protocol.transport
+      .socket;
+    const { _write, _writev } = socket;
+    let writes = 0;
+    socket._write = (...a: unknown[]) => {
+      writes++;
+      _write.apply(socket, a);
+    };
+    if (_writev)
+      socket._writev = (...a: unknown[]) => {
+        writes++;
+        _writev.apply(socket, a);
+      };
+    const acks: Promise<unknown>[] = [];
+    try {
+      // Each publish in its own microtask: the client flushes after each one.
+      for (let i = 0; i < 200; i++) {
+        acks.push(publisher.publish(`pub.turn.${i}`, `${i}`));
+        await Promise.resolve();
+      }
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      socket._write = _write;
+      if (_writev) socket._writev = _writev;
+    }
+    await Promise.all(acks);
+    expect(writes).toBeGreaterThanOrEqual(1);
+    expect(writes).toBeLessThanOrEqual(5);
   });
 
   it('compare-and-set: expected 0 creates once, then refuses with a wrong-last-sequence error', async () => {

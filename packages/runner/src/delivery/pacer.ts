@@ -26,6 +26,13 @@ export class Pacer {
     return 0;
   }
 
+  /** How long an attempt now would wait (0: it could go), without taking a slot. */
+  waitMs(now: number): number {
+    if (now < this.#pausedUntil) return this.#pausedUntil - now;
+    if (this.#intervalMs === 0) return 0;
+    return Math.max(0, Math.ceil(Math.max(this.#tat, now) - this.#burstMs - now));
+  }
+
   /** True when the pacer has had nothing to hold for `graceMs`; it can be forgotten. */
   idle(now: number, graceMs = 60_000): boolean {
     return now > Math.max(this.#tat, this.#pausedUntil) + graceMs;

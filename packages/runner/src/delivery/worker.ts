@@ -32,9 +32,14 @@ import { Pacer } from './pacer.js';
 
 const MAX_ACK_PENDING = 20_000;
 /** A delivery handed over by the router joins a lane only as long as this (else it goes via the stream). */
-const DIRECT_LANE_CAP = 32;
-/** Handed-over deliveries held at once; their events stay unacked meanwhile (the router's max_ack_pending). */
-const DIRECT_HELD_CAP = 500;
+const DIRECT_LANE_CAP = 16;
+/**
+ * Handed-over deliveries held at once; their events stay unacked meanwhile, so this stays
+ * well below the router's max_ack_pending. At the cap the router waits (DIRECT_ROOM_WAIT_MS).
+ */
+export const DIRECT_HELD_CAP = 800;
+/** How long the router waits for room before it publishes to the partition instead. */
+const DIRECT_ROOM_WAIT_MS = 1_000;
 /** Deliveries held in memory per integration; more wait in JetStream. */
 const LANE_QUEUE_CAP = 1_000;
 
@@ -86,6 +91,7 @@ export class DeliveryWorker {
   readonly #heartbeat: NodeJS.Timeout;
   #inFlight = 0;
   #directHeld = 0;
+  readonly #roomWaiters: Array<() => void> = [];
   #stopping = false;
 
   readonly #steps: DeliverySteps;
@@ -253,6 +259,8 @@ export class DeliveryWorker {
     if (!snapshot || allowedInFlight(snapshot) === 0) return null;
     let lane = this.#lanes.get(id);
     if (lane && lane.queue.length >= DIRECT_LANE_CAP) return null;
+    // A paced lane would hold it (and its event) for a while: the stream can wait instead.
+    if (this.#pacer(id).waitMs(Date.now()) > 0) return null;
     const deliveryId = deliveryIdFor(job.event.id, id);
     const key = `r${deliveryId}`;
     if (this.#active.has(key)) return null;
@@ -276,13 +284,35 @@ export class DeliveryWorker {
       });
     });
     this.#directHeld++;
-    void settled.then(
-      () => this.#directHeld--,
-      () => this.#directHeld--,
-    );
+    const release = () => {
+      this.#directHeld--;
+      this.#roomWaiters.shift()?.();
+    };
+    void settled.then(release, release);
     this.#active.add(key);
     this.#pump(id, lane);
     return settled;
+  }
+
+  /**
+   * Null when a delivery can be handed over now as far as the worker's total goes; else
+   * resolves when one settles (or after DIRECT_ROOM_WAIT_MS): the router's back-pressure,
+   * so a backlog waits in the events stream rather than being copied to the partitions.
+   */
+  directRoom(): Promise<void> | null {
+    if (this.#directHeld < DIRECT_HELD_CAP || this.#stopping) return null;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.#roomWaiters.indexOf(wake);
+        if (i >= 0) this.#roomWaiters.splice(i, 1);
+        resolve();
+      }, DIRECT_ROOM_WAIT_MS);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#roomWaiters.push(wake);
+    });
   }
 
   /** A delivery handed over by the router needs another attempt: it goes to its partition's stream. */

@@ -42,6 +42,8 @@ export interface RouterDeps {
     job: DeliveryJob,
     from: { deliveryCount: number; mayRepeat: boolean; working: () => void },
   ) => Promise<void> | null;
+  /** Resolves when the worker can take handed-over deliveries again (null: it can now). */
+  directRoom: () => Promise<void> | null;
   jsm: JetStreamManager;
   integrations: IntegrationStore;
   throttle: AlertThrottle;
@@ -130,7 +132,7 @@ export class Router {
       await this.#deadLetter(msg, err);
       return;
     }
-    const { integrations, throttle, publisher, partitions, metrics, direct } = this.#deps;
+    const { integrations, throttle, publisher, partitions, metrics, direct, directRoom } = this.#deps;
     let targets = integrations.matching(event);
     if (targets.length > 0 && isAlertType(event.event) && !(await throttle.admit(event))) {
       metrics.eventsThrottled.inc();
@@ -158,6 +160,8 @@ export class Router {
         routedAt,
         publishedAt,
       };
+      const room = directRoom();
+      if (room) await room;
       const settled = direct(job, from);
       if (settled) {
         handedOver.push(settled);
