@@ -14,11 +14,16 @@ export interface NotificationInput {
   headerPrefix?: string;
 }
 
-/** Builds what a provider renders from, summarising the event once. */
+/** Builds what a provider renders from; the event's summary is made once, when first read. */
 export function buildNotification(input: NotificationInput): Notification {
+  let summary: Notification['summary'] | undefined;
   return {
     event: input.event,
-    summary: summarize(input.event),
+    // Chat providers read it; a plain webhook never does, so it is made on first use.
+    get summary() {
+      summary ??= summarize(input.event);
+      return summary;
+    },
     integration: input.integration,
     deliveryId: input.deliveryId,
     attempt: input.attempt ?? 1,

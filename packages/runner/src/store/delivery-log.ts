@@ -45,8 +45,8 @@ interface Tail {
   head: number;
   ids: string[];
   revision: number;
-  /** The page before the head's ids: a repeat append is looked for on both. */
-  previous: string[];
+  /** The ids of the head page and the page before it: a repeat append is looked for there. */
+  listed: Set<string>;
 }
 
 /** Appends waiting for one chain's next write. */
@@ -292,13 +292,13 @@ export class KvDeliveryLog implements DeliveryLog {
     for (let conflicts = 0; conflicts < 10; ) {
       const tail = this.#tails.get(cacheKey) ?? (await this.#loadTail(integrationId, chain));
       // Indexed already (a repeat after a crash): a listing must show it once.
-      const listed = new Set([...tail.previous, ...tail.ids]);
-      ids = ids.filter((id) => !listed.has(id));
+      ids = ids.filter((id) => !tail.listed.has(id));
       if (ids.length === 0) return;
       try {
         if (tail.head > 0 && tail.ids.length < LOG_PAGE_SIZE) {
           const page = [...tail.ids, ...ids.slice(0, LOG_PAGE_SIZE - tail.ids.length)];
           const revision = await this.#put(`p.${integrationId}.${chain}.${tail.head}`, page, tail.revision);
+          for (const id of page) tail.listed.add(id);
           this.#tails.set(cacheKey, { ...tail, ids: page, revision });
           continue;
         }
@@ -308,7 +308,12 @@ export class KvDeliveryLog implements DeliveryLog {
         const page = ids.slice(0, LOG_PAGE_SIZE);
         const revision = await this.#kv.create(`p.${integrationId}.${chain}.${next}`, JSON.stringify(page));
         await this.#moveHead(integrationId, chain, tail.head, next);
-        this.#tails.set(cacheKey, { head: next, ids: page, revision, previous: tail.ids });
+        this.#tails.set(cacheKey, {
+          head: next,
+          ids: page,
+          revision,
+          listed: new Set([...tail.ids, ...page]),
+        });
       } catch (err) {
         if (!/wrong last sequence|key exists/i.test(String(err))) throw err;
         conflicts++;
@@ -331,12 +336,12 @@ export class KvDeliveryLog implements DeliveryLog {
 
   async #loadTail(integrationId: string, chain: Chain): Promise<Tail> {
     const head = await this.#head(integrationId, chain);
-    if (head === 0) return { head: 0, ids: [], revision: 0, previous: [] };
+    if (head === 0) return { head: 0, ids: [], revision: 0, listed: new Set() };
     const [entry, previous] = await Promise.all([
       this.#kv.get(`p.${integrationId}.${chain}.${head}`),
       head > 1 ? this.#page(integrationId, chain, head - 1) : Promise.resolve([]),
     ]);
     const ids = liveJson<string[]>(entry) ?? [];
-    return { head, ids, revision: entry?.revision ?? 0, previous };
+    return { head, ids, revision: entry?.revision ?? 0, listed: new Set([...previous, ...ids]) };
   }
 }
