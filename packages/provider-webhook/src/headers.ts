@@ -58,6 +58,8 @@ const TILDE = 0x7e;
  * ASCII text without `%` passes unchanged; `decodeURIComponent` restores any value.
  */
 export function encodeHeaderValue(text: string): string {
+  // The common case (ids, plain names) needs no encoding.
+  if (/^[!-$&-~](?:[ -$&-~]*[!-$&-~])?$/.test(text)) return text;
   const bytes = new TextEncoder().encode(text);
   let out = '';
   for (const byte of bytes) {

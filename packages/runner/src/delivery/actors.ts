@@ -10,6 +10,21 @@ import type { HealthStore } from '../store/health.js';
 
 type IntegrationActor = Actor<typeof integrationMachine>;
 
+const handledEvents = new Map<string, Set<string>>();
+
+/** Whether the machine's state `state` has a transition for events of `type`. */
+function handles(state: string, type: string): boolean {
+  let events = handledEvents.get(state);
+  if (!events) {
+    const node = integrationMachine.states[state];
+    // An unknown state: let XState decide.
+    if (!node) return true;
+    events = new Set(node.events.map(String));
+    handledEvents.set(state, events);
+  }
+  return events.has(type);
+}
+
 export interface ActorRegistryOptions {
   health: HealthStore;
   policy: HealthPolicy;
@@ -60,6 +75,13 @@ export class ActorRegistry {
   /** Sends an event; persists the snapshot when the context changed; resolves after transitions are handled. */
   async send(integrationId: string, event: IntegrationMachineEvent): Promise<IntegrationMachineSnapshot> {
     const entry = await this.#entry(integrationId);
+    const current = entry.actor.getSnapshot();
+    // Most sends are a success to a healthy integration, which its state does not handle:
+    // skip XState's transition work (and its garbage) for those.
+    if (!handles(String(current.value), event.type)) {
+      entry.lastUsed = Date.now();
+      return current;
+    }
     entry.busy++;
     try {
       const before = entry.actor.getSnapshot();

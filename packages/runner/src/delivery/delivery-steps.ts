@@ -104,7 +104,7 @@ export class DeliverySteps {
       this.#records.get(item.deliveryId) ??
       (await this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId));
     if (existing && existing.status !== 'pending' && existing.status !== 'retrying') {
-      this.#settleWhenListed(item, this.#deps.deliveryLog.reindex(existing), () => item.ack());
+      this.#settleWhenListed(item, this.#deps.deliveryLog.reindex(existing), null);
       return;
     }
     const record: DeliveryRecord = {
@@ -124,7 +124,7 @@ export class DeliverySteps {
       provider: this.#deps.integrations.byId(item.job.integrationId)?.type ?? 'unknown',
       status: 'skipped',
     });
-    this.#settleWhenListed(item, saved.indexed, () => item.ack());
+    this.#settleWhenListed(item, saved.indexed, null);
   }
 
   /** Makes one attempt of a delivery and settles its message. */
@@ -143,7 +143,7 @@ export class DeliverySteps {
     if (existing && this.#finished(item, existing)) {
       // Already done before a crash or a redelivery: at least once, not twice. The crash
       // may have come between the record and its listing.
-      this.#settleWhenListed(item, deliveryLog.reindex(existing), () => item.ack());
+      this.#settleWhenListed(item, deliveryLog.reindex(existing), null);
       return;
     }
     let record = existing ?? newDeliveryRecord(item.job, item.deliveryId, now);
@@ -162,7 +162,7 @@ export class DeliverySteps {
         enteredStatus: 'failed',
         create: !existing,
       });
-      this.#settleWhenListed(item, saved.indexed, () => item.ack());
+      this.#settleWhenListed(item, saved.indexed, null);
       return;
     }
     const result = await attempt(this.#deps.sender, {
@@ -232,9 +232,7 @@ export class DeliverySteps {
     this.#remember(next);
     if (decision.pauseMs > 0) this.#deps.pause(id, decision.pauseMs);
     const retryInMs = decision.retryInMs;
-    this.#settleWhenListed(item, saved.indexed, () =>
-      retryInMs === null ? item.ack() : item.nak(retryInMs),
-    );
+    this.#settleWhenListed(item, saved.indexed, retryInMs);
 
     metrics.attempts.inc({ provider: providerType, outcome: result.record.outcome });
     metrics.attemptSeconds.observe({ provider: providerType }, result.record.durationMs / 1_000);
@@ -255,21 +253,26 @@ export class DeliverySteps {
       enteredStatus: null,
       attempt: extra,
     });
-    this.#settleWhenListed(item, saved.indexed, () => item.ack());
+    this.#settleWhenListed(item, saved.indexed, null);
   }
 
   /**
-   * Acks or naks the message once the delivery is listed. The lane goes on meanwhile;
-   * if the listing cannot be written, the message is left to be redelivered (and listed then).
+   * Acks (retryInMs null) or naks the message once the delivery is listed. The lane goes
+   * on meanwhile; if the listing cannot be written, the message is left to be redelivered
+   * (and listed then). Only what settling needs is kept while the listing waits, not the
+   * delivery's event and record: they would outlive young-generation GCs by the thousand.
    */
-  #settleWhenListed(item: Item, indexed: Promise<void>, settle: () => void): void {
+  #settleWhenListed(item: Item, indexed: Promise<void>, retryInMs: number | null): void {
+    const settle = retryInMs === null ? item.ack : item.nak.bind(null, retryInMs);
+    const { abandon } = item;
+    const where = { integrationId: item.job.integrationId, deliveryId: item.deliveryId };
     this.#deps.track(
       indexed.then(settle, (err: Error) => {
         this.#deps.logger.warn(
-          { integrationId: item.job.integrationId, deliveryId: item.deliveryId, err: err.message },
+          { ...where, err: err.message },
           'cannot list the delivery yet; it will be redelivered',
         );
-        item.abandon(err);
+        abandon(err);
       }),
     );
   }

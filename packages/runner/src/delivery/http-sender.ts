@@ -72,12 +72,20 @@ export class HttpSender {
   async send(spec: HttpRequestSpec, signal?: AbortSignal): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    let timer: NodeJS.Timeout | undefined;
     try {
       const url = new URL(spec.url);
       const host = url.hostname.replace(/^\[|\]$/g, '');
       // IP literals skip DNS lookup, so check them here.
       if (isIP(host)) this.#guard.assert(host);
-      const timeout = AbortSignal.timeout(this.#timeoutMs);
+      // A cleared timer, not AbortSignal.timeout: that one lives (and is kept alive for the
+      // GC) for the whole timeout after every request, thousands at a time under load.
+      const deadline = new AbortController();
+      timer = setTimeout(
+        () => deadline.abort(new DOMException('the request timed out', 'TimeoutError')),
+        this.#timeoutMs,
+      );
+      const timeout = deadline.signal;
       const res = await request(url, {
         method: spec.method,
         headers: spec.headers,
@@ -116,6 +124,8 @@ export class HttpSender {
       };
     } catch (err) {
       return { ok: false, error: classify(err), durationMs: elapsed() };
+    } finally {
+      clearTimeout(timer);
     }
   }
 

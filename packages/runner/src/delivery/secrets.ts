@@ -26,14 +26,25 @@ export function maskConfig(provider: AnyProvider, config: Record<string, unknown
   return masked;
 }
 
-/** Replaces every secret config value found in `text`. */
-export function redactText(provider: AnyProvider, config: Record<string, unknown>, text: string): string {
+/** Secret values, longest first, so a secret that contains another is replaced whole. */
+function secretsLongestFirst(
+  provider: AnyProvider,
+  config: Record<string, unknown>,
+): Array<[string, string]> {
+  return secretValues(provider, config).sort((a, b) => b[1].length - a[1].length);
+}
+
+function redactWith(provider: AnyProvider, secrets: Array<[string, string]>, text: string): string {
   let out = text;
-  // Longest first, so a secret that contains another is replaced whole.
-  for (const [field, value] of secretValues(provider, config).sort((a, b) => b[1].length - a[1].length)) {
+  for (const [field, value] of secrets) {
     if (out.includes(value)) out = out.split(value).join(maskOne(provider, field, value));
   }
   return out;
+}
+
+/** Replaces every secret config value found in `text`. */
+export function redactText(provider: AnyProvider, config: Record<string, unknown>, text: string): string {
+  return redactWith(provider, secretsLongestFirst(provider, config), text);
 }
 
 /** A request as the delivery log keeps it: secrets in URL, headers and body masked. */
@@ -42,12 +53,13 @@ export function maskRequest(
   config: Record<string, unknown>,
   spec: HttpRequestSpec,
 ): HttpRequestSpec {
+  const secrets = secretsLongestFirst(provider, config);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec.headers)) headers[k] = redactWith(provider, secrets, v);
   return {
     method: spec.method,
-    url: redactText(provider, config, spec.url),
-    headers: Object.fromEntries(
-      Object.entries(spec.headers).map(([k, v]) => [k, redactText(provider, config, v)]),
-    ),
-    body: redactText(provider, config, spec.body),
+    url: redactWith(provider, secrets, spec.url),
+    headers,
+    body: redactWith(provider, secrets, spec.body),
   };
 }

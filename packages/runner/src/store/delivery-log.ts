@@ -127,16 +127,17 @@ export class KvDeliveryLog implements DeliveryLog {
     const chains: Chain[] = changes.isNew ? ['all'] : [];
     const chain = changes.enteredStatus ? CHAIN_OF_STATUS[changes.enteredStatus] : undefined;
     if (chain) chains.push(chain);
-    return { indexed: this.#index(record, chains) };
+    return { indexed: this.#index(record.integrationId, record.id, chains) };
   }
 
   reindex(record: DeliveryRecord): Promise<void> {
     const chain = CHAIN_OF_STATUS[record.status];
-    return this.#index(record, chain ? ['all', chain] : ['all']);
+    return this.#index(record.integrationId, record.id, chain ? ['all', chain] : ['all']);
   }
 
-  async #index(record: DeliveryRecord, chains: Chain[]): Promise<void> {
-    await Promise.all(chains.map((chain) => this.#append(record.integrationId, chain, record.id)));
+  /** Takes ids only: the record is not kept alive while its listing waits. */
+  async #index(integrationId: string, deliveryId: string, chains: Chain[]): Promise<void> {
+    await Promise.all(chains.map((chain) => this.#append(integrationId, chain, deliveryId)));
   }
 
   /** A KV put, or a compare-and-set when `expectRevision` is given (0 = the key is new). */
