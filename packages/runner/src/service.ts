@@ -266,6 +266,7 @@ export class HeraldService {
   /** Loads integrations, then starts the delivery workers and the router. */
   async start(): Promise<void> {
     await this.integrations.start();
+    await this.health.start();
     await this.container.resolve<ForgottenAcks>(TOKENS.forgottenDeliveries).start(this.nats);
     await this.container.resolve<ForgottenAcks>(TOKENS.forgottenEvents).start(this.nats);
     this.integrations.onChange((_integration, id) => this.worker.forgetPacer(id));
@@ -301,6 +302,7 @@ export class HeraldService {
     await this.router.settled();
     this.actors.stop();
     this.integrations.stop();
+    this.health.stop();
     await this.sender.close();
     this.publisher.close();
     if (!this.nats.isClosed()) await this.nats.drain();

@@ -118,9 +118,9 @@ describe('KvDeliveryLog', () => {
     expect(seen[seen.length - 1]).toBe(records[0]!.id);
   });
 
-  it('reindex after a crash lists a delivery once, also when its page has filled since', async () => {
+  it('reindex after a crash lists a delivery once, also when pages have filled since', async () => {
     const id = 'int_reindex';
-    const records = Array.from({ length: LOG_PAGE_SIZE + 5 }, (_, i) => ({
+    const records = Array.from({ length: LOG_PAGE_SIZE * 3 + 5 }, (_, i) => ({
       ...delivery(id, i),
       status: 'succeeded' as const,
     }));
@@ -128,9 +128,17 @@ describe('KvDeliveryLog', () => {
       await (await log.save(r, { isNew: true, enteredStatus: 'succeeded', create: true })).indexed;
     // A new process (no cached tail) reindexes the last of page 1 and the newest, as a redelivery would.
     const restarted = new KvDeliveryLog(kv, publisher);
+    // The first is four pages back: beyond the appender's own window, found by the reindex walk.
+    await restarted.reindex(records[0]!);
     await restarted.reindex(records[LOG_PAGE_SIZE - 1]!);
     await restarted.reindex(records[records.length - 1]!);
-    const listed = (await restarted.list(id, { limit: 100 })).items.map((r) => r.id);
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await restarted.list(id, { limit: 100, cursor });
+      listed.push(...page.items.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor);
     expect(listed).toHaveLength(records.length);
     expect(new Set(listed).size).toBe(records.length);
     // A record that was never listed (crash between record and index) is listed by reindex.

@@ -72,6 +72,17 @@ export class ActorRegistry {
     return entry?.actor.getSnapshot();
   }
 
+  /**
+   * Like `peek`, but also starts the actor of an integration known to have no persisted
+   * state (a fresh, healthy machine): no I/O either way.
+   */
+  peekOrStart(integrationId: string): IntegrationMachineSnapshot | undefined {
+    const snapshot = this.peek(integrationId);
+    if (snapshot || this.#loading.has(integrationId) || !this.#options.health.knownAbsent(integrationId))
+      return snapshot;
+    return this.#start(integrationId, null).actor.getSnapshot();
+  }
+
   /** Sends an event; persists the snapshot when the context changed; resolves after transitions are handled. */
   async send(integrationId: string, event: IntegrationMachineEvent): Promise<IntegrationMachineSnapshot> {
     const entry = await this.#entry(integrationId);
@@ -167,7 +178,10 @@ export class ActorRegistry {
   }
 
   async #load(integrationId: string): Promise<Entry> {
-    const persisted = await this.#options.health.load(integrationId);
+    return this.#start(integrationId, await this.#options.health.load(integrationId));
+  }
+
+  #start(integrationId: string, persisted: IntegrationMachineSnapshot | null): Entry {
     const input = {
       integrationId,
       concurrency: this.#options.concurrency,

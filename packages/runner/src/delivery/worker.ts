@@ -255,7 +255,7 @@ export class DeliveryWorker {
     const { config, actors } = this.#deps;
     if (this.#stopping || this.#directHeld >= DIRECT_HELD_CAP) return null;
     if (!this.#consumers.has(partitionOf(id, config.partitions))) return null;
-    const snapshot = actors.peek(id);
+    const snapshot = actors.peekOrStart(id);
     if (!snapshot || allowedInFlight(snapshot) === 0) return null;
     let lane = this.#lanes.get(id);
     if (lane && lane.queue.length >= DIRECT_LANE_CAP) return null;

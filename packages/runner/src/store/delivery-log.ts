@@ -16,6 +16,10 @@ import { isLive, liveJson } from './kv.js';
 
 /** Delivery ids per index page. */
 export const LOG_PAGE_SIZE = 64;
+/** How far back a reindex looks for an entry already written. */
+const MAX_REINDEX_PAGES = 256;
+/** Runners' clocks against nats-server's, when comparing a record's time with a page's. */
+const CLOCK_SKEW_MS = 30_000;
 /** A filtered listing reads at most this many index pages before it returns what it found. */
 const MAX_PAGES_PER_LIST = 16;
 
@@ -98,7 +102,8 @@ function decodeCursor(text: string): Cursor {
  * costs one index write per interval, not one per delivery. `save` resolves when the
  * record is stored and hands back `indexed`; the worker settles the delivery's message
  * only after it, so a crash in between redelivers the message and `reindex` lists the
- * record. An id already on the chain's last two pages is not appended again.
+ * record — unless a page written since the record holds it already (the first listing
+ * was written and its ack lost). Appends also skip ids on the chain's last two pages.
  */
 export class KvDeliveryLog implements DeliveryLog {
   readonly #kv: KV;
@@ -130,9 +135,35 @@ export class KvDeliveryLog implements DeliveryLog {
     return { indexed: this.#index(record.integrationId, record.id, chains) };
   }
 
-  reindex(record: DeliveryRecord): Promise<void> {
-    const chain = CHAIN_OF_STATUS[record.status];
-    return this.#index(record.integrationId, record.id, chain ? ['all', chain] : ['all']);
+  async reindex(record: DeliveryRecord): Promise<void> {
+    const status = CHAIN_OF_STATUS[record.status];
+    const chains: Chain[] = status ? ['all', status] : ['all'];
+    const missing: Chain[] = [];
+    for (const chain of chains)
+      if (!(await this.#listedSince(record.integrationId, chain, record.id, Date.parse(record.updatedAt))))
+        missing.push(chain);
+    await this.#index(record.integrationId, record.id, missing);
+  }
+
+  /**
+   * Whether the chain lists the id on a page written since `since` (ms): its entry was
+   * appended after the record was saved, so only those pages can hold it. Walks back from
+   * the newest page; after an outage that is a few pages.
+   */
+  async #listedSince(
+    integrationId: string,
+    chain: Chain,
+    deliveryId: string,
+    since: number,
+  ): Promise<boolean> {
+    const head = await this.#head(integrationId, chain);
+    for (let page = head; page > 0 && page > head - MAX_REINDEX_PAGES; page--) {
+      const entry = await this.#kv.get(`p.${integrationId}.${chain}.${page}`);
+      if (liveJson<string[]>(entry)?.includes(deliveryId)) return true;
+      // Last written before the record was saved (with room for clock skew): older pages cannot hold it.
+      if (entry && entry.created.getTime() < since - CLOCK_SKEW_MS) return false;
+    }
+    return false;
   }
 
   /** Takes ids only: the record is not kept alive while its listing waits. */
