@@ -1,0 +1,123 @@
+import { allowedInFlight, deliveryIdFor, deliverySubject } from '@herald/core';
+import type { AckedPublisher } from '../nats/acked-publisher.js';
+import type { ActorRegistry } from './actors.js';
+import type { DeliveryJob } from './job.js';
+import type { Lanes } from './lanes.js';
+
+/** A delivery handed over by the router joins a lane only as long as this (else it goes via the stream). */
+const LANE_CAP = 16;
+/**
+ * Handed-over deliveries held at once; their events stay unacked meanwhile, so this stays
+ * well below the router's max_ack_pending. At the cap the router waits (ROOM_WAIT_MS).
+ */
+export const HELD_CAP = 800;
+/** How long the router waits for room before it publishes to the partition instead. */
+const ROOM_WAIT_MS = 1_000;
+
+/** What the router knows of the event a handed-over delivery comes from. */
+export interface HandOverSource {
+  deliveryCount: number;
+  mayRepeat: boolean;
+  working: () => void;
+}
+
+export interface HandOverDeps {
+  lanes: Lanes;
+  actors: ActorRegistry;
+  publisher: AckedPublisher;
+  partitions: number;
+  /** True when this runner consumes the integration's partition now. */
+  owns: (integrationId: string) => boolean;
+}
+
+/**
+ * Deliveries the router hands straight to this runner's lanes, without the hop through
+ * the partition's stream: only when this runner owns the integration's partition, its
+ * machine lets deliveries through, its pace does not hold them and its lane is short — so
+ * the delivery starts at once or soon. A retry, or a delivery handed back (partition
+ * moved, stopping), goes to the partition's stream.
+ */
+export class HandOver {
+  readonly #deps: HandOverDeps;
+  readonly #roomWaiters: Array<() => void> = [];
+  #held = 0;
+  #stopped = false;
+
+  constructor(deps: HandOverDeps) {
+    this.#deps = deps;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** Resolves when the delivery is settled (done, or its retry published); null if not taken. */
+  take(job: DeliveryJob, from: HandOverSource): Promise<void> | null {
+    const id = job.integrationId;
+    const { lanes, actors } = this.#deps;
+    if (this.#stopped || this.#held >= HELD_CAP || !this.#deps.owns(id)) return null;
+    const snapshot = actors.peekOrStart(id);
+    if (!snapshot || allowedInFlight(snapshot) === 0 || lanes.queued(id) >= LANE_CAP) return null;
+    // A paced lane would hold it (and its event) for a while: the stream can wait instead.
+    if (lanes.pacer(id).waitMs(Date.now()) > 0) return null;
+    const deliveryId = deliveryIdFor(job.event.id, id);
+    const key = `r${deliveryId}`;
+    if (lanes.has(key)) return null;
+    const settled = new Promise<void>((resolve, reject) => {
+      lanes.add({
+        job,
+        deliveryId,
+        key,
+        deliveryCount: from.deliveryCount,
+        mayRepeat: from.mayRepeat,
+        ack: resolve,
+        nak: (delayMs) => this.#publishRetry(job, delayMs ?? 0).then(resolve, reject),
+        abandon: reject,
+        working: from.working,
+        msg: null,
+      });
+    });
+    this.#held++;
+    const release = () => {
+      this.#held--;
+      this.#roomWaiters.shift()?.();
+    };
+    void settled.then(release, release);
+    return settled;
+  }
+
+  /**
+   * Null when a delivery can be handed over now as far as the total goes; else resolves
+   * when one settles (or after ROOM_WAIT_MS): the router's back-pressure, so a backlog
+   * waits in the events stream rather than being copied to the partitions.
+   */
+  room(): Promise<void> | null {
+    if (this.#held < HELD_CAP || this.#stopped) return null;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.#roomWaiters.indexOf(wake);
+        if (i >= 0) this.#roomWaiters.splice(i, 1);
+        resolve();
+      }, ROOM_WAIT_MS);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#roomWaiters.push(wake);
+    });
+  }
+
+  /** Another attempt later, or handed back: through the partition's stream, not before the delay. */
+  async #publishRetry(job: DeliveryJob, delayMs: number): Promise<void> {
+    const retry: DeliveryJob = {
+      ...job,
+      repeat: true,
+      notBefore: delayMs > 0 ? Date.now() + delayMs : undefined,
+    };
+    await this.#deps.publisher.publish(
+      deliverySubject(job.integrationId, this.#deps.partitions),
+      JSON.stringify(retry),
+      { msgId: `${job.event.id}:${job.integrationId}` },
+    );
+  }
+}
