@@ -266,9 +266,16 @@ export class HeraldService {
   /** Loads integrations, then starts the delivery workers and the router. */
   async start(): Promise<void> {
     await this.integrations.start();
-    await this.health.start();
-    await this.container.resolve<ForgottenAcks>(TOKENS.forgottenDeliveries).start(this.nats);
-    await this.container.resolve<ForgottenAcks>(TOKENS.forgottenEvents).start(this.nats);
+    // Optimisations that need NATS answers: not waited for, so a recovering cluster does not
+    // delay taking partitions (until they are ready, snapshots and records are read).
+    const log = (what: string) => (err: Error) =>
+      this.logger.warn({ err: err.message }, `${what} not started`);
+    void this.health.start().catch(log('health key watch'));
+    void this.container
+      .resolve<ForgottenAcks>(TOKENS.forgottenDeliveries)
+      .start(this.nats)
+      .catch(log('horizon'));
+    void this.container.resolve<ForgottenAcks>(TOKENS.forgottenEvents).start(this.nats).catch(log('horizon'));
     this.integrations.onChange((_integration, id) => this.worker.forgetPacer(id));
     this.#leases = new LeaseManager({
       kv: this.buckets.leases,

@@ -144,7 +144,13 @@ describe('scale-out on a 3-node NATS cluster', () => {
       },
       20_000,
       250,
-    );
+    ).catch(async (err: Error) => {
+      const shares = await Promise.all(runners.map((r) => ownership(r).catch((e: Error) => e.message)));
+      const logs = runners.map((r) => r.output().split('\n').slice(-25).join('\n')).join('\n---\n');
+      throw new Error(
+        `${err.message}: late runner's share never fair; shares ${JSON.stringify(shares)}\n${logs}`,
+      );
+    });
     expect(late.partitions).toHaveLength(PARTITIONS / 3);
 
     await new Promise((r) => setTimeout(r, 1_000));

@@ -27,14 +27,18 @@ export class ForgottenAcks {
     this.#log = log;
   }
 
-  /** Learns the horizon now and again after every reconnect. */
-  async start(nc: NatsConnection): Promise<void> {
+  /**
+   * Learns the horizon in the background, and again after every reconnect. Start-up does
+   * not wait for it (a cluster that is recovering can take seconds to answer): until it is
+   * known, every first delivery is looked up.
+   */
+  start(nc: NatsConnection): Promise<void> {
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type === 'reconnect') void this.#refresh();
       }
     })();
-    await this.#refresh();
+    return this.#refresh();
   }
 
   /** True when a message with this stream sequence, handed out for the first time, may have been done before. */

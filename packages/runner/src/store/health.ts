@@ -37,7 +37,10 @@ export class HealthStore {
     this.#kv = kv;
   }
 
-  /** Follows the bucket's keys; resolves once the ones stored now are known. */
+  /**
+   * Follows the bucket's keys; resolves once the ones stored now are known. Callers need not
+   * wait: until then every load reads.
+   */
   async start(): Promise<void> {
     const initial = (await this.#kv.status()).values;
     const watch = await this.#kv.watch({ headers_only: true });
