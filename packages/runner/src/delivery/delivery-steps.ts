@@ -1,4 +1,3 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import { RecordExistsError } from '../store/delivery-log.js';
 import type { AttemptRecord, DeliveryRecord } from '../store/delivery-records.js';
 import { type AttemptResult, attempt } from './attempt.js';
@@ -31,8 +30,6 @@ export interface Item {
   abandon(err: Error): void;
   /** Tells JetStream it is being worked on (it waits in a lane). */
   working(): void;
-  /** The partition's message behind it; null when the router handed it over. */
-  msg: JsMsg | null;
 }
 
 /** A new record for a delivery that has had no attempt yet. */

@@ -74,7 +74,6 @@ export class HandOver {
         nak: (delayMs) => this.#publishRetry(job, delayMs ?? 0).then(resolve, reject),
         abandon: reject,
         working: from.working,
-        msg: null,
       });
     });
     this.#held++;

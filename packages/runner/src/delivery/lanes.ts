@@ -212,9 +212,12 @@ export class Lanes {
     lane.inFlight++;
     this.track(
       task
-        .catch((err: unknown) =>
-          this.#deps.logger.error({ integrationId: id, err: (err as Error).message }, 'delivery step failed'),
-        )
+        .catch((err: unknown) => {
+          this.#deps.logger.error({ integrationId: id, err: (err as Error).message }, 'delivery step failed');
+          // Neither acked nor nakked: a handed-over delivery's event is re-routed, a
+          // partition's message comes back after the ack wait.
+          item.abandon(err as Error);
+        })
         .finally(() => {
           this.#active.delete(item.key);
           lane.inFlight--;

@@ -191,7 +191,6 @@ export class DeliveryWorker {
       nak: (delayMs) => msg.nak(delayMs),
       abandon: () => undefined,
       working: () => msg.working(),
-      msg,
     });
   }
 

@@ -149,7 +149,8 @@ export class Router {
     };
     const repeat = from.deliveryCount > 1 || from.mayRepeat;
     const handedOver: Promise<void>[] = [];
-    const published: Promise<unknown>[] = [];
+    // Each publish resolves to its error or null: none may reject unheard while the loop waits.
+    const published: Promise<Error | null>[] = [];
     for (const integration of targets) {
       const job: DeliveryJob = {
         kind: 'delivery',
@@ -169,34 +170,41 @@ export class Router {
       }
       if (repeat) job.repeat = true;
       published.push(
-        publisher.publish(deliverySubject(integration.id, partitions), JSON.stringify(job), {
-          msgId: `${event.id}:${integration.id}`,
-        }),
+        publisher
+          .publish(deliverySubject(integration.id, partitions), JSON.stringify(job), {
+            msgId: `${event.id}:${integration.id}`,
+          })
+          .then(
+            () => null,
+            (err: Error) => err,
+          ),
       );
     }
-    try {
-      await Promise.all(published);
-    } finally {
-      if (handedOver.length > 0) this.#ackWhenSettled(msg, handedOver);
-    }
+    const failed = (await Promise.all(published)).find((err) => err !== null) ?? null;
+    // Never ack while a delivery is unpublished: the event must come back for it. With
+    // deliveries handed over, it comes back once they are settled (their records then
+    // tell the re-routed event they are done).
+    if (handedOver.length > 0) this.#settleWhenDone(msg, handedOver, failed);
+    else if (failed) throw failed;
     metrics.eventsRouted.inc();
     metrics.deliveriesCreated.inc(targets.length);
     if (handedOver.length > 0) metrics.deliveriesHandedOver.inc(handedOver.length);
     if (handedOver.length === 0) msg.ack();
   }
 
-  /** Acks the event once its handed-over deliveries are settled; a failure lets JetStream redeliver it. */
-  #ackWhenSettled(msg: JsMsg, handedOver: Promise<void>[]): void {
-    const task = Promise.all(handedOver).then(
-      () => msg.ack(),
-      (err: Error) => {
-        this.#deps.log.warn(
-          { err: err.message, subject: msg.subject },
-          'a delivery could not be settled; re-routing the event',
-        );
-        msg.nak(1_000);
-      },
-    );
+  /**
+   * Once the handed-over deliveries are settled: acks the event, or naks it (redelivered,
+   * re-routed) when a publish failed or a delivery could not be settled.
+   */
+  #settleWhenDone(msg: JsMsg, handedOver: Promise<void>[], failed: Error | null): void {
+    const reroute = (err: Error) => {
+      this.#deps.log.warn(
+        { err: err.message, subject: msg.subject },
+        'a delivery is not settled; re-routing the event',
+      );
+      msg.nak(1_000);
+    };
+    const task = Promise.all(handedOver).then(() => (failed ? reroute(failed) : msg.ack()), reroute);
     this.#settling.add(task);
     void task.finally(() => this.#settling.delete(task));
   }
