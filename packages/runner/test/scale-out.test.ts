@@ -142,7 +142,8 @@ describe('scale-out on a 3-node NATS cluster', () => {
         const o = await ownership(runners.at(-1)!);
         return o.partitions.length === PARTITIONS / 3 ? o : undefined;
       },
-      20_000,
+      // Right after a NATS node restart, lease rounds can take several KV timeouts.
+      45_000,
       250,
     ).catch(async (err: Error) => {
       const shares = await Promise.all(runners.map((r) => ownership(r).catch((e: Error) => e.message)));

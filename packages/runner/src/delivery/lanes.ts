@@ -151,6 +151,13 @@ export class Lanes {
 
   #pump(id: string, lane: Lane): void {
     if (this.#stopping) return;
+    const current = this.#lanes.get(id);
+    // A dropped lane (emptied while its machine loaded or an attempt ran; it gets no new
+    // deliveries): the integration's current lane goes on instead.
+    if (current !== lane) {
+      if (current) this.#pump(id, current);
+      return;
+    }
     const snapshot = this.#deps.actors.peek(id);
     if (!snapshot) {
       this.#load(id, lane);
@@ -239,6 +246,9 @@ export class Lanes {
 
   #drop(id: string, lane: Lane): void {
     if (lane.timer) clearTimeout(lane.timer);
-    this.#lanes.delete(id);
+    // A lane dropped earlier can still be pumped (its machine finished loading, an attempt
+    // finished): it must not take a newer lane of the same integration out of the map,
+    // or that lane's deliveries would wait forever.
+    if (this.#lanes.get(id) === lane) this.#lanes.delete(id);
   }
 }
