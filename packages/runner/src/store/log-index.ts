@@ -1,0 +1,204 @@
+import { HeraldError } from '@herald/core';
+import type { KV } from '@nats-io/kv';
+import type { DeliveryStatus } from './delivery-records.js';
+import { isLive, liveJson } from './kv.js';
+
+/** Delivery ids per index page. */
+export const LOG_PAGE_SIZE = 64;
+/** How far back a reindex looks for an entry already written. */
+const MAX_REINDEX_PAGES = 256;
+/** Runners' clocks against nats-server's, when comparing a record's time with a page's. */
+const CLOCK_SKEW_MS = 30_000;
+
+/** A listing: every delivery, or those that entered `failed` / `skipped`. */
+export type Chain = 'all' | 'failed' | 'skipped';
+export const CHAIN_OF_STATUS: Partial<Record<DeliveryStatus, Chain>> = {
+  failed: 'failed',
+  skipped: 'skipped',
+};
+
+/** Writes a KV value, compare-and-set when `expectRevision` is given; resolves to the new revision. */
+export type KvPut = (key: string, value: unknown, expectRevision?: number) => Promise<number>;
+
+interface Tail {
+  head: number;
+  ids: string[];
+  revision: number;
+  /** The ids of the head page and the page before it: a repeat append is looked for there. */
+  listed: Set<string>;
+}
+
+/** Appends waiting for one chain's next write. */
+interface ChainQueue {
+  integrationId: string;
+  chain: Chain;
+  waiting: Array<{ id: string; resolve: () => void; reject: (err: Error) => void }>;
+  writing: boolean;
+  lastWriteAt: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/** A chain's index page is written at most this often; appends in between share one write. */
+export const INDEX_WRITE_INTERVAL_MS = 250;
+
+/**
+ * The delivery log's listings: per integration and chain, append-only pages of delivery
+ * ids (`p.<integration>.<chain>.<page>`) and the number of the newest page
+ * (`h.<integration>.<chain>`). A chain's page is written at most every
+ * INDEX_WRITE_INTERVAL_MS with every id that arrived meanwhile (one compare-and-set);
+ * appends are serialised per chain in this process, compare-and-set guards across
+ * processes, and an id already on the chain's last two pages is not appended again.
+ */
+export class LogIndex {
+  readonly #kv: KV;
+  readonly #put: KvPut;
+  readonly #queues = new Map<string, ChainQueue>();
+  // The newest pages of each chain this process wrote to, so an append is one write.
+  readonly #tails = new Map<string, Tail>();
+
+  constructor(kv: KV, put: KvPut) {
+    this.#kv = kv;
+    this.#put = put;
+  }
+
+  /**
+   * Whether the chain lists the id on a page written since `since` (ms): its entry was
+   * appended after the record was saved, so only those pages can hold it. Walks back from
+   * the newest page; after an outage that is a few pages.
+   */
+  async listedSince(
+    integrationId: string,
+    chain: Chain,
+    deliveryId: string,
+    since: number,
+  ): Promise<boolean> {
+    const head = await this.head(integrationId, chain);
+    for (let page = head; page > 0 && page > head - MAX_REINDEX_PAGES; page--) {
+      const entry = await this.#kv.get(`p.${integrationId}.${chain}.${page}`);
+      if (liveJson<string[]>(entry)?.includes(deliveryId)) return true;
+      // Last written before the record was saved (with room for clock skew): older pages cannot hold it.
+      if (entry && entry.created.getTime() < since - CLOCK_SKEW_MS) return false;
+    }
+    return false;
+  }
+
+  async head(integrationId: string, chain: Chain): Promise<number> {
+    const entry = await this.#kv.get(`h.${integrationId}.${chain}`);
+    return isLive(entry) ? Number(entry.string()) : 0;
+  }
+
+  async page(integrationId: string, chain: Chain, page: number): Promise<string[]> {
+    const entry = await this.#kv.get(`p.${integrationId}.${chain}.${page}`);
+    return liveJson<string[]>(entry) ?? [];
+  }
+
+  /** Appends an id to a chain; resolves once the page holding it is written. */
+  append(integrationId: string, chain: Chain, deliveryId: string): Promise<void> {
+    const key = `${integrationId}.${chain}`;
+    let queue = this.#queues.get(key);
+    if (!queue) {
+      queue = { integrationId, chain, waiting: [], writing: false, lastWriteAt: 0, timer: null };
+      this.#queues.set(key, queue);
+    }
+    const done = new Promise<void>((resolve, reject) =>
+      queue.waiting.push({ id: deliveryId, resolve, reject }),
+    );
+    this.#schedule(queue);
+    return done;
+  }
+
+  /** Writes the chain's waiting ids now, or when its interval has passed since the last write. */
+  #schedule(queue: ChainQueue): void {
+    if (queue.writing || queue.timer) return;
+    const wait = queue.lastWriteAt + INDEX_WRITE_INTERVAL_MS - Date.now();
+    if (wait <= 0) this.#writeNow(queue);
+    else queue.timer = setTimeout(() => this.#writeNow(queue), wait);
+  }
+
+  #writeNow(queue: ChainQueue): void {
+    if (queue.timer) clearTimeout(queue.timer);
+    queue.timer = null;
+    if (queue.writing) return;
+    const batch = queue.waiting.splice(0);
+    queue.writing = true;
+    queue.lastWriteAt = Date.now();
+    this.#appendNow(
+      queue.integrationId,
+      queue.chain,
+      batch.map((w) => w.id),
+    )
+      .then(
+        () => {
+          for (const w of batch) w.resolve();
+        },
+        (err: Error) => {
+          for (const w of batch) w.reject(err);
+        },
+      )
+      .finally(() => {
+        queue.writing = false;
+        if (queue.waiting.length > 0) this.#schedule(queue);
+        else this.#queues.delete(`${queue.integrationId}.${queue.chain}`);
+      });
+  }
+
+  /** Appends ids to the chain's newest pages, starting new pages as they fill. */
+  async #appendNow(integrationId: string, chain: Chain, deliveryIds: string[]): Promise<void> {
+    const cacheKey = `${integrationId}.${chain}`;
+    let ids = [...new Set(deliveryIds)];
+    for (let conflicts = 0; conflicts < 10; ) {
+      const tail = this.#tails.get(cacheKey) ?? (await this.#loadTail(integrationId, chain));
+      // Indexed already (a repeat after a crash): a listing must show it once.
+      ids = ids.filter((id) => !tail.listed.has(id));
+      if (ids.length === 0) return;
+      try {
+        if (tail.head > 0 && tail.ids.length < LOG_PAGE_SIZE) {
+          const page = [...tail.ids, ...ids.slice(0, LOG_PAGE_SIZE - tail.ids.length)];
+          const revision = await this.#put(`p.${integrationId}.${chain}.${tail.head}`, page, tail.revision);
+          for (const id of page) tail.listed.add(id);
+          this.#tails.set(cacheKey, { ...tail, ids: page, revision });
+          continue;
+        }
+        // Start the next page, then move the head to it. `create` fails if another
+        // writer made that page first; then we help move the head and try again.
+        const next = tail.head + 1;
+        const page = ids.slice(0, LOG_PAGE_SIZE);
+        const revision = await this.#kv.create(`p.${integrationId}.${chain}.${next}`, JSON.stringify(page));
+        await this.#moveHead(integrationId, chain, tail.head, next);
+        this.#tails.set(cacheKey, {
+          head: next,
+          ids: page,
+          revision,
+          listed: new Set([...tail.ids, ...page]),
+        });
+      } catch (err) {
+        if (!/wrong last sequence|key exists/i.test(String(err))) throw err;
+        conflicts++;
+        this.#tails.delete(cacheKey);
+        await this.#moveHead(integrationId, chain, tail.head, tail.head + 1).catch(() => undefined);
+      }
+    }
+    throw new HeraldError('log_contention', `could not append to the delivery log of ${integrationId}`);
+  }
+
+  async #moveHead(integrationId: string, chain: Chain, from: number, to: number): Promise<void> {
+    const headKey = `h.${integrationId}.${chain}`;
+    const entry = await this.#kv.get(headKey);
+    const current = isLive(entry) ? Number(entry.string()) : 0;
+    if (current !== from) return;
+    if (from > 0 && !(await this.#kv.get(`p.${integrationId}.${chain}.${to}`))) return;
+    if (isLive(entry)) await this.#kv.update(headKey, String(to), entry.revision);
+    else await this.#kv.create(headKey, String(to));
+  }
+
+  async #loadTail(integrationId: string, chain: Chain): Promise<Tail> {
+    const head = await this.head(integrationId, chain);
+    if (head === 0) return { head: 0, ids: [], revision: 0, listed: new Set() };
+    const [entry, previous] = await Promise.all([
+      this.#kv.get(`p.${integrationId}.${chain}.${head}`),
+      head > 1 ? this.page(integrationId, chain, head - 1) : Promise.resolve([]),
+    ]);
+    const ids = liveJson<string[]>(entry) ?? [];
+    return { head, ids, revision: entry?.revision ?? 0, listed: new Set([...previous, ...ids]) };
+  }
+}
