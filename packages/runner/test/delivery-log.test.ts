@@ -32,6 +32,18 @@ function attemptOf(number: number, status: number): AttemptRecord {
   };
 }
 
+/** Every delivery id of a listing, newest first, following its cursors. */
+async function listAll(log: KvDeliveryLog, integrationId: string, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await log.list(integrationId, { limit, cursor });
+    ids.push(...page.items.map((r) => r.id));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
+}
+
 describe('KvDeliveryLog', () => {
   let nats: TestNats;
   let nc: NatsConnection;
@@ -106,13 +118,7 @@ describe('KvDeliveryLog', () => {
     const indexWrites = (await writes()) - before - records.length;
     // Three pages created (each: page + head), one for the first id alone; far fewer than one per delivery.
     expect(indexWrites).toBeLessThanOrEqual(10);
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await log.list(id, { limit: 50, cursor });
-      seen.push(...page.items.map((r) => r.id));
-      cursor = page.nextCursor;
-    } while (cursor);
+    const seen = await listAll(log, id, 50);
     expect(new Set(seen).size).toBe(records.length);
     expect(seen[0]).toBe(records[records.length - 1]!.id);
     expect(seen[seen.length - 1]).toBe(records[0]!.id);
@@ -132,13 +138,7 @@ describe('KvDeliveryLog', () => {
     await restarted.reindex(records[0]!);
     await restarted.reindex(records[LOG_PAGE_SIZE - 1]!);
     await restarted.reindex(records[records.length - 1]!);
-    const listed: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await restarted.list(id, { limit: 100, cursor });
-      listed.push(...page.items.map((r) => r.id));
-      cursor = page.nextCursor;
-    } while (cursor);
+    const listed = await listAll(restarted, id, 100);
     expect(listed).toHaveLength(records.length);
     expect(new Set(listed).size).toBe(records.length);
     // A record that was never listed (crash between record and index) is listed by reindex.

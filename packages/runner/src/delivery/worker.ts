@@ -58,7 +58,6 @@ export class DeliveryWorker {
   readonly #heartbeat: NodeJS.Timeout;
   readonly #lanes: Lanes;
   readonly #handOver: HandOver;
-  #stopping = false;
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
@@ -132,7 +131,6 @@ export class DeliveryWorker {
 
   /** Stops pulling, lets attempts in flight finish (bounded), returns the rest to JetStream. */
   async stop(graceMs = 10_000): Promise<void> {
-    this.#stopping = true;
     this.#handOver.stop();
     this.#lanes.hold();
     clearInterval(this.#heartbeat);
@@ -142,7 +140,7 @@ export class DeliveryWorker {
 
   /** See HandOver.take: the router's delivery, started here, or null. */
   direct(job: DeliveryJob, from: HandOverSource): Promise<void> | null {
-    return this.#stopping ? null : this.#handOver.take(job, from);
+    return this.#handOver.take(job, from);
   }
 
   /** See HandOver.room: the router's back-pressure. */
