@@ -4,4 +4,6 @@
 // (packages/runner/src/store/delivery-log.ts) can save.
 const { KvDeliveryLog } = await import('../../packages/runner/dist/store/delivery-log.js');
 
-KvDeliveryLog.prototype.save = async function saveSkipped() {};
+KvDeliveryLog.prototype.save = async function saveSkipped() {
+  return { indexed: Promise.resolve() };
+};
