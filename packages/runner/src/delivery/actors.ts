@@ -42,7 +42,8 @@ interface Entry {
 
 /**
  * One integration-machine actor per integration, created on demand from its persisted
- * snapshot and evicted to it when idle, so 10 000 integrations cost little memory.
+ * snapshot and evicted to it when idle, so 10 000 integrations cost little memory. An
+ * integration without persisted state gets an actor only when an event changes its machine.
  * Every change of the machine's context is persisted before the caller goes on.
  */
 export class ActorRegistry {
@@ -50,9 +51,16 @@ export class ActorRegistry {
   readonly #entries = new Map<string, Entry>();
   readonly #loading = new Map<string, Promise<Entry>>();
   readonly #timer: NodeJS.Timeout;
+  /** What every integration without persisted state starts from: healthy, nothing counted. */
+  readonly #freshSnapshot: IntegrationMachineSnapshot;
+  /** Integrations seen fresh (for `states`); they have no actor. */
+  readonly #fresh = new Set<string>();
 
   constructor(options: ActorRegistryOptions) {
     this.#options = options;
+    this.#freshSnapshot = createActor(integrationMachine, {
+      input: { integrationId: '', concurrency: options.concurrency, policy: options.policy },
+    }).getSnapshot();
     this.#timer = setInterval(
       () => void this.evictIdle(),
       Math.max(1_000, Math.floor(options.idleTtlMs / 2)),
@@ -62,33 +70,33 @@ export class ActorRegistry {
 
   /** The live snapshot of an integration's machine, loading it if needed. */
   async snapshot(integrationId: string): Promise<IntegrationMachineSnapshot> {
-    return (await this.#entry(integrationId)).actor.getSnapshot();
-  }
-
-  /** Snapshot if the actor is in memory (no I/O). */
-  peek(integrationId: string): IntegrationMachineSnapshot | undefined {
-    const entry = this.#entries.get(integrationId);
-    if (entry) entry.lastUsed = Date.now();
-    return entry?.actor.getSnapshot();
+    return this.peek(integrationId) ?? (await this.#entry(integrationId)).actor.getSnapshot();
   }
 
   /**
-   * Like `peek`, but also starts the actor of an integration known to have no persisted
-   * state (a fresh, healthy machine): no I/O either way.
+   * The snapshot without I/O: the actor's if it is in memory, the fresh machine's if the
+   * integration has no persisted state (no actor is made for it until it must change).
    */
-  peekOrStart(integrationId: string): IntegrationMachineSnapshot | undefined {
-    const snapshot = this.peek(integrationId);
-    if (snapshot || this.#loading.has(integrationId) || !this.#options.health.knownAbsent(integrationId))
-      return snapshot;
-    return this.#start(integrationId, null).actor.getSnapshot();
+  peek(integrationId: string): IntegrationMachineSnapshot | undefined {
+    const entry = this.#entries.get(integrationId);
+    if (entry) {
+      entry.lastUsed = Date.now();
+      return entry.actor.getSnapshot();
+    }
+    if (this.#loading.has(integrationId) || !this.#options.health.knownAbsent(integrationId))
+      return undefined;
+    this.#fresh.add(integrationId);
+    return this.#freshSnapshot;
   }
 
   /** Sends an event; persists the snapshot when the context changed; resolves after transitions are handled. */
   async send(integrationId: string, event: IntegrationMachineEvent): Promise<IntegrationMachineSnapshot> {
+    // Most sends are a success to a healthy integration, which its state does not handle:
+    // skip XState's transition work (and its garbage, and a fresh machine's actor) for those.
+    const fresh = this.peek(integrationId);
+    if (fresh === this.#freshSnapshot && !handles(String(fresh.value), event.type)) return fresh;
     const entry = await this.#entry(integrationId);
     const current = entry.actor.getSnapshot();
-    // Most sends are a success to a healthy integration, which its state does not handle:
-    // skip XState's transition work (and its garbage) for those.
     if (!handles(String(current.value), event.type)) {
       entry.lastUsed = Date.now();
       return current;
@@ -114,6 +122,7 @@ export class ActorRegistry {
 
   /** Forgets an integration (deleted). */
   async forget(integrationId: string): Promise<void> {
+    this.#fresh.delete(integrationId);
     this.#entries.get(integrationId)?.actor.stop();
     this.#entries.delete(integrationId);
     await this.#options.health.remove(integrationId);
@@ -134,6 +143,7 @@ export class ActorRegistry {
 
   /** Drops every actor of the given integrations (their partition moved elsewhere). */
   release(predicate: (integrationId: string) => boolean): void {
+    for (const id of this.#fresh) if (predicate(id)) this.#fresh.delete(id);
     for (const [id, entry] of this.#entries) {
       if (predicate(id)) {
         entry.actor.stop();
@@ -146,9 +156,9 @@ export class ActorRegistry {
     return this.#entries.size;
   }
 
-  /** Counts of in-memory actors by state. */
+  /** Counts by state of the integrations in memory (fresh ones are healthy). */
   states(): Record<string, number> {
-    const counts: Record<string, number> = { healthy: 0, failing: 0, disabled: 0 };
+    const counts: Record<string, number> = { healthy: this.#fresh.size, failing: 0, disabled: 0 };
     for (const entry of this.#entries.values()) {
       const state = String(entry.actor.getSnapshot().value);
       counts[state] = (counts[state] ?? 0) + 1;
@@ -160,6 +170,7 @@ export class ActorRegistry {
     clearInterval(this.#timer);
     for (const entry of this.#entries.values()) entry.actor.stop();
     this.#entries.clear();
+    this.#fresh.clear();
   }
 
   async #entry(integrationId: string): Promise<Entry> {
@@ -201,6 +212,7 @@ export class ActorRegistry {
     actor.start();
     const entry: Entry = { actor, lastUsed: Date.now(), busy: 0 };
     this.#entries.set(integrationId, entry);
+    this.#fresh.delete(integrationId);
     return entry;
   }
 }

@@ -7,11 +7,13 @@ import type { Lanes } from './lanes.js';
 /** A delivery handed over by the router joins a lane only as long as this (else it goes via the stream). */
 const LANE_CAP = 16;
 /**
- * Handed-over deliveries held at once; their events stay unacked meanwhile, so this stays
- * well below the router's max_ack_pending. At the cap the router waits (ROOM_WAIT_MS).
+ * Handed-over deliveries held at once before the router waits (ROOM_WAIT_MS) to hand over
+ * the next event's; their events stay unacked meanwhile, so this stays well below the
+ * router's max_ack_pending. An event let in hands over all its deliveries, so one fan-out
+ * is never split between hand-over and the streams by its own siblings.
  */
 export const HELD_CAP = 800;
-/** How long the router waits for room before it publishes to the partition instead. */
+/** How long the router waits for room before it publishes the event's deliveries to the partitions instead. */
 const ROOM_WAIT_MS = 1_000;
 
 /** What the router knows of the event a handed-over delivery comes from. */
@@ -55,8 +57,8 @@ export class HandOver {
   take(job: DeliveryJob, from: HandOverSource): Promise<void> | null {
     const id = job.integrationId;
     const { lanes, actors } = this.#deps;
-    if (this.#stopped || this.#held >= HELD_CAP || !this.#deps.owns(id)) return null;
-    const snapshot = actors.peekOrStart(id);
+    if (this.#stopped || !this.#deps.owns(id)) return null;
+    const snapshot = actors.peek(id);
     if (!snapshot || allowedInFlight(snapshot) === 0 || lanes.queued(id) >= LANE_CAP) return null;
     // A paced lane would hold it (and its event) for a while: the stream can wait instead.
     if (lanes.pacer(id).waitMs(Date.now()) > 0) return null;
@@ -86,21 +88,23 @@ export class HandOver {
   }
 
   /**
-   * Null when a delivery can be handed over now as far as the total goes; else resolves
-   * when one settles (or after ROOM_WAIT_MS): the router's back-pressure, so a backlog
+   * Whether the router may hand over the next event's deliveries: true at once below
+   * HELD_CAP; else a promise of true when one settles, or false after ROOM_WAIT_MS (the
+   * event's deliveries then go to the partitions). The router's back-pressure: a backlog
    * waits in the events stream rather than being copied to the partitions.
    */
-  room(): Promise<void> | null {
-    if (this.#held < HELD_CAP || this.#stopped) return null;
-    return new Promise<void>((resolve) => {
+  room(): Promise<boolean> | true {
+    if (this.#held < HELD_CAP) return true;
+    if (this.#stopped) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         const i = this.#roomWaiters.indexOf(wake);
         if (i >= 0) this.#roomWaiters.splice(i, 1);
-        resolve();
+        resolve(false);
       }, ROOM_WAIT_MS);
       const wake = () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
       this.#roomWaiters.push(wake);
     });

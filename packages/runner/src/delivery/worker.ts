@@ -144,7 +144,7 @@ export class DeliveryWorker {
   }
 
   /** See HandOver.room: the router's back-pressure. */
-  directRoom(): Promise<void> | null {
+  directRoom(): Promise<boolean> | true {
     return this.#handOver.room();
   }
 

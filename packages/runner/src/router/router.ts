@@ -42,8 +42,8 @@ export interface RouterDeps {
     job: DeliveryJob,
     from: { deliveryCount: number; mayRepeat: boolean; working: () => void },
   ) => Promise<void> | null;
-  /** Resolves when the worker can take handed-over deliveries again (null: it can now). */
-  directRoom: () => Promise<void> | null;
+  /** Whether the worker takes this event's deliveries (DeliveryWorker.directRoom; true: at once). */
+  directRoom: () => Promise<boolean> | true;
   jsm: JetStreamManager;
   integrations: IntegrationStore;
   throttle: AlertThrottle;
@@ -149,6 +149,9 @@ export class Router {
     };
     const repeat = from.deliveryCount > 1 || from.mayRepeat;
     const handedOver: Promise<void>[] = [];
+    // Back-pressure: at HELD_CAP, wait for room before handing this event's deliveries over.
+    const room = targets.length > 0 ? directRoom() : false;
+    const handOver = room === true || (room !== false && (await room));
     // Each publish resolves to its error or null: none may reject unheard while the loop waits.
     const published: Promise<Error | null>[] = [];
     for (const integration of targets) {
@@ -161,9 +164,7 @@ export class Router {
         routedAt,
         publishedAt,
       };
-      const room = directRoom();
-      if (room) await room;
-      const settled = direct(job, from);
+      const settled = handOver ? direct(job, from) : null;
       if (settled) {
         handedOver.push(settled);
         continue;
