@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { HttpRequestSpec, HttpResponseInfo } from '@herald/core';
-import { Agent, errors, request } from 'undici';
+import { Agent, type Dispatcher, errors } from 'undici';
 import { EgressBlockedError, type EgressGuard } from './egress-guard.js';
 
 /** Largest response body kept; the rest is discarded unread (a 100 MB answer costs nothing). */
@@ -68,65 +68,104 @@ export class HttpSender {
     });
   }
 
-  /** Sends one request; never throws: failures come back as a typed error. */
-  async send(spec: HttpRequestSpec, signal?: AbortSignal): Promise<SendResult> {
+  /**
+   * Sends one request; never throws: failures come back as a typed error. A dispatch
+   * handler, not `request()`: no response stream, promise or abort signal per request,
+   * the body kept in chunks up to the cap.
+   */
+  send(spec: HttpRequestSpec, signal?: AbortSignal): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    let timer: NodeJS.Timeout | undefined;
+    let url: URL;
     try {
-      const url = new URL(spec.url);
+      url = new URL(spec.url);
       const host = url.hostname.replace(/^\[|\]$/g, '');
       // IP literals skip DNS lookup, so check them here.
       if (isIP(host)) this.#guard.assert(host);
-      // A cleared timer, not AbortSignal.timeout: that one lives (and is kept alive for the
-      // GC) for the whole timeout after every request, thousands at a time under load.
-      const deadline = new AbortController();
-      timer = setTimeout(
-        () => deadline.abort(new DOMException('the request timed out', 'TimeoutError')),
-        this.#timeoutMs,
-      );
-      const timeout = deadline.signal;
-      const res = await request(url, {
-        method: spec.method,
-        headers: spec.headers,
-        body: spec.body,
-        dispatcher: this.#agent,
-        maxRedirections: 0,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      } as Parameters<typeof request>[1]);
+    } catch (err) {
+      return Promise.resolve({ ok: false, error: classify(err), durationMs: elapsed() });
+    }
+    return new Promise<SendResult>((resolve) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      let truncated = false;
-      for await (const chunk of res.body) {
-        const buf = chunk as Buffer;
-        const room = MAX_RESPONSE_BODY_BYTES - size;
-        // A read that ends exactly at the cap says nothing of what follows: only a byte
-        // past it (the next read, within the same timeout) means the body was cut.
-        if (buf.length > room) {
-          chunks.push(buf.subarray(0, room));
-          size += room;
-          truncated = true;
-          break;
-        }
-        chunks.push(buf);
-        size += buf.length;
-      }
-      if (truncated) res.body.destroy();
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) {
-        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-      }
-      return {
-        ok: true,
-        response: { status: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8') },
-        durationMs: elapsed(),
-        truncated,
+      let status = 0;
+      let headers: Record<string, string> = {};
+      let controller: Dispatcher.DispatchController | null = null;
+      // Set once settled; an abort reason waits here for a request not yet on a socket.
+      let reason: Error | null = null;
+      const settle = (result: SendResult, abortWith?: Error) => {
+        if (reason) return;
+        reason = abortWith ?? new Error('settled');
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (abortWith) controller?.abort(abortWith);
+        resolve(result);
       };
-    } catch (err) {
-      return { ok: false, error: classify(err), durationMs: elapsed() };
-    } finally {
-      clearTimeout(timer);
-    }
+      // `abort`: stop the request too (not when undici reported the error: it is over).
+      const fail = (err: Error, abort = true) =>
+        settle({ ok: false, error: classify(err), durationMs: elapsed() }, abort ? err : undefined);
+      const succeed = (truncated: boolean) =>
+        settle(
+          {
+            ok: true,
+            response: { status, headers, body: Buffer.concat(chunks, size).toString('utf8') },
+            durationMs: elapsed(),
+            truncated,
+          },
+          // A cut body: the rest is not read (the connection is dropped).
+          truncated ? new Error('response body over the cap') : undefined,
+        );
+      const onAbort = () =>
+        fail(signal?.reason instanceof Error ? signal.reason : new DOMException('aborted', 'AbortError'));
+      const timer = setTimeout(
+        () => fail(new DOMException('the request timed out', 'TimeoutError')),
+        this.#timeoutMs,
+      );
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        this.#agent.dispatch(
+          {
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: spec.method as Dispatcher.HttpMethod,
+            headers: spec.headers,
+            body: spec.body,
+          },
+          {
+            onRequestStart: (c) => {
+              controller = c;
+              if (reason) c.abort(reason);
+            },
+            onResponseStart: (_c, statusCode, responseHeaders) => {
+              if (statusCode < 200) return; // 1xx: the answer follows
+              status = statusCode;
+              headers = {};
+              for (const [k, v] of Object.entries(responseHeaders))
+                if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+            },
+            onResponseData: (_c, chunk) => {
+              if (reason) return;
+              const room = MAX_RESPONSE_BODY_BYTES - size;
+              // A read that ends exactly at the cap says nothing of what follows: only a byte
+              // past it means the body was cut.
+              if (chunk.length > room) {
+                chunks.push(chunk.subarray(0, room));
+                size += room;
+                succeed(true);
+                return;
+              }
+              chunks.push(chunk);
+              size += chunk.length;
+            },
+            onResponseEnd: () => succeed(false),
+            onResponseError: (_c, err) => fail(err, false),
+          },
+        );
+      } catch (err) {
+        fail(err as Error);
+      }
+    });
   }
 
   async close(): Promise<void> {
