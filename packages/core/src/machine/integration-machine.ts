@@ -243,8 +243,10 @@ export type IntegrationMachineSnapshot = SnapshotFrom<typeof integrationMachine>
 
 /** How many attempts may be in flight: the configured concurrency, one probe while failing, none when disabled. */
 export function allowedInFlight(snapshot: IntegrationMachineSnapshot): number {
-  if (snapshot.matches('disabled')) return 0;
-  if (snapshot.matches('failing')) return 1;
+  // The machine is flat, so its value is the state's name (`matches` builds a state path per call).
+  const state = stateOf(snapshot);
+  if (state === 'disabled') return 0;
+  if (state === 'failing') return 1;
   return snapshot.context.concurrency;
 }
 
