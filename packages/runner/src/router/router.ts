@@ -29,7 +29,7 @@ import type { IntegrationStore } from '../store/integrations.js';
 import type { AlertThrottle } from './throttle.js';
 
 export const ROUTER_CONSUMER = 'herald-router';
-const ROUTER_MAX_ACK_PENDING = 1_000;
+const ROUTER_MAX_ACK_PENDING = 3_000;
 const ROUTER_MAX_PARALLEL = 64;
 
 export interface RouterDeps {
