@@ -143,6 +143,11 @@ export function renderChart(results, targetList, title) {
             value: c?.oneHopWhilePublishingPerSecond ?? null,
             color: COLORS.ceiling,
           },
+          {
+            label: 'one-hop + log write (publishing)',
+            value: c?.oneHopLoggedPerSecond ?? null,
+            color: COLORS.ceiling,
+          },
           { label: 'Herald end to end', value: tp?.deliveriesPerSecond ?? null, color: COLORS.herald },
         ],
         '/s',

@@ -13,14 +13,23 @@ export function evaluateTargets(r) {
     return other > DISTURBED_CORES ? `; DISTURBED: other processes used ${other} cores` : '';
   };
   if (r.throughput && r.ceilings) {
-    const ratio = r.throughput.deliveriesPerSecond / r.ceilings.oneHopPerSecond;
+    // Scenario 2 publishes while it delivers, so the naive pipeline of the same shape (also
+    // publishing) is the yardstick; the pre-filled one and the one with a log write are shown.
+    const c = r.ceilings;
+    const rate = r.throughput.deliveriesPerSecond;
+    const percentOf = (ceiling) => `${((rate / ceiling) * 100).toFixed(1)} %`;
+    const others = [`${percentOf(c.oneHopPerSecond)} of pre-filled ${c.oneHopPerSecond}/s`];
+    if (c.oneHopLoggedPerSecond)
+      others.push(
+        `${percentOf(c.oneHopLoggedPerSecond)} of one-hop + log write ${c.oneHopLoggedPerSecond}/s`,
+      );
     add(
-      'throughput ≥ 50 % of naive one-hop',
-      r.throughput.deliveriesPerSecond,
-      Math.round(r.ceilings.oneHopPerSecond / 2),
+      'throughput ≥ 50 % of naive one-hop (publishing)',
+      rate,
+      Math.round(c.oneHopWhilePublishingPerSecond / 2),
       'deliveries/s',
-      r.throughput.complete && ratio >= 0.5,
-      `${(ratio * 100).toFixed(1)} % of ${r.ceilings.oneHopPerSecond}/s${noisy(r.throughput)}`,
+      r.throughput.complete && rate / c.oneHopWhilePublishingPerSecond >= 0.5,
+      `${percentOf(c.oneHopWhilePublishingPerSecond)} of ${c.oneHopWhilePublishingPerSecond}/s; ${others.join('; ')}${noisy(r.throughput)}`,
     );
   }
   if (r.latency)
@@ -88,6 +97,8 @@ export function resultRows(r) {
     row('1 ceilings', 'JetStream publish (500 outstanding, 1 KB)', `${c.jsPublishPerSecond} msg/s`);
     row('1 ceilings', 'naive one-hop, pre-filled (64 in flight)', `${c.oneHopPerSecond} deliveries/s`);
     row('1 ceilings', 'naive one-hop while publishing', `${c.oneHopWhilePublishingPerSecond} deliveries/s`);
+    if (c.oneHopLoggedPerSecond)
+      row('1 ceilings', 'the same + one log write per delivery', `${c.oneHopLoggedPerSecond} deliveries/s`);
   }
   const tp = r.throughput;
   if (tp) {

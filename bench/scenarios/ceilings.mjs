@@ -2,7 +2,9 @@
 // - raw undici POST rate to the sink (16 connections, 1 KB body);
 // - raw JetStream publish rate (500 outstanding, 1 KB, Nats-Msg-Id like event publishes);
 // - a naive one-hop pipeline: pre-filled stream → durable pull consumer → POST → ack,
-//   64 in flight; and the same while the stream is being published to.
+//   64 in flight; the same while the stream is being published to (the shape of scenario
+//   2); and that again with one JetStream write per delivery (request and response as JSON,
+//   acked before the message is): the least a service that logs every delivery must do.
 import { natsJetStream, now, sleep, undici } from '../lib/deps.mjs';
 import { pipelined } from '../lib/fixtures.mjs';
 import { startNats } from '../lib/nats-server.mjs';
@@ -15,6 +17,7 @@ const POST_CONCURRENCY = 64;
 const PUBLISH_WINDOW = 500;
 const PIPELINE_IN_FLIGHT = 64;
 const EVENT_ID_HEADER = 'x-herald-notification-integration-event-id';
+const LOG_STREAM = 'BENCH_LOG';
 
 const body = (id) => {
   const head = `{"event":"build:success","id":"${id}","pad":"`;
@@ -74,9 +77,10 @@ async function publishRate(nats, count) {
 }
 
 /** Consume → POST → ack with 64 in flight; `concurrentPublish` fills the stream meanwhile. */
-async function oneHop(nats, sink, count, { concurrentPublish }) {
+async function oneHop(nats, sink, count, { concurrentPublish, logWrite = false }) {
   const stream = 'BENCH_PIPE';
   await ensureStream(nats, stream);
+  if (logWrite) await ensureStream(nats, LOG_STREAM);
   const tag = `h${Date.now()}-`;
   if (!concurrentPublish) await publishAll(nats, stream, count, tag);
   await nats.jsm.consumers.add(stream, {
@@ -97,13 +101,17 @@ async function oneHop(nats, sink, count, { concurrentPublish }) {
   const allDone = new Promise((r) => (finished = r));
   const deliver = async (msg) => {
     const { id } = msg.json();
-    const res = await pool.request({
-      path: '/ceiling/one-hop',
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [EVENT_ID_HEADER]: id },
-      body: msg.data,
-    });
+    const headers = { 'content-type': 'application/json', [EVENT_ID_HEADER]: id };
+    const res = await pool.request({ path: '/ceiling/one-hop', method: 'POST', headers, body: msg.data });
     await res.body.dump();
+    if (logWrite) {
+      const record = {
+        id,
+        request: { url: `${sink.origin}/ceiling/one-hop`, headers, body: msg.string() },
+        response: { status: res.statusCode, headers: res.headers },
+      };
+      await nats.js.publish(`${LOG_STREAM.toLowerCase()}.${id}`, JSON.stringify(record));
+    }
     if (res.statusCode === 200) msg.ack();
     else msg.nak();
   };
@@ -130,6 +138,7 @@ async function oneHop(nats, sink, count, { concurrentPublish }) {
   await messages.close();
   await pool.close();
   await nats.jsm.streams.delete(stream);
+  if (logWrite) await nats.jsm.streams.delete(LOG_STREAM);
   await sink.reset();
   return rate;
 }
@@ -143,7 +152,7 @@ export async function run(ctx) {
     oneHopCount: q ? 5_000 : 50_000,
   };
   const nats = await startNats();
-  const runs = { undiciPost: [], jsPublish: [], oneHop: [], oneHopWhilePublishing: [] };
+  const runs = { undiciPost: [], jsPublish: [], oneHop: [], oneHopWhilePublishing: [], oneHopLogged: [] };
   const cost = {};
   try {
     // CPU per operation of each process, to price what Herald does per delivery.
@@ -168,9 +177,13 @@ export async function run(ctx) {
       await measure('oneHopWhilePublishing', sizes.oneHopCount, () =>
         oneHop(nats, ctx.sink, sizes.oneHopCount, { concurrentPublish: true }),
       );
+      await measure('oneHopLogged', sizes.oneHopCount, () =>
+        oneHop(nats, ctx.sink, sizes.oneHopCount, { concurrentPublish: true, logWrite: true }),
+      );
       ctx.log(
         `  run ${r + 1}: POST ${round(runs.undiciPost[r])}/s, publish ${round(runs.jsPublish[r])}/s, ` +
-          `one-hop ${round(runs.oneHop[r])}/s, one-hop while publishing ${round(runs.oneHopWhilePublishing[r])}/s`,
+          `one-hop ${round(runs.oneHop[r])}/s, one-hop while publishing ${round(runs.oneHopWhilePublishing[r])}/s, ` +
+          `with a log write ${round(runs.oneHopLogged[r])}/s`,
       );
       await sleep(200);
     }
@@ -184,6 +197,7 @@ export async function run(ctx) {
     jsPublishPerSecond: med('jsPublish'),
     oneHopPerSecond: med('oneHop'),
     oneHopWhilePublishingPerSecond: med('oneHopWhilePublishing'),
+    oneHopLoggedPerSecond: med('oneHopLogged'),
     cpuMicrosecondsPerOperation: cost,
     runs: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v.map((x) => round(x))])),
   };
