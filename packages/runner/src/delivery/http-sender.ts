@@ -6,6 +6,8 @@ import { EgressBlockedError, type EgressGuard } from './egress-guard.js';
 /** Largest response body kept; the rest is discarded unread (a 100 MB answer costs nothing). */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** Marks a request settled without an abort (one shared error: a stack trace per request costs). */
+const SETTLED = new Error('settled');
 
 /** Why an attempt got no response. */
 export type SendErrorKind = 'timeout' | 'refused' | 'reset' | 'dns' | 'egress_blocked' | 'tls' | 'other';
@@ -95,7 +97,7 @@ export class HttpSender {
       let reason: Error | null = null;
       const settle = (result: SendResult, abortWith?: Error) => {
         if (reason) return;
-        reason = abortWith ?? new Error('settled');
+        reason = abortWith ?? SETTLED;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (abortWith) controller?.abort(abortWith);
