@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 // Crockford base32, as ULID uses: ids sort by creation time as plain strings.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -40,6 +40,6 @@ export function newId(prefix: string, now: number = Date.now()): string {
  * `webhook-id` for receivers to deduplicate on).
  */
 export function deliveryIdFor(eventId: string, integrationId: string): string {
-  const digest = createHash('sha256').update(`${eventId}:${integrationId}`).digest();
+  const digest = hash('sha256', `${eventId}:${integrationId}`, 'buffer');
   return `dlv_${encodeBytes(digest, 26)}`;
 }

@@ -39,6 +39,9 @@ const BLOCKED_V6: Array<[string, number]> = [
   ['ff00::', 8],
 ];
 
+/** Addresses whose decision is remembered (then forgotten all at once). */
+const DECISIONS_KEPT = 4_096;
+
 /** A destination address that the egress guard refuses. */
 export class EgressBlockedError extends HeraldError {
   constructor(address: string) {
@@ -58,6 +61,8 @@ function family(address: string): 'ipv4' | 'ipv6' {
 export class EgressGuard {
   readonly #blocked = new BlockList();
   readonly #allowed = new BlockList();
+  // Per address: the lists never change, and a check allocates (SocketAddress) every time.
+  readonly #decisions = new Map<string, boolean>();
 
   /** `allowCidrs` like `127.0.0.0/8` or `::1/128` let specific ranges through. */
   constructor(allowCidrs: string[] = []) {
@@ -77,6 +82,16 @@ export class EgressGuard {
 
   /** True when connecting to `address` (an IP literal) is allowed. */
   allows(address: string): boolean {
+    let allowed = this.#decisions.get(address);
+    if (allowed === undefined) {
+      allowed = this.#decide(address);
+      if (this.#decisions.size >= DECISIONS_KEPT) this.#decisions.clear();
+      this.#decisions.set(address, allowed);
+    }
+    return allowed;
+  }
+
+  #decide(address: string): boolean {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
     const ip = mapped ? mapped[1]! : address;
     const fam = family(ip);
