@@ -99,6 +99,9 @@ describe('catalogue', () => {
     const bytes = (v: string) => new TextEncoder().encode(v);
     expect(reasonOf(() => decodeEvent(bytes('{nope')))).toBe('bad_json');
     expect(reasonOf(() => decodeEvent(new Uint8Array([0x7b, 0xff, 0x7d])))).toBe('bad_json');
+    // A cut multi-byte sequence is refused, and the shared decoder keeps nothing of it for the next event.
+    expect(reasonOf(() => decodeEvent(new Uint8Array([0x7b, 0xe2, 0x82])))).toBe('bad_json');
+    expect(decodeEvent(bytes(JSON.stringify(exampleEvent('build:start')))).event).toBe('build:start');
     expect(reasonOf(() => decodeEvent(new Uint8Array(MAX_EVENT_BYTES + 1)))).toBe('too_large');
     expect(reasonOf(() => parseEvent({ ...exampleEvent('build:start'), event: 'build:exploded' }))).toBe(
       'unknown_type',

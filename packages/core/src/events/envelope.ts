@@ -62,6 +62,9 @@ export function parseEvent(value: unknown): HeraldEvent {
   return { ...envelope.data, event, data: data.data } as HeraldEvent;
 }
 
+/** One decoder for every event: making one per call opens a converter each time; `decode` keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Decodes and validates raw bytes: size, UTF-8 JSON, then `parseEvent`. */
 export function decodeEvent(bytes: Uint8Array): HeraldEvent {
   if (bytes.byteLength > MAX_EVENT_BYTES) {
@@ -71,7 +74,7 @@ export function decodeEvent(bytes: Uint8Array): HeraldEvent {
   }
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    value = JSON.parse(UTF8.decode(bytes));
   } catch (err) {
     throw new InvalidEventError('bad_json', [
       { path: '', message: `not UTF-8 JSON: ${(err as Error).message}` },

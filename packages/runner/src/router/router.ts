@@ -220,6 +220,8 @@ export class Router {
       ]);
     }
     const event = decodeEvent(msg.data);
+    if (event.teamId === parsed.teamId && event.projectId === parsed.projectId && event.event === parsed.type)
+      return event;
     const mismatches: Array<{ path: string; message: string }> = (['teamId', 'projectId'] as const)
       .filter((k) => event[k] !== parsed[k])
       .map((k) => ({
