@@ -38,6 +38,15 @@ describe('AckedPublisher and ForgottenAcks against a real nats-server', () => {
     expect(again).toEqual({ stream: STREAM, seq: first.seq, duplicate: true });
     const stored = await jsm.streams.getMessage(STREAM, { seq: first.seq });
     expect(stored?.string()).toBe('one');
+    expect(stored?.header.get('Nats-Msg-Id')).toBe('m-1');
+    // Both headers in one block; a line break in an id is refused before anything is sent.
+    const both = await publisher.publish('pub.both', 'x', { msgId: 'm-2', expectLastSubjectSeq: 0 });
+    const bothStored = await jsm.streams.getMessage(STREAM, { seq: both.seq });
+    expect(bothStored?.header.get('Nats-Msg-Id')).toBe('m-2');
+    expect(bothStored?.header.get('Nats-Expected-Last-Subject-Sequence')).toBe('0');
+    await expect(publisher.publish('pub.a', 'x', { msgId: 'm\r\nNats-Rollup: all' })).rejects.toThrow(
+      /CR or LF/,
+    );
   });
 
   it('answers many publishes in flight at once, each with its own sequence', async () => {

@@ -1,4 +1,4 @@
-import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 
 /** JetStream's answer to a stored message. */
 export interface PubAck {
@@ -27,6 +27,40 @@ export class PublishError extends Error {
   get isWrongLastSequence(): boolean {
     return this.code === WRONG_LAST_SEQUENCE;
   }
+}
+
+/**
+ * A publish's header block, written as the client writes one (`NATS/1.0`, `Key: value`
+ * lines, a blank line): the client only calls `encode()` of the headers it publishes, and
+ * a MsgHdrs would validate, canonicalise and re-encode the same two keys every time.
+ */
+class HeaderBlock {
+  readonly #bytes: Uint8Array;
+  constructor(lines: string) {
+    this.#bytes = new TextEncoder().encode(`NATS/1.0${lines}\r\n\r\n`);
+  }
+  encode(): Uint8Array {
+    return this.#bytes;
+  }
+}
+
+/** A record's create (compare-and-set on an empty subject): the same block every time. */
+const EXPECT_NEW = new HeaderBlock('\r\nNats-Expected-Last-Subject-Sequence: 0');
+
+function headerBlock({ msgId, expectLastSubjectSeq: seq }: PublishOptions): MsgHdrs | undefined {
+  if (msgId === undefined && seq === undefined) return undefined;
+  let block: HeaderBlock;
+  if (msgId === undefined && seq === 0) block = EXPECT_NEW;
+  else {
+    let lines = '';
+    if (msgId !== undefined) {
+      if (/[\r\n]/.test(msgId)) throw new PublishError('a message id cannot hold CR or LF', 0);
+      lines += `\r\nNats-Msg-Id: ${msgId}`;
+    }
+    if (seq !== undefined) lines += `\r\nNats-Expected-Last-Subject-Sequence: ${seq}`;
+    block = new HeaderBlock(lines);
+  }
+  return block as unknown as MsgHdrs;
 }
 
 /** JetStream's err_code for a failed `Nats-Expected-Last-Subject-Sequence`. */
@@ -64,11 +98,12 @@ export class AckedPublisher {
 
   publish(subject: string, payload: Uint8Array | string, options: PublishOptions = {}): Promise<PubAck> {
     const n = ++this.#next;
-    const h =
-      options.msgId !== undefined || options.expectLastSubjectSeq !== undefined ? headers() : undefined;
-    if (options.msgId !== undefined) h!.set('Nats-Msg-Id', options.msgId);
-    if (options.expectLastSubjectSeq !== undefined)
-      h!.set('Nats-Expected-Last-Subject-Sequence', String(options.expectLastSubjectSeq));
+    let h: MsgHdrs | undefined;
+    try {
+      h = headerBlock(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise<PubAck>((resolve, reject) => {
       this.#pending.set(n, { resolve, reject, deadline: Date.now() + this.#timeoutMs });
       try {
