@@ -1,4 +1,10 @@
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import {
+  createInbox,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/nats-core';
 
 /** JetStream's answer to a stored message. */
 export interface PubAck {
