@@ -258,6 +258,7 @@ export class HeraldService {
         sender: this.sender,
         deliveryLog: this.deliveryLog,
         headerPrefix: this.config.headerPrefix,
+        metrics: this.metrics,
       },
       integration,
     );

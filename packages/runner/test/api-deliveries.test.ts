@@ -303,5 +303,11 @@ describe('HTTP API — deliveries, resend, replay, events, settings, metrics', (
     expect(
       sample(after, 'herald_http_requests_total', { method: 'POST', route: '/v1/events', status: '202' }),
     ).toBeGreaterThan(0);
+
+    // A test notification is an attempt too (counted by the time the API answers).
+    const success = { provider: 'webhook', outcome: 'success' };
+    const beforeTest = sample(await scrape(), 'herald_attempts_total', success);
+    expect((await acme.post(`/v1/integrations/${integrationId}/test`)).body.ok).toBe(true);
+    expect(sample(await scrape(), 'herald_attempts_total', success)).toBeGreaterThanOrEqual(beforeTest + 1);
   });
 });

@@ -7,6 +7,7 @@ import {
   newId,
   type Outcome,
 } from '@herald/core';
+import type { Metrics } from '../http/metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { AttemptRecord, DeliveryLog, DeliveryRecord } from '../store/delivery-records.js';
 import { attempt } from './attempt.js';
@@ -24,11 +25,13 @@ export interface TestNotificationDeps {
   sender: HttpSender;
   deliveryLog: DeliveryLog;
   headerPrefix: string;
+  metrics: Metrics;
 }
 
 /**
  * Sends an example `build:success` to an integration now, outside the queue, and records
- * it in the delivery log with trigger `test`. It does not touch the integration's health.
+ * it in the delivery log with trigger `test`. It does not touch the integration's health;
+ * it counts as an attempt in the metrics.
  */
 export async function sendTestNotification(
   deps: TestNotificationDeps,
@@ -52,6 +55,8 @@ export async function sendTestNotification(
     trigger: 'test',
     headerPrefix: deps.headerPrefix,
   });
+  deps.metrics.attempts.inc({ provider: provider.type, outcome: result.record.outcome });
+  deps.metrics.attemptSeconds.observe({ provider: provider.type }, result.record.durationMs / 1_000);
   const succeeded = result.outcome.kind === 'success';
   const record: DeliveryRecord = {
     ...newDeliveryRecord(
