@@ -181,7 +181,8 @@ export class Router {
           ),
       );
     }
-    const failed = (await Promise.all(published)).find((err) => err !== null) ?? null;
+    const failed =
+      published.length > 0 ? ((await Promise.all(published)).find((err) => err !== null) ?? null) : null;
     // Never ack while a delivery is unpublished: the event must come back for it. With
     // deliveries handed over, it comes back once they are settled (their records then
     // tell the re-routed event they are done).
@@ -205,7 +206,8 @@ export class Router {
       );
       msg.nak(1_000);
     };
-    const task = Promise.all(handedOver).then(() => (failed ? reroute(failed) : msg.ack()), reroute);
+    const settled = handedOver.length === 1 ? handedOver[0]! : Promise.all(handedOver);
+    const task = settled.then(() => (failed ? reroute(failed) : msg.ack()), reroute);
     this.#settling.add(task);
     void task.finally(() => this.#settling.delete(task));
   }

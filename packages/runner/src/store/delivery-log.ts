@@ -124,8 +124,12 @@ export class KvDeliveryLog implements DeliveryLog {
   }
 
   /** Takes ids only: the record is not kept alive while its listing waits. */
-  async #indexed(integrationId: string, deliveryId: string, chains: Chain[]): Promise<void> {
-    await Promise.all(chains.map((chain) => this.#index.append(integrationId, chain, deliveryId)));
+  #indexed(integrationId: string, deliveryId: string, chains: Chain[]): Promise<void> {
+    // Mostly one chain ('all'): its append is the answer, without a Promise.all around it.
+    if (chains.length === 1) return this.#index.append(integrationId, chains[0]!, deliveryId);
+    return Promise.all(chains.map((chain) => this.#index.append(integrationId, chain, deliveryId))).then(
+      () => undefined,
+    );
   }
 
   /** A KV put, or a compare-and-set when `expectRevision` is given (0 = the key is new). */
