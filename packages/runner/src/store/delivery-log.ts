@@ -87,11 +87,7 @@ export class KvDeliveryLog implements DeliveryLog {
   constructor(kv: KV, publisher: AckedPublisher) {
     this.#kv = kv;
     this.#publisher = publisher;
-    this.#index = new LogIndex(
-      kv,
-      (key, value, expectRevision) => this.#put(key, value, expectRevision),
-      (err) => err instanceof PublishError && err.isWrongLastSequence,
-    );
+    this.#index = new LogIndex(kv, (key, value, expectRevision) => this.#put(key, value, expectRevision));
   }
 
   async save(record: DeliveryRecord, changes: SaveChanges): Promise<Saved> {

@@ -19,13 +19,9 @@ export const CHAIN_OF_STATUS: Partial<Record<DeliveryStatus, Chain>> = {
 
 /** Writes a KV value, compare-and-set when `expectRevision` is given; resolves to the new revision. */
 export type KvPut = (key: string, value: unknown, expectRevision?: number) => Promise<number>;
-/** Whether a KvPut failed because its compare-and-set lost. */
-export type IsConflict = (err: unknown) => boolean;
 
 interface Tail {
   head: number;
-  /** The head key's revision (0: not written yet), for its next compare-and-set. */
-  headRevision: number;
   ids: string[];
   revision: number;
   /** The ids of the head page and the page before it: a repeat append is looked for there. */
@@ -56,15 +52,13 @@ export const INDEX_WRITE_INTERVAL_MS = 250;
 export class LogIndex {
   readonly #kv: KV;
   readonly #put: KvPut;
-  readonly #isConflict: IsConflict;
   readonly #queues = new Map<string, ChainQueue>();
   // The newest pages of each chain this process wrote to, so an append is one write.
   readonly #tails = new Map<string, Tail>();
 
-  constructor(kv: KV, put: KvPut, isConflict: IsConflict) {
+  constructor(kv: KV, put: KvPut) {
     this.#kv = kv;
     this.#put = put;
-    this.#isConflict = isConflict;
   }
 
   /**
@@ -89,14 +83,8 @@ export class LogIndex {
   }
 
   async head(integrationId: string, chain: Chain): Promise<number> {
-    return (await this.#head(integrationId, chain)).head;
-  }
-
-  async #head(integrationId: string, chain: Chain): Promise<{ head: number; headRevision: number }> {
     const entry = await this.#kv.get(`h.${integrationId}.${chain}`);
-    // A deleted head has a revision too: the next compare-and-set expects it.
-    const headRevision = entry?.revision ?? 0;
-    return { head: isLive(entry) ? Number(entry.string()) : 0, headRevision };
+    return isLive(entry) ? Number(entry.string()) : 0;
   }
 
   async page(integrationId: string, chain: Chain, page: number): Promise<string[]> {
@@ -171,51 +159,46 @@ export class LogIndex {
           this.#tails.set(cacheKey, { ...tail, ids: page, revision });
           continue;
         }
-        // Start the next page (compare-and-set on a new key), then move the head to it:
-        // both fail if another writer got there first; then we help move the head and try again.
+        // Start the next page, then move the head to it. `create` fails if another
+        // writer made that page first; then we help move the head and try again.
         const next = tail.head + 1;
         const page = ids.slice(0, LOG_PAGE_SIZE);
-        const revision = await this.#put(`p.${integrationId}.${chain}.${next}`, page, 0);
-        const headRevision = await this.#put(`h.${integrationId}.${chain}`, next, tail.headRevision);
+        const revision = await this.#kv.create(`p.${integrationId}.${chain}.${next}`, JSON.stringify(page));
+        await this.#moveHead(integrationId, chain, tail.head, next);
         this.#tails.set(cacheKey, {
           head: next,
-          headRevision,
           ids: page,
           revision,
           listed: new Set([...tail.ids, ...page]),
         });
       } catch (err) {
-        if (!this.#isConflict(err)) throw err;
+        if (!/wrong last sequence|key exists/i.test(String(err))) throw err;
         conflicts++;
         this.#tails.delete(cacheKey);
-        await this.#helpMoveHead(integrationId, chain, tail.head, tail.head + 1).catch(() => undefined);
+        await this.#moveHead(integrationId, chain, tail.head, tail.head + 1).catch(() => undefined);
       }
     }
     throw new HeraldError('log_contention', `could not append to the delivery log of ${integrationId}`);
   }
 
-  /** After a lost compare-and-set: moves the head from `from` to `to` if page `to` exists and nobody moved it yet. */
-  async #helpMoveHead(integrationId: string, chain: Chain, from: number, to: number): Promise<void> {
-    const { head, headRevision } = await this.#head(integrationId, chain);
-    if (head !== from) return;
-    if (!(await this.#kv.get(`p.${integrationId}.${chain}.${to}`))) return;
-    await this.#put(`h.${integrationId}.${chain}`, to, headRevision);
+  async #moveHead(integrationId: string, chain: Chain, from: number, to: number): Promise<void> {
+    const headKey = `h.${integrationId}.${chain}`;
+    const entry = await this.#kv.get(headKey);
+    const current = isLive(entry) ? Number(entry.string()) : 0;
+    if (current !== from) return;
+    if (from > 0 && !(await this.#kv.get(`p.${integrationId}.${chain}.${to}`))) return;
+    if (isLive(entry)) await this.#kv.update(headKey, String(to), entry.revision);
+    else await this.#kv.create(headKey, String(to));
   }
 
   async #loadTail(integrationId: string, chain: Chain): Promise<Tail> {
-    const { head, headRevision } = await this.#head(integrationId, chain);
-    if (head === 0) return { head: 0, headRevision, ids: [], revision: 0, listed: new Set() };
+    const head = await this.head(integrationId, chain);
+    if (head === 0) return { head: 0, ids: [], revision: 0, listed: new Set() };
     const [entry, previous] = await Promise.all([
       this.#kv.get(`p.${integrationId}.${chain}.${head}`),
       head > 1 ? this.page(integrationId, chain, head - 1) : Promise.resolve([]),
     ]);
     const ids = liveJson<string[]>(entry) ?? [];
-    return {
-      head,
-      headRevision,
-      ids,
-      revision: entry?.revision ?? 0,
-      listed: new Set([...previous, ...ids]),
-    };
+    return { head, ids, revision: entry?.revision ?? 0, listed: new Set([...previous, ...ids]) };
   }
 }
