@@ -100,8 +100,12 @@ export class HttpSender {
         reason = abortWith ?? SETTLED;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        if (abortWith) controller?.abort(abortWith);
         resolve(result);
+        try {
+          if (abortWith) controller?.abort(abortWith);
+        } catch {
+          // Already over on undici's side: nothing left to stop.
+        }
       };
       // `abort`: stop the request too (not when undici reported the error: it is over).
       const fail = (err: Error, abort = true) =>
