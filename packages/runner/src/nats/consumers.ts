@@ -83,12 +83,20 @@ export async function consumeResuming(
       logger.warn(label, 'consumer ended; resuming it');
       await new Promise((r) => setTimeout(r, RESUME_DELAY_MS));
       if (closed) return;
+      let next: ConsumerMessages;
       try {
-        current = await open();
+        next = await open();
       } catch (err) {
         logger.warn({ ...label, err: (err as Error).message }, 'cannot consume yet; retrying');
         continue;
       }
+      // Closed while it reopened: close() closed the one before, so this one is ours to close
+      // (pulled, nobody would end it, and close() would wait for it forever).
+      if (closed) {
+        await next.close();
+        return;
+      }
+      current = next;
       await pull(current);
     }
   };
