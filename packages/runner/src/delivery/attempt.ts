@@ -19,6 +19,7 @@ export interface AttemptInput {
   number: number;
   trigger: AttemptTrigger;
   headerPrefix: string;
+  /** For a plugin provider's own `deliver` (HTTP providers are bounded by the sender's timeout). */
   signal?: AbortSignal;
 }
 
@@ -98,7 +99,7 @@ export async function attempt(sender: HttpSender, input: AttemptInput): Promise<
       },
     };
   }
-  const result = await sender.send(spec, input.signal);
+  const result = await sender.send(spec);
   const request = maskRequest(provider, config, spec);
   if (!result.ok) {
     const outcome = outcomeOfError(result.error.kind, result.error.message);

@@ -75,7 +75,7 @@ export class HttpSender {
    * handler, not `request()`: no response stream, promise or abort signal per request,
    * the body kept in chunks up to the cap.
    */
-  send(spec: HttpRequestSpec, signal?: AbortSignal): Promise<SendResult> {
+  send(spec: HttpRequestSpec): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let url: URL;
@@ -99,7 +99,6 @@ export class HttpSender {
         if (reason) return;
         reason = abortWith ?? SETTLED;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
         resolve(result);
         try {
           if (abortWith) controller?.abort(abortWith);
@@ -121,14 +120,10 @@ export class HttpSender {
           // A cut body: the rest is not read (the connection is dropped).
           truncated ? new Error('response body over the cap') : undefined,
         );
-      const onAbort = () =>
-        fail(signal?.reason instanceof Error ? signal.reason : new DOMException('aborted', 'AbortError'));
       const timer = setTimeout(
         () => fail(new DOMException('the request timed out', 'TimeoutError')),
         this.#timeoutMs,
       );
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
       try {
         this.#agent.dispatch(
           {
