@@ -28,7 +28,10 @@ export interface DeliveryPolicy {
   retryAfterMaxFactor: number;
   /** At most this many rate-limited waits per delivery; beyond, it counts as a failure. */
   maxRateLimitWaits: number;
-  /** A rate-limit wait longer than this counts as a failure. */
+  /**
+   * The longest a destination's `Retry-After` pauses an integration (and its rate-limited
+   * delivery); a longer ask pauses it this long and counts as a failure.
+   */
   maxRateLimitWaitMs: number;
   /** Used when a 429 names no delay. */
   defaultRateLimitWaitMs: number;
@@ -41,7 +44,7 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   jitterRatio: 0.2,
   retryAfterMaxFactor: 2,
   maxRateLimitWaits: 20,
-  maxRateLimitWaitMs: HOUR_MS,
+  maxRateLimitWaitMs: 24 * HOUR_MS,
   defaultRateLimitWaitMs: 5 * SECOND_MS,
   rateLimitJitterMs: 250,
 };

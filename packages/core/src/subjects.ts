@@ -5,10 +5,13 @@ export const EVENTS_STREAM = 'HERALD_EVENTS';
 export const DELIVERIES_STREAM = 'HERALD_DELIVERIES';
 export const DELIVERY_LOG_STREAM = 'HERALD_LOG';
 export const DLQ_STREAM = 'HERALD_DLQ';
+/** Deliveries that cannot be attempted soon, parked per integration out of the partitions' ack windows. */
+export const PARKED_STREAM = 'HERALD_PARKED';
 
 export const EVENTS_PREFIX = 'herald.events';
 export const DELIVERIES_PREFIX = 'herald.deliveries';
 export const DLQ_PREFIX = 'herald.dlq';
+export const PARKED_PREFIX = 'herald.parked';
 
 /** Header that carries the reason an event was dead-lettered. */
 export const DLQ_ERROR_HEADER = 'Herald-Error';
@@ -82,6 +85,15 @@ export function partitionOf(integrationId: string, partitions: number): number {
 export function deliverySubject(integrationId: string, partitions: number): string {
   assertToken('integrationId', integrationId);
   return `${DELIVERIES_PREFIX}.${partitionOf(integrationId, partitions)}.${integrationId}`;
+}
+
+/**
+ * `herald.parked.<partition>.<integrationId>.<level>`: level 0 is the integration's backlog
+ * (attempted when it has room), level n ≥ 1 deliveries waiting for their n-th retry.
+ */
+export function parkedSubject(integrationId: string, partitions: number, level: number): string {
+  assertToken('integrationId', integrationId);
+  return `${PARKED_PREFIX}.${partitionOf(integrationId, partitions)}.${integrationId}.${level}`;
 }
 
 /** `herald.dlq.<reason>`. */

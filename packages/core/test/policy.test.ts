@@ -45,7 +45,8 @@ describe('retry delays', () => {
     expect(rateLimitDelayMs(P, 0, undefined, low)).toBe(P.defaultRateLimitWaitMs);
     expect(rateLimitDelayMs(P, 19, 1_000, low)).toBe(1_000);
     expect(rateLimitDelayMs(P, 20, 1_000, low)).toBeNull();
-    expect(rateLimitDelayMs(P, 0, 3_600_001, low)).toBeNull();
+    expect(rateLimitDelayMs(P, 0, 86_400_001, low)).toBeNull();
+    expect(rateLimitDelayMs(P, 0, 86_400_000, low)).toBe(86_400_000);
   });
 });
 

@@ -12,6 +12,7 @@ import { EgressGuard } from './delivery/egress-guard.js';
 import { publishHealthEvent } from './delivery/health-events.js';
 import { HttpSender } from './delivery/http-sender.js';
 import type { ControlJob, DeliveryJob } from './delivery/job.js';
+import { restrictedCeiling } from './delivery/slots.js';
 import { sendTestNotification, type TestNotificationResult } from './delivery/test-notification.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { Metrics } from './http/metrics.js';
@@ -103,9 +104,10 @@ export class HeraldService {
         useValue: new HttpSender({
           guard: new EgressGuard(config.egressAllowCidrs),
           timeoutMs: config.httpTimeoutMs,
-          // Many integrations can share one host; a per-host pool smaller than the global
-          // cap would let one hanging endpoint queue the others behind its sockets.
-          connections: config.maxInFlight,
+          // Many integrations can share one host; a per-host pool smaller than what can be
+          // in flight (the shared slots, and the slow attempts counted apart) would let
+          // hanging endpoints queue the others behind their sockets.
+          connections: config.maxInFlight + restrictedCeiling(config.maxInFlight),
         }),
       });
       c.register(TOKENS.actors, {

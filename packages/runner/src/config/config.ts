@@ -74,6 +74,10 @@ export const ENV_SCHEMA = z.object({
   HERALD_DISABLE_AFTER: duration.prefault('72h'),
   HERALD_CONCURRENCY_PER_INTEGRATION: int(1, 1000).default(4),
   HERALD_MAX_IN_FLIGHT: int(1, 100_000).default(256),
+  HERALD_MAX_QUEUED: int(100, 1_000_000).default(20_000),
+  HERALD_RESTRICTED_SHARE: z.coerce.number().gt(0).max(1).default(0.25),
+  HERALD_SLOW_ATTEMPT: duration.prefault('1s'),
+  HERALD_MAX_RETRY_AFTER: duration.prefault('24h'),
   HERALD_HTTP_TIMEOUT: duration.prefault('15s'),
   HERALD_ACK_WAIT: duration.prefault('30s'),
   HERALD_PARTITIONS: int(1, 1024).default(16),
@@ -110,6 +114,12 @@ export interface HeraldConfig {
   health: HealthPolicy;
   concurrencyPerIntegration: number;
   maxInFlight: number;
+  /** Deliveries a runner holds in memory, all integrations together; the rest waits in JetStream. */
+  maxQueued: number;
+  /** Share of `maxInFlight` that failing and slow integrations hold at most, together. */
+  restrictedShare: number;
+  /** An attempt running this long makes its integration slow (restricted) until one is fast again. */
+  slowAttemptMs: number;
   httpTimeoutMs: number;
   /** How long JetStream waits for an ack before redelivering (after a crash, the time to recover). */
   ackWaitMs: number;
@@ -160,13 +170,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     providers: e.HERALD_PROVIDERS,
     egressAllowCidrs: e.HERALD_EGRESS_ALLOW_CIDRS,
     headerPrefix: e.HERALD_HEADER_PREFIX,
-    delivery: { ...DEFAULT_DELIVERY_POLICY, retryScheduleMs: e.HERALD_RETRY_SCHEDULE },
+    delivery: {
+      ...DEFAULT_DELIVERY_POLICY,
+      retryScheduleMs: e.HERALD_RETRY_SCHEDULE,
+      maxRateLimitWaitMs: e.HERALD_MAX_RETRY_AFTER,
+    },
     health: {
       disableAfterFailedDeliveries: e.HERALD_DISABLE_AFTER_FAILURES,
       disableAfterFailingMs: e.HERALD_DISABLE_AFTER,
     },
     concurrencyPerIntegration: e.HERALD_CONCURRENCY_PER_INTEGRATION,
     maxInFlight: e.HERALD_MAX_IN_FLIGHT,
+    maxQueued: e.HERALD_MAX_QUEUED,
+    restrictedShare: e.HERALD_RESTRICTED_SHARE,
+    slowAttemptMs: e.HERALD_SLOW_ATTEMPT,
     httpTimeoutMs: e.HERALD_HTTP_TIMEOUT,
     ackWaitMs: e.HERALD_ACK_WAIT,
     partitions: e.HERALD_PARTITIONS,

@@ -1,35 +1,36 @@
+import type { HeraldConfig } from '../config/config.js';
+import type { Metrics } from '../http/metrics.js';
+import type { ProviderRegistry } from '../providers/registry.js';
 import { RecordExistsError } from '../store/delivery-log.js';
-import type { AttemptRecord, DeliveryRecord } from '../store/delivery-records.js';
+import type { AttemptRecord, DeliveryLog, DeliveryRecord } from '../store/delivery-records.js';
+import type { IntegrationStore } from '../store/integrations.js';
+import type { ActorRegistry } from './actors.js';
 import { type AttemptResult, attempt } from './attempt.js';
+import type { HttpSender } from './http-sender.js';
+import type { Item, Settlement, StepResult } from './item.js';
 import type { DeliveryJob } from './job.js';
 import { decide } from './outcome-policy.js';
-import type { WorkerDeps } from './worker.js';
 
 const RECORD_CACHE_SIZE = 20_000;
 
-type StepDeps = WorkerDeps & {
-  pause: (integrationId: string, ms: number) => void;
-  /** Keeps a task the worker's stop waits for. */
-  track: (task: Promise<void>) => void;
-};
+export interface StepDeps {
+  config: Pick<HeraldConfig, 'delivery' | 'headerPrefix'>;
+  integrations: IntegrationStore;
+  providers: ProviderRegistry;
+  actors: ActorRegistry;
+  deliveryLog: DeliveryLog;
+  sender: HttpSender;
+  metrics: Metrics;
+}
 
-/** One delivery held by the worker: a message of its partition, or handed over by the router. */
-export interface Item {
-  job: DeliveryJob;
-  deliveryId: string;
-  /** Its key among the deliveries queued or in flight here. */
-  key: string;
-  /** 1 the first time it is handed out. */
-  deliveryCount: number;
-  /** Handed out for the first time, yet possibly done before (a forgotten ack, a re-routed event). */
-  mayRepeat: boolean;
-  /** Done (ack), or to be tried again after a delay (nak). */
-  ack(): void;
-  nak(delayMs?: number): void;
-  /** Neither will happen (the log cannot be written now); it comes back by redelivery. */
-  abandon(err: Error): void;
-  /** Tells JetStream it is being worked on (it waits in a lane). */
-  working(): void;
+const ACK: Settlement = { kind: 'ack' };
+
+function settled(
+  settlement: Settlement,
+  listed: Promise<void>,
+  durationMs: number | null = null,
+): StepResult {
+  return { settlement, listed, pauseUntil: null, durationMs };
 }
 
 /** A new record for a delivery that has had no attempt yet. */
@@ -58,9 +59,10 @@ export function newDeliveryRecord(
 }
 
 /**
- * What happens to one delivery once the worker lets it go: skip it (integration
- * disabled) or make an attempt, record it, then ack or nak it per the policy and tell
- * the integration's machine. The worker decides when; this decides what.
+ * What happens to one delivery once the lanes let it go: skip it (integration disabled)
+ * or make an attempt, record it, and tell the integration's machine. It returns what is to
+ * become of the delivery (a settlement) and does not touch where the delivery came from:
+ * the lanes decide when, this decides what, the source applies it.
  */
 export class DeliverySteps {
   readonly #deps: StepDeps;
@@ -93,17 +95,15 @@ export class DeliverySteps {
     if (this.#records.size > RECORD_CACHE_SIZE) this.#records.delete(this.#records.keys().next().value!);
   }
 
-  /** Records a delivery for a disabled integration as `skipped` (replayable) and acks it. */
-  async skip(item: Item): Promise<void> {
+  /** Records a delivery for a disabled integration as `skipped` (replayable). */
+  async skip(item: Item): Promise<StepResult> {
     const now = new Date().toISOString();
     // Rare (a disabled integration): always look the record up.
     const existing =
       this.#records.get(item.deliveryId) ??
       (await this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId));
-    if (existing && existing.status !== 'pending' && existing.status !== 'retrying') {
-      this.#settleWhenListed(item, this.#deps.deliveryLog.reindex(existing), null);
-      return;
-    }
+    if (existing && existing.status !== 'pending' && existing.status !== 'retrying')
+      return settled(ACK, this.#deps.deliveryLog.reindex(existing));
     const record: DeliveryRecord = {
       ...(existing ?? newDeliveryRecord(item.job, item.deliveryId, now)),
       status: 'skipped',
@@ -121,18 +121,17 @@ export class DeliverySteps {
       provider: this.#deps.integrations.byId(item.job.integrationId)?.type ?? 'unknown',
       status: 'skipped',
     });
-    this.#settleWhenListed(item, saved.indexed, null);
+    return settled(ACK, saved.indexed);
   }
 
-  /** Makes one attempt of a delivery and settles its message. */
-  async deliver(item: Item): Promise<void> {
+  /** Makes one attempt of a delivery. */
+  async deliver(item: Item): Promise<StepResult> {
     const id = item.job.integrationId;
     const { integrations, providers, deliveryLog, config } = this.#deps;
     const integration = integrations.byId(id);
     if (!integration) {
       // Deleted since it was routed: nothing to deliver to.
-      item.ack();
-      return;
+      return settled(ACK, Promise.resolve());
     }
     const provider = providers.get(integration.type);
     const now = new Date().toISOString();
@@ -140,12 +139,11 @@ export class DeliverySteps {
     if (existing && this.#finished(item, existing)) {
       // Already done before a crash or a redelivery: at least once, not twice. The crash
       // may have come between the record and its listing.
-      this.#settleWhenListed(item, deliveryLog.reindex(existing), null);
-      return;
+      return settled(ACK, deliveryLog.reindex(existing));
     }
     let record = existing ?? newDeliveryRecord(item.job, item.deliveryId, now);
-    // A replay starts the retry schedule afresh (once, not on its own retries).
-    if (item.job.trigger === 'replay' && item.deliveryCount === 1)
+    // A replay starts the retry schedule afresh (once, not on its own retries, which are parked as repeats).
+    if (item.job.trigger === 'replay' && item.deliveryCount === 1 && !item.job.repeat)
       record = { ...record, failures: 0, rateLimitWaits: 0 };
     if (!provider) {
       const failed = {
@@ -159,8 +157,7 @@ export class DeliverySteps {
         enteredStatus: 'failed',
         create: !existing,
       });
-      this.#settleWhenListed(item, saved.indexed, null);
-      return;
+      return settled(ACK, saved.indexed);
     }
     const result = await attempt(this.#deps.sender, {
       provider,
@@ -172,15 +169,15 @@ export class DeliverySteps {
       headerPrefix: config.headerPrefix,
     });
     try {
-      await this.#settle(item, provider.type, record, !existing, result);
+      return await this.#settle(item, provider.type, record, !existing, result);
     } catch (err) {
       if (!(err instanceof RecordExistsError) || known) throw err;
       // Not new after all (done before nats-server forgot an ack): this attempt comes after those.
       const stored = await deliveryLog.getRecord(id, item.deliveryId);
       if (!stored) throw err;
       result.record = { ...result.record, number: stored.attemptCount + 1 };
-      if (this.#finished(item, stored)) await this.#settleExtra(item, stored, result.record);
-      else await this.#settle(item, provider.type, stored, false, result);
+      if (this.#finished(item, stored)) return await this.#settleExtra(stored, result.record);
+      return await this.#settle(item, provider.type, stored, false, result);
     }
   }
 
@@ -191,14 +188,14 @@ export class DeliverySteps {
     );
   }
 
-  /** Records an attempt, moves the delivery on per the policy, settles its message, tells its machine. */
+  /** Records an attempt, moves the delivery on per the policy, tells its machine; returns what becomes of it. */
   async #settle(
     item: Item,
     providerType: string,
     record: DeliveryRecord,
     isNew: boolean,
     result: AttemptResult,
-  ): Promise<void> {
+  ): Promise<StepResult> {
     const { config, deliveryLog, metrics, actors } = this.#deps;
     const id = item.job.integrationId;
     const decision = decide(
@@ -227,9 +224,14 @@ export class DeliverySteps {
       create: isNew,
     });
     this.#remember(next);
-    if (decision.pauseMs > 0) this.#deps.pause(id, decision.pauseMs);
-    const retryInMs = decision.retryInMs;
-    this.#settleWhenListed(item, saved.indexed, retryInMs);
+    const now = Date.now();
+    const notBefore = now + (decision.retryInMs ?? 0);
+    const settlement: Settlement =
+      decision.next.kind === 'retry'
+        ? { kind: 'retry', level: decision.next.level, notBefore }
+        : decision.next.kind === 'backlog'
+          ? { kind: 'backlog', notBefore }
+          : ACK;
 
     metrics.attempts.inc({ provider: providerType, outcome: result.record.outcome });
     metrics.attemptSeconds.observe({ provider: providerType }, result.record.durationMs / 1_000);
@@ -240,37 +242,22 @@ export class DeliverySteps {
         (Date.now() - item.job.publishedAt) / 1_000,
       );
     if (decision.machineEvent) await actors.send(id, decision.machineEvent);
+    return {
+      settlement,
+      listed: saved.indexed,
+      pauseUntil: decision.pauseMs > 0 ? now + decision.pauseMs : null,
+      durationMs: result.record.durationMs,
+    };
   }
 
   /** A repeat attempt of a finished delivery: kept in its log, its status unchanged. */
-  async #settleExtra(item: Item, record: DeliveryRecord, extra: AttemptRecord): Promise<void> {
+  async #settleExtra(record: DeliveryRecord, extra: AttemptRecord): Promise<StepResult> {
     const next = { ...record, attemptCount: extra.number, updatedAt: new Date().toISOString() };
     const saved = await this.#deps.deliveryLog.save(next, {
       isNew: false,
       enteredStatus: null,
       attempt: extra,
     });
-    this.#settleWhenListed(item, saved.indexed, null);
-  }
-
-  /**
-   * Acks (retryInMs null) or naks the message once the delivery is listed. The lane goes
-   * on meanwhile; if the listing cannot be written, the message is left to be redelivered
-   * (and listed then). Only what settling needs is kept while the listing waits, not the
-   * delivery's event and record: they would outlive young-generation GCs by the thousand.
-   */
-  #settleWhenListed(item: Item, indexed: Promise<void>, retryInMs: number | null): void {
-    const settle = retryInMs === null ? item.ack : item.nak.bind(null, retryInMs);
-    const { abandon } = item;
-    const where = { integrationId: item.job.integrationId, deliveryId: item.deliveryId };
-    this.#deps.track(
-      indexed.then(settle, (err: Error) => {
-        this.#deps.logger.warn(
-          { ...where, err: err.message },
-          'cannot list the delivery yet; it will be redelivered',
-        );
-        abandon(err);
-      }),
-    );
+    return settled(ACK, saved.indexed, extra.durationMs);
   }
 }

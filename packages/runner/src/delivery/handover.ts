@@ -1,6 +1,5 @@
-import { allowedInFlight, deliveryIdFor, deliverySubject } from '@herald/core';
+import { deliveryIdFor, deliverySubject } from '@herald/core';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
-import type { ActorRegistry } from './actors.js';
 import type { DeliveryJob } from './job.js';
 import type { Lanes } from './lanes.js';
 
@@ -28,7 +27,6 @@ export interface HandOverSource {
 
 export interface HandOverDeps {
   lanes: Lanes;
-  actors: ActorRegistry;
   publisher: AckedPublisher;
   partitions: number;
   /** True when this runner consumes the integration's partition now. */
@@ -37,10 +35,11 @@ export interface HandOverDeps {
 
 /**
  * Deliveries the router hands straight to this runner's lanes, without the hop through
- * the partition's stream: only when this runner owns the integration's partition, its
- * machine lets deliveries through, its pace does not hold them and its lane is short — so
- * the delivery starts at once or soon. A retry, or a delivery handed back (partition
- * moved, stopping), goes to the partition's stream.
+ * the partition's stream: only when this runner owns the integration's partition and the
+ * lanes say it would start at once or soon (healthy, not slow, not paused, a short lane
+ * with no backlog) — a broken endpoint's deliveries never hold the router's events. A
+ * retry is parked like any other; a delivery handed back (partition moved, stopping) goes
+ * to the partition's stream.
  */
 export class HandOver {
   readonly #deps: HandOverDeps;
@@ -59,12 +58,8 @@ export class HandOver {
   /** Resolves when the delivery is settled (done, or its retry published); null if not taken. */
   take(job: DeliveryJob, from: HandOverSource): Promise<void> | null {
     const id = job.integrationId;
-    const { lanes, actors } = this.#deps;
-    if (this.#stopped || !this.#deps.owns(id)) return null;
-    const snapshot = actors.peek(id);
-    if (!snapshot || allowedInFlight(snapshot) === 0 || lanes.queued(id) >= LANE_CAP) return null;
-    // A paced lane would hold it (and its event) for a while: the stream can wait instead.
-    if (lanes.pacer(id).waitMs(Date.now()) > 0) return null;
+    const { lanes } = this.#deps;
+    if (this.#stopped || !this.#deps.owns(id) || !lanes.takesNow(id, LANE_CAP)) return null;
     const deliveryId = deliveryIdFor(job.event.id, id);
     const key = `r${deliveryId}`;
     if (lanes.has(key)) return null;
@@ -75,10 +70,12 @@ export class HandOver {
         key,
         deliveryCount: from.deliveryCount,
         mayRepeat: from.mayRepeat,
-        ack: resolve,
-        nak: (delayMs) => this.#publishRetry(job, delayMs ?? 0).then(resolve, reject),
-        abandon: reject,
-        working: from.working,
+        source: {
+          ack: resolve,
+          giveBack: () => void this.#giveBack(job).then(resolve, reject),
+          abandon: reject,
+          working: from.working,
+        },
       });
     });
     this.#held++;
@@ -113,16 +110,11 @@ export class HandOver {
     });
   }
 
-  /** Another attempt later, or handed back: through the partition's stream, not before the delay. */
-  async #publishRetry(job: DeliveryJob, delayMs: number): Promise<void> {
-    const retry: DeliveryJob = {
-      ...job,
-      repeat: true,
-      notBefore: delayMs > 0 ? Date.now() + delayMs : undefined,
-    };
+  /** Handed back (partition moved, stopping): to the partition's stream, for its owner. */
+  async #giveBack(job: DeliveryJob): Promise<void> {
     await this.#deps.publisher.publish(
       deliverySubject(job.integrationId, this.#deps.partitions),
-      JSON.stringify(retry),
+      JSON.stringify({ ...job, repeat: true }),
       { msgId: `${job.event.id}:${job.integrationId}` },
     );
   }

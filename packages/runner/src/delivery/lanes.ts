@@ -1,106 +1,224 @@
-import { allowedInFlight, type Integration, type RateLimit } from '@herald/core';
-import { DeliverySteps, type Item } from './delivery-steps.js';
+import {
+  allowedInFlight,
+  deliveryIdFor,
+  type Integration,
+  type IntegrationMachineSnapshot,
+  type RateLimit,
+  stateOf,
+} from '@herald/core';
+import type { Logger } from 'pino';
+import type { HeraldConfig } from '../config/config.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { IntegrationStore } from '../store/integrations.js';
+import type { ActorRegistry } from './actors.js';
+import type { DeliverySteps } from './delivery-steps.js';
+import type { Item, ItemSource, StepResult } from './item.js';
+import type { DeliveryJob } from './job.js';
 import { Pacer } from './pacer.js';
-import type { WorkerDeps } from './worker.js';
+import type { ParkedCount, ParkedEntry, ParkedStore } from './parked.js';
+import { FairSlots, type Slot, type SlotClass } from './slots.js';
+
+/** Deliveries a lane of an integration that can take them holds in memory; more are parked. */
+export const LANE_QUEUE_CAP = 1_000;
+/** A paced lane holds what its pace lets go within this long; the rest is parked. */
+const PACED_HORIZON_MS = 10_000;
+/** A lane whose destination asked to wait longer than this parks what it holds. */
+const PARK_AFTER_WAIT_MS = 1_000;
+/** Parked entries a lane reads back ahead of its attempts. */
+const PARKED_READ_AHEAD = 16;
+/** An integration's standing (pace, slowness) is forgotten after this long without deliveries. */
+const STANDING_IDLE_MS = 600_000;
+const RETRY_READ_MS = 1_000;
+
+/** What the lanes need of the configuration. */
+export type LanesConfig = Pick<
+  HeraldConfig,
+  'maxInFlight' | 'maxQueued' | 'restrictedShare' | 'slowAttemptMs'
+>;
+
+export interface LanesDeps {
+  config: LanesConfig;
+  integrations: IntegrationStore;
+  providers: ProviderRegistry;
+  actors: ActorRegistry;
+  steps: DeliverySteps;
+  parked: ParkedStore;
+  logger: Logger;
+}
+
+/** One level of an integration's parked deliveries: how many, where reading goes on, the next one read. */
+interface Level {
+  count: number;
+  cursor: number;
+  head: ParkedEntry | null;
+  reading: boolean;
+}
 
 interface Lane {
+  id: string;
   queue: Item[];
-  inFlight: number;
+  /** Attempts holding a slot. */
+  attempts: number;
+  /** Steps and settlements under way (attempts, skips, parks). */
+  busy: number;
   timer: NodeJS.Timeout | null;
+  timerAt: number;
   loading: boolean;
+  /** Parked levels (0: backlog; n: waiting for retry n); replaced when the partition is released. */
+  parked: Map<number, Level>;
+  /** Backlog parks not yet acknowledged by JetStream: what arrives meanwhile queues behind them. */
+  parkingBacklog: number;
+}
+
+/** What this runner has learnt of an integration's destination; outlives its lane. */
+interface Standing {
+  pacer: Pacer;
+  /** Its last attempt here answered within the slow threshold. */
+  proven: boolean;
+  /** An attempt ran past the slow threshold, and none has been fast since. */
+  slow: boolean;
+  lastUsed: number;
 }
 
 /**
- * Per-integration lanes: a FIFO whose concurrency the integration's machine decides
- * (healthy: configured, failing: one probe, disabled: none → skipped) and whose pace its
- * provider's rate limit sets; one global cap bounds requests in flight. Where a delivery
- * comes from (its partition's stream, or the router) is the worker's business; a lane
- * only starts, skips and gives back.
+ * Per-integration lanes: which deliveries go, when, and where the rest wait. A lane's
+ * concurrency is its machine's (healthy: configured; failing or slow: one probe; disabled:
+ * none → skipped), its pace its provider's rate; slots are shared fairly (`FairSlots`).
+ * A lane holds in memory only what it can attempt soon; the rest — a backlog, a paused or
+ * restricted integration's deliveries, retries — is parked (`ParkedStore`) and read back
+ * when the lane has room, so no partition's ack window and no heap fills up behind a broken
+ * endpoint. The lanes apply what a delivery step returns; the step never calls back.
  */
 export class Lanes {
-  readonly #deps: WorkerDeps;
-  readonly #steps: DeliverySteps;
+  readonly #deps: LanesDeps;
+  readonly #slots: FairSlots;
   readonly #lanes = new Map<string, Lane>();
-  readonly #blocked = new Set<string>();
-  // Pacers outlive lanes: a destination's "wait" holds for deliveries that arrive later.
-  readonly #pacers = new Map<string, Pacer>();
+  readonly #standing = new Map<string, Standing>();
   readonly #tasks = new Set<Promise<void>>();
-  // Keys of the deliveries queued or in flight here: a redelivered copy of one is ignored,
-  // so one delivery is never attempted twice at once.
+  /** Keys of the deliveries held here: a redelivered copy of one is ignored. */
   readonly #active = new Set<string>();
-  #inFlight = 0;
+  /** Deliveries with an attempt in flight: another copy of one waits for it. */
+  readonly #attempting = new Set<string>();
+  readonly #sweep: NodeJS.Timeout;
+  readonly #roomWaiters: Array<() => void> = [];
+  /** Deliveries in memory in the lanes, and being parked. */
+  #queued = 0;
+  #parking = 0;
   #stopping = false;
+  #filling = false;
 
-  constructor(deps: WorkerDeps) {
+  constructor(deps: LanesDeps) {
     this.#deps = deps;
-    this.#steps = new DeliverySteps({
-      ...deps,
-      pause: (id, ms) => this.pacer(id).pauseUntil(Date.now() + ms),
-      track: (task) => this.track(task),
+    this.#slots = new FairSlots({
+      maxInFlight: deps.config.maxInFlight,
+      restrictedShare: deps.config.restrictedShare,
+      slowAfterMs: deps.config.slowAttemptMs,
     });
+    this.#sweep = setInterval(() => this.#sweepSlow(), Math.max(50, deps.config.slowAttemptMs / 4));
+    this.#sweep.unref();
   }
 
-  /** Deliveries queued or in flight. */
+  /** Deliveries queued in memory or being attempted. */
   get pending(): number {
-    let n = this.#inFlight;
-    for (const lane of this.#lanes.values()) n += lane.queue.length;
-    return n;
+    const { shared, restricted } = this.#slots.inFlight;
+    return this.#queued + shared + restricted;
   }
 
-  /** True while a delivery with this key is queued or in flight here. */
+  /** True while a delivery with this key is held here. */
   has(key: string): boolean {
     return this.#active.has(key);
   }
 
-  /** How many deliveries wait in the integration's lane. */
+  /** How many deliveries wait in memory in the integration's lane. */
   queued(integrationId: string): number {
     return this.#lanes.get(integrationId)?.queue.length ?? 0;
   }
 
-  /** Queues a delivery and starts what its lane allows. */
+  /** Resolves when the lanes hold fewer than `maxQueued` deliveries (queued or being parked); null when they do now. */
+  room(): Promise<void> | null {
+    if (!this.#full() || this.#stopping) return null;
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /**
+   * Whether a delivery for this integration would start at once or soon: its machine is
+   * in memory and lets it through, it is not failing, slow or paused, and its lane is short
+   * with no backlog parked. The router hands over only such deliveries.
+   */
+  takesNow(integrationId: string, laneCap: number): boolean {
+    const snapshot = this.#deps.actors.peek(integrationId);
+    if (!snapshot || allowedInFlight(snapshot) === 0 || stateOf(snapshot) === 'failing') return false;
+    const standing = this.#standingOf(integrationId);
+    if (standing.slow || standing.pacer.waitMs(Date.now()) > 0) return false;
+    const lane = this.#lanes.get(integrationId);
+    return !lane || (lane.queue.length < laneCap && !this.#hasBacklog(lane));
+  }
+
+  /** Takes a delivery: queued in its lane when it can be attempted soon, else parked. */
   add(item: Item): void {
-    const id = item.job.integrationId;
-    let lane = this.#lanes.get(id);
-    if (!lane) {
-      lane = { queue: [], inFlight: 0, timer: null, loading: false };
-      this.#lanes.set(id, lane);
+    if (this.#stopping) {
+      item.source.giveBack();
+      return;
     }
+    const lane = this.#lane(item.job.integrationId);
     this.#active.add(item.key);
-    lane.queue.push(item);
-    this.#pump(id, lane);
+    if (this.#hasBacklog(lane) || lane.queue.length >= this.#queueCap(lane)) {
+      this.#parkBacklog(lane, item);
+      return;
+    }
+    this.#enqueue(lane, item);
+    this.#pump(lane);
   }
 
   /** Lets a lane go on (its machine changed). */
   wake(integrationId: string): void {
     const lane = this.#lanes.get(integrationId);
-    if (lane) this.#pump(integrationId, lane);
+    if (lane) this.#pump(lane);
   }
 
-  /** Returns the waiting deliveries that match to JetStream (their partition moved). */
-  giveBack(matches: (item: Item) => boolean): void {
-    for (const [id, lane] of this.#lanes) {
-      const mine = lane.queue.filter(matches);
-      if (mine.length === 0) continue;
-      lane.queue = lane.queue.filter((item) => !mine.includes(item));
-      for (const item of mine) {
-        this.#active.delete(item.key);
-        item.nak();
-      }
-      if (lane.queue.length === 0 && lane.inFlight === 0) this.#drop(id, lane);
+  /** Takes up what is parked for a partition this runner now owns. */
+  adopt(counts: ParkedCount[]): void {
+    for (const { integrationId, level, count } of counts) {
+      const lane = this.#lane(integrationId);
+      const known = lane.parked.get(level);
+      if (known) known.count = Math.max(known.count, count);
+      else lane.parked.set(level, { count, cursor: 1, head: null, reading: false });
     }
+    for (const { integrationId } of counts) this.wake(integrationId);
   }
 
-  /** Starts nothing more (what waits stays queued until `giveBack` or `stop`). */
+  /**
+   * Lets go of the integrations that match (their partition moved, or the runner stops):
+   * what waits in their lanes goes back to its source, their parked entries stay for the
+   * next owner. Attempts in flight finish and settle.
+   */
+  release(matches: (integrationId: string) => boolean): void {
+    for (const [id, lane] of this.#lanes) {
+      if (!matches(id)) continue;
+      for (const item of lane.queue) {
+        this.#active.delete(item.key);
+        item.source.giveBack();
+      }
+      this.#queued -= lane.queue.length;
+      lane.queue = [];
+      lane.parked = new Map();
+      this.#maybeDrop(lane);
+    }
+    this.#wakeRoom();
+  }
+
+  /** Starts nothing more. */
   hold(): void {
     this.#stopping = true;
+    this.#wakeRoom();
   }
 
   /** Gives everything waiting back and waits (bounded) for attempts in flight and their settling. */
   async stop(graceMs: number): Promise<void> {
     this.hold();
-    this.giveBack(() => true);
+    clearInterval(this.#sweep);
+    this.release(() => true);
     for (const lane of this.#lanes.values()) if (lane.timer) clearTimeout(lane.timer);
-    // A finishing attempt adds a task (its message settles once it is listed): wait for those too.
     const deadline = Date.now() + graceMs;
     while (this.#tasks.size > 0 && Date.now() < deadline) {
       await Promise.race([
@@ -116,26 +234,36 @@ export class Lanes {
     void task.finally(() => this.#tasks.delete(task));
   }
 
-  /** Tells JetStream the waiting deliveries are being worked on; forgets idle pacers. */
+  /** Tells JetStream the waiting deliveries are being worked on; forgets idle standings. */
   touchQueued(): void {
-    for (const lane of this.#lanes.values()) for (const item of lane.queue) item.working();
+    for (const lane of this.#lanes.values()) for (const item of lane.queue) item.source.working();
     const now = Date.now();
-    for (const [id, pacer] of this.#pacers)
-      if (!this.#lanes.has(id) && pacer.idle(now)) this.#pacers.delete(id);
+    for (const [id, standing] of this.#standing)
+      if (!this.#lanes.has(id) && now - standing.lastUsed > STANDING_IDLE_MS && standing.pacer.idle(now))
+        this.#standing.delete(id);
   }
 
-  /** An integration changed: its pace may have. */
+  /** An integration changed: its pace may have (a destination's pause holds). */
   forgetPacer(integrationId: string): void {
-    this.#pacers.delete(integrationId);
+    const standing = this.#standing.get(integrationId);
+    if (!standing) return;
+    const pacer = new Pacer(this.#rateLimitOf(this.#deps.integrations.byId(integrationId)));
+    pacer.pauseUntil(standing.pacer.pausedUntil);
+    standing.pacer = pacer;
   }
 
-  pacer(id: string): Pacer {
-    let pacer = this.#pacers.get(id);
-    if (!pacer) {
-      pacer = new Pacer(this.#rateLimitOf(this.#deps.integrations.byId(id)));
-      this.#pacers.set(id, pacer);
+  #standingOf(id: string): Standing {
+    let standing = this.#standing.get(id);
+    if (!standing) {
+      standing = {
+        pacer: new Pacer(this.#rateLimitOf(this.#deps.integrations.byId(id))),
+        proven: false,
+        slow: false,
+        lastUsed: Date.now(),
+      };
+      this.#standing.set(id, standing);
     }
-    return pacer;
+    return standing;
   }
 
   /** The integration's own rate, else its provider's default; null = unpaced. */
@@ -149,106 +277,449 @@ export class Lanes {
     return this.#deps.providers.get(integration.type)?.rateLimit ?? null;
   }
 
-  #pump(id: string, lane: Lane): void {
+  #lane(id: string): Lane {
+    let lane = this.#lanes.get(id);
+    if (!lane) {
+      lane = {
+        id,
+        queue: [],
+        attempts: 0,
+        busy: 0,
+        timer: null,
+        timerAt: 0,
+        loading: false,
+        parked: new Map(),
+        parkingBacklog: 0,
+      };
+      this.#lanes.set(id, lane);
+    }
+    return lane;
+  }
+
+  #hasBacklog(lane: Lane): boolean {
+    return lane.parkingBacklog > 0 || (lane.parked.get(0)?.count ?? 0) > 0;
+  }
+
+  #restricted(snapshot: IntegrationMachineSnapshot, standing: Standing): boolean {
+    return standing.slow || stateOf(snapshot) === 'failing';
+  }
+
+  /** How many deliveries the lane may hold in memory now: what it can attempt soon. */
+  #queueCap(lane: Lane): number {
+    const snapshot = this.#deps.actors.peek(lane.id);
+    // Not loaded yet: held until it is, then trimmed.
+    if (!snapshot || allowedInFlight(snapshot) === 0) return LANE_QUEUE_CAP;
+    const standing = this.#standingOf(lane.id);
+    if (standing.pacer.waitMs(Date.now()) > PARK_AFTER_WAIT_MS) return 0;
+    if (this.#restricted(snapshot, standing)) return 1;
+    const perSecond = standing.pacer.perSecond;
+    if (perSecond === null) return LANE_QUEUE_CAP;
+    return Math.min(LANE_QUEUE_CAP, Math.max(1, Math.ceil((perSecond * PACED_HORIZON_MS) / 1_000)));
+  }
+
+  #enqueue(lane: Lane, item: Item): void {
+    lane.queue.push(item);
+    this.#queued++;
+  }
+
+  #dequeue(lane: Lane): Item {
+    this.#queued--;
+    this.#wakeRoom();
+    return lane.queue.shift()!;
+  }
+
+  #full(): boolean {
+    return this.#queued + this.#parking >= this.#deps.config.maxQueued;
+  }
+
+  #wakeRoom(): void {
+    if (this.#full() && !this.#stopping) return;
+    for (const wake of this.#roomWaiters.splice(0)) wake();
+  }
+
+  #pump(lane: Lane): void {
     if (this.#stopping) return;
-    const current = this.#lanes.get(id);
-    // A dropped lane (emptied while its machine loaded or an attempt ran; it gets no new
-    // deliveries): the integration's current lane goes on instead.
-    if (current !== lane) {
-      if (current) this.#pump(id, current);
+    if (this.#lanes.get(lane.id) !== lane) {
+      const current = this.#lanes.get(lane.id);
+      if (current) this.#pump(current);
       return;
     }
-    const snapshot = this.#deps.actors.peek(id);
+    const snapshot = this.#deps.actors.peek(lane.id);
     if (!snapshot) {
-      this.#load(id, lane);
+      this.#load(lane);
       return;
     }
-    const allowed = allowedInFlight(snapshot);
-    while (lane.queue.length > 0) {
-      const next = lane.queue[0]!;
-      if (allowed === 0 && next.job.trigger !== 'manual') {
-        lane.queue.shift();
-        this.#start(id, lane, next, this.#steps.skip(next));
-        continue;
-      }
-      if (lane.inFlight >= Math.max(allowed, 1)) break;
-      if (this.#inFlight >= this.#deps.config.maxInFlight) {
-        this.#blocked.add(id);
-        break;
-      }
-      const wait = this.pacer(id).take(Date.now());
-      if (wait > 0) {
-        this.#retryIn(id, lane, wait);
-        break;
-      }
-      lane.queue.shift();
-      this.#inFlight++;
-      this.#start(id, lane, next, this.#steps.deliver(next), true);
+    const standing = this.#standingOf(lane.id);
+    standing.lastUsed = Date.now();
+    if (allowedInFlight(snapshot) === 0) this.#skipQueued(lane);
+    const cap = this.#queueCap(lane);
+    // Trimmed to what it can attempt soon (it became restricted or paused): the rest is parked.
+    while (lane.queue.length > cap) this.#parkBacklog(lane, this.#popTail(lane));
+    this.#readParked(lane, cap);
+    if (lane.queue.length > 0) {
+      const wait = standing.pacer.waitMs(Date.now());
+      if (wait > 0) this.#wakeIn(lane, wait);
+      else if (this.#classOf(lane.id) !== null) this.#slots.enqueue(lane.id);
     }
-    if (lane.queue.length === 0 && lane.inFlight === 0) this.#drop(id, lane);
+    this.#maybeDrop(lane);
+    this.#fill();
   }
 
-  /** Loads the integration's machine, then goes on; retries when it cannot be read. */
-  #load(id: string, lane: Lane): void {
-    if (lane.loading) return;
-    lane.loading = true;
-    this.#deps.actors.snapshot(id).then(
-      () => {
-        lane.loading = false;
-        this.#pump(id, lane);
-      },
-      (err) => {
-        lane.loading = false;
-        this.#deps.logger.warn(
-          { integrationId: id, err: (err as Error).message },
-          'cannot load integration state; retrying',
-        );
-        this.#retryIn(id, lane, 1_000);
-      },
-    );
+  /** Hands free slots to waiting lanes in turn. */
+  #fill(): void {
+    if (this.#filling) return;
+    this.#filling = true;
+    try {
+      const classOf = (id: string) => this.#classOf(id);
+      for (
+        let slot = this.#slots.next(classOf, Date.now());
+        slot;
+        slot = this.#slots.next(classOf, Date.now())
+      ) {
+        const lane = this.#lanes.get(slot.laneId)!;
+        this.#standingOf(lane.id).pacer.take(Date.now());
+        this.#attempt(lane, this.#dequeue(lane), slot);
+        if (this.#classOf(lane.id) !== null) this.#slots.enqueue(lane.id);
+      }
+    } finally {
+      this.#filling = false;
+    }
   }
 
-  #retryIn(id: string, lane: Lane, ms: number): void {
-    lane.timer ??= setTimeout(() => {
-      lane.timer = null;
-      this.#pump(id, lane);
-    }, ms);
+  /** How the lane stands for a slot now, or null when it cannot start an attempt. */
+  #classOf(id: string): SlotClass | null {
+    const lane = this.#lanes.get(id);
+    if (!lane || lane.queue.length === 0 || this.#stopping) return null;
+    const snapshot = this.#deps.actors.peek(id);
+    if (!snapshot) return null;
+    const standing = this.#standingOf(id);
+    const restricted = this.#restricted(snapshot, standing);
+    // Restricted: one probe. Unproven: one attempt until one answers in time (then its concurrency).
+    const limit = restricted || !standing.proven ? 1 : Math.max(1, allowedInFlight(snapshot));
+    if (lane.attempts >= limit) return null;
+    if (standing.pacer.waitMs(Date.now()) > 0) return null;
+    // Another copy of this delivery is being attempted: it waits for that one's record.
+    if (this.#attempting.has(lane.queue[0]!.deliveryId)) return null;
+    if (restricted) return 'restricted';
+    return standing.proven ? 'proven' : 'unproven';
   }
 
-  #start(id: string, lane: Lane, item: Item, task: Promise<void>, counted = false): void {
-    lane.inFlight++;
+  /** A disabled integration's deliveries are recorded as skipped (a resend still goes). */
+  #skipQueued(lane: Lane): void {
+    const manual = lane.queue.filter((item) => item.job.trigger === 'manual');
+    if (manual.length === lane.queue.length) return;
+    const skipped = lane.queue.filter((item) => item.job.trigger !== 'manual');
+    this.#queued -= skipped.length;
+    lane.queue = manual;
+    for (const item of skipped) this.#run(lane, item, this.#deps.steps.skip(item), null);
+    this.#wakeRoom();
+  }
+
+  #attempt(lane: Lane, item: Item, slot: Slot): void {
+    lane.attempts++;
+    this.#attempting.add(item.deliveryId);
+    this.#run(lane, item, this.#deps.steps.deliver(item), slot);
+  }
+
+  /** Runs a step and applies what it returns. */
+  #run(lane: Lane, item: Item, step: Promise<StepResult>, slot: Slot | null): void {
+    lane.busy++;
     this.track(
-      task
-        .catch((err: unknown) => {
-          this.#deps.logger.error({ integrationId: id, err: (err as Error).message }, 'delivery step failed');
-          // Neither acked nor nakked: a handed-over delivery's event is re-routed, a
-          // partition's message comes back after the ack wait.
-          item.abandon(err as Error);
-        })
+      step
+        .then(
+          (result) => {
+            this.#learn(lane.id, result);
+            this.#apply(lane, item, result);
+          },
+          (err: unknown) => {
+            this.#deps.logger.error(
+              { integrationId: lane.id, err: (err as Error).message },
+              'delivery step failed',
+            );
+            this.#abandon(lane, item, err as Error);
+          },
+        )
         .finally(() => {
-          this.#active.delete(item.key);
-          lane.inFlight--;
-          if (counted) this.#inFlight--;
-          this.#pump(id, lane);
-          if (counted) this.#unblock();
+          lane.busy--;
+          if (slot) {
+            lane.attempts--;
+            this.#attempting.delete(item.deliveryId);
+            this.#slots.release(slot);
+          }
+          this.#pump(lane);
+          this.#fill();
         }),
     );
   }
 
-  #unblock(): void {
-    for (const id of this.#blocked) {
-      if (this.#inFlight >= this.#deps.config.maxInFlight) return;
-      this.#blocked.delete(id);
-      const lane = this.#lanes.get(id);
-      if (lane) this.#pump(id, lane);
-    }
+  /** What an attempt tells of its destination: fast or slow, and any pause it asked for. */
+  #learn(id: string, result: StepResult): void {
+    const standing = this.#standingOf(id);
+    if (result.pauseUntil !== null) standing.pacer.pauseUntil(result.pauseUntil);
+    if (result.durationMs === null) return;
+    const slow = result.durationMs >= this.#deps.config.slowAttemptMs;
+    standing.slow = slow;
+    if (!slow) standing.proven = true;
   }
 
-  #drop(id: string, lane: Lane): void {
+  /** Applies a step's settlement through the delivery's source, once it is listed. */
+  #apply(lane: Lane, item: Item, result: StepResult): void {
+    const { settlement } = result;
+    if (settlement.kind === 'abandon') {
+      this.#abandon(lane, item, settlement.error);
+      return;
+    }
+    let settled: Promise<void>;
+    if (settlement.kind === 'ack') settled = result.listed;
+    else {
+      const retry: DeliveryJob = { ...item.job, repeat: true, notBefore: settlement.notBefore };
+      const level = settlement.kind === 'retry' ? settlement.level : 0;
+      if (level === 0) lane.parkingBacklog++;
+      settled = result.listed
+        .then(() => this.#deps.parked.park(retry, level, item.key))
+        .finally(() => {
+          if (level === 0) lane.parkingBacklog--;
+        })
+        .then(() => this.#countParked(lane, level));
+    }
+    lane.busy++;
+    this.track(
+      settled
+        .then(
+          () => {
+            this.#active.delete(item.key);
+            item.source.ack();
+          },
+          (err: Error) => {
+            this.#deps.logger.warn(
+              { integrationId: lane.id, deliveryId: item.deliveryId, err: err.message },
+              'cannot settle the delivery yet; it will be redelivered',
+            );
+            this.#abandon(lane, item, err);
+          },
+        )
+        .finally(() => {
+          lane.busy--;
+          this.#pump(lane);
+        }),
+    );
+  }
+
+  /** Neither done nor parked: the source redelivers it (a parked one is read again). */
+  #abandon(lane: Lane, item: Item, err: Error): void {
+    this.#active.delete(item.key);
+    if (item.parked) {
+      const level = lane.parked.get(item.parked.level);
+      if (level) {
+        // Read it again next; a head read beyond it would come twice, so it is dropped too.
+        if (level.head) level.count++;
+        level.head = null;
+        level.cursor = Math.min(level.cursor, item.parked.seq);
+        level.count++;
+      }
+    }
+    item.source.abandon(err);
+  }
+
+  #countParked(lane: Lane, level: number): void {
+    if (this.#lanes.get(lane.id) !== lane) return;
+    const known = lane.parked.get(level);
+    if (known) known.count++;
+    else lane.parked.set(level, { count: 1, cursor: 1, head: null, reading: false });
+  }
+
+  /** Parks a delivery at the back of its integration's backlog; its source lets it go once JetStream has it. */
+  #parkBacklog(lane: Lane, item: Item): void {
+    lane.parkingBacklog++;
+    lane.busy++;
+    this.#parking++;
+    const job: DeliveryJob = item.job.repeat ? item.job : { ...item.job, repeat: true };
+    this.track(
+      this.#deps.parked
+        .park(job, 0, item.key)
+        .finally(() => {
+          lane.parkingBacklog--;
+          this.#parking--;
+          this.#wakeRoom();
+        })
+        .then(
+          () => {
+            this.#countParked(lane, 0);
+            this.#active.delete(item.key);
+            item.source.ack();
+          },
+          (err: Error) => {
+            this.#deps.logger.warn(
+              { integrationId: lane.id, err: err.message },
+              'cannot park a delivery; it will be redelivered',
+            );
+            this.#abandon(lane, item, err);
+          },
+        )
+        .finally(() => {
+          lane.busy--;
+          this.#pump(lane);
+        }),
+    );
+  }
+
+  #popTail(lane: Lane): Item {
+    this.#queued--;
+    this.#wakeRoom();
+    return lane.queue.pop()!;
+  }
+
+  /** Reads parked deliveries back while the lane has room: retries that are due first, then the backlog. */
+  #readParked(lane: Lane, cap: number): void {
+    if (lane.parked.size === 0 || this.#stopping) return;
+    const now = Date.now();
+    if (this.#standingOf(lane.id).pacer.waitMs(now) > PARK_AFTER_WAIT_MS) {
+      this.#wakeIn(lane, this.#standingOf(lane.id).pacer.waitMs(now));
+      return;
+    }
+    const room = () => lane.queue.length < Math.min(cap, PARKED_READ_AHEAD);
+    let earliest = Number.POSITIVE_INFINITY;
+    const levels = [...lane.parked.keys()].sort((a, b) => (a === 0 ? 1 : b === 0 ? -1 : a - b));
+    for (const n of levels) {
+      const level = lane.parked.get(n)!;
+      while (room() && level.head) {
+        const due = level.head.job.notBefore ?? 0;
+        if (due > now) {
+          earliest = Math.min(earliest, due);
+          break;
+        }
+        this.#enqueue(lane, this.#itemOf(level.head, n));
+        level.head = null;
+        level.count--;
+        if (level.count > 0) this.#readHead(lane, n, level);
+      }
+      if (!level.head && level.count > 0 && room()) this.#readHead(lane, n, level);
+      if (level.count <= 0 && !level.head && !level.reading) lane.parked.delete(n);
+    }
+    if (earliest < Number.POSITIVE_INFINITY) this.#wakeIn(lane, earliest - now);
+  }
+
+  #readHead(lane: Lane, n: number, level: Level): void {
+    if (level.reading) return;
+    level.reading = true;
+    lane.busy++;
+    const parked = lane.parked;
+    this.track(
+      this.#deps.parked
+        .read(lane.id, n, level.cursor)
+        .then(
+          (entry) => {
+            level.reading = false;
+            if (lane.parked !== parked) return;
+            if (!entry) {
+              // Settled by a former owner of the partition meanwhile.
+              level.count = 0;
+              return;
+            }
+            level.cursor = entry.seq + 1;
+            if (this.#active.has(`p${entry.seq}`)) return;
+            level.head = entry;
+          },
+          (err: Error) => {
+            level.reading = false;
+            this.#deps.logger.warn(
+              { integrationId: lane.id, err: err.message },
+              'cannot read parked deliveries; retrying',
+            );
+            this.#wakeIn(lane, RETRY_READ_MS);
+          },
+        )
+        .finally(() => {
+          lane.busy--;
+          this.#pump(lane);
+        }),
+    );
+  }
+
+  #itemOf(entry: ParkedEntry, level: number): Item {
+    const { job, seq } = entry;
+    const key = `p${seq}`;
+    this.#active.add(key);
+    const { parked, logger } = this.#deps;
+    const source: ItemSource = {
+      ack: () =>
+        void parked
+          .remove(seq)
+          .catch((err: Error) =>
+            logger.warn({ seq, err: err.message }, 'cannot remove a settled parked delivery'),
+          ),
+      giveBack: () => undefined,
+      abandon: () => undefined,
+      working: () => undefined,
+    };
+    return {
+      job,
+      deliveryId: deliveryIdFor(job.event.id, job.integrationId),
+      key,
+      deliveryCount: 1,
+      mayRepeat: true,
+      parked: { level, seq },
+      source,
+    };
+  }
+
+  /** Loads the integration's machine, then goes on; retries when it cannot be read. */
+  #load(lane: Lane): void {
+    if (lane.loading) return;
+    lane.loading = true;
+    this.#deps.actors.snapshot(lane.id).then(
+      () => {
+        lane.loading = false;
+        this.#pump(lane);
+      },
+      (err) => {
+        lane.loading = false;
+        this.#deps.logger.warn(
+          { integrationId: lane.id, err: (err as Error).message },
+          'cannot load integration state; retrying',
+        );
+        this.#wakeIn(lane, RETRY_READ_MS);
+      },
+    );
+  }
+
+  /** Pumps the lane again in `ms` (or sooner, if a sooner wake is already set). */
+  #wakeIn(lane: Lane, ms: number): void {
+    const at = Date.now() + ms;
+    if (lane.timer && lane.timerAt <= at) return;
     if (lane.timer) clearTimeout(lane.timer);
-    // A lane dropped earlier can still be pumped (its machine finished loading, an attempt
-    // finished): it must not take a newer lane of the same integration out of the map,
-    // or that lane's deliveries would wait forever.
-    if (this.#lanes.get(id) === lane) this.#lanes.delete(id);
+    lane.timerAt = at;
+    lane.timer = setTimeout(() => {
+      lane.timer = null;
+      this.#pump(lane);
+    }, ms);
+    lane.timer.unref?.();
+  }
+
+  /** Attempts running past the slow threshold: their integrations become restricted, their shared slots free. */
+  #sweepSlow(): void {
+    // Also frees shared slots (moved to the restricted count): fill them whatever became slow.
+    const slow = this.#slots.sweep(Date.now());
+    for (const slot of slow) {
+      this.#standingOf(slot.laneId).slow = true;
+      const lane = this.#lanes.get(slot.laneId);
+      if (lane) this.#pump(lane);
+    }
+    this.#fill();
+  }
+
+  #maybeDrop(lane: Lane): void {
+    if (
+      lane.queue.length > 0 ||
+      lane.busy > 0 ||
+      lane.loading ||
+      lane.parked.size > 0 ||
+      lane.parkingBacklog > 0 ||
+      this.#lanes.get(lane.id) !== lane
+    )
+      return;
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = null;
+    this.#lanes.delete(lane.id);
   }
 }

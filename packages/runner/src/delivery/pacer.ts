@@ -5,6 +5,8 @@ import type { RateLimit } from '@herald/core';
  * then one per `perMs / count`), and holds them while a destination's rate limit runs.
  */
 export class Pacer {
+  /** Attempts per second it allows; null when unpaced. */
+  readonly perSecond: number | null;
   readonly #intervalMs: number;
   readonly #burstMs: number;
   #tat = 0;
@@ -13,6 +15,12 @@ export class Pacer {
   constructor(limit: RateLimit | null) {
     this.#intervalMs = limit ? limit.perMs / limit.count : 0;
     this.#burstMs = limit ? limit.perMs - this.#intervalMs : 0;
+    this.perSecond = limit ? (1_000 * limit.count) / limit.perMs : null;
+  }
+
+  /** Until when a destination asked to wait (ms; 0 when it did not). */
+  get pausedUntil(): number {
+    return this.#pausedUntil;
   }
 
   /** Takes a slot now and returns 0, or returns how long to wait before asking again. */

@@ -16,14 +16,22 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { DeliveryLog } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
+import { DeliverySteps } from './delivery-steps.js';
 import { HandOver, type HandOverSource } from './handover.js';
 import type { HttpSender } from './http-sender.js';
 import type { ControlJob, DeliveryJob, PartitionMessage } from './job.js';
 import { Lanes } from './lanes.js';
+import { ParkedStore } from './parked.js';
 
-const MAX_ACK_PENDING = 20_000;
-/** Deliveries held in memory per integration; more wait in JetStream. */
-const LANE_QUEUE_CAP = 1_000;
+/**
+ * A partition's deliveries handed out and not yet acknowledged: more than the lanes ever
+ * hold (`maxQueued` in memory or being parked, attempts in flight, a pull batch), so a
+ * broken endpoint's backlog, which is parked, never fills it.
+ */
+function maxAckPending(config: HeraldConfig): number {
+  return config.maxQueued + 4 * config.maxInFlight + 2 * PULL_BATCH;
+}
+const PULL_BATCH = 256;
 
 export function partitionConsumerName(partition: number): string {
   return `herald-deliveries-${partition}`;
@@ -46,10 +54,9 @@ export interface WorkerDeps {
 }
 
 /**
- * Consumes owned partitions of the deliveries stream into the integrations' lanes, and
- * takes the deliveries the router hands over for those partitions. Retries are
- * `nak(delay)` (or, for a handed-over delivery, a publish to its partition), never a
- * sleep in memory.
+ * Consumes owned partitions of the deliveries stream into the integrations' lanes, takes
+ * the deliveries the router hands over for those partitions, and takes up what is parked
+ * for them. Retries and waits are parked in JetStream, never a sleep in memory.
  */
 export class DeliveryWorker {
   readonly #deps: WorkerDeps;
@@ -57,14 +64,27 @@ export class DeliveryWorker {
   readonly #partitionStops = new Map<number, Promise<void>>();
   readonly #heartbeat: NodeJS.Timeout;
   readonly #lanes: Lanes;
+  readonly #parked: ParkedStore;
   readonly #handOver: HandOver;
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
-    this.#lanes = new Lanes(deps);
+    this.#parked = new ParkedStore({
+      jsm: deps.jsm,
+      publisher: deps.publisher,
+      partitions: deps.config.partitions,
+    });
+    this.#lanes = new Lanes({
+      config: deps.config,
+      integrations: deps.integrations,
+      providers: deps.providers,
+      actors: deps.actors,
+      steps: new DeliverySteps(deps),
+      parked: this.#parked,
+      logger: deps.logger,
+    });
     this.#handOver = new HandOver({
       lanes: this.#lanes,
-      actors: deps.actors,
       publisher: deps.publisher,
       partitions: deps.config.partitions,
       owns: (id) => this.#consumers.has(partitionOf(id, deps.config.partitions)),
@@ -95,11 +115,13 @@ export class DeliveryWorker {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: this.#deps.config.ackWaitMs * 1_000_000,
-      max_ack_pending: MAX_ACK_PENDING,
+      max_ack_pending: maxAckPending(this.#deps.config),
       max_deliver: -1,
     });
+    // What earlier owners parked for this partition's integrations.
+    this.#lanes.adopt(await this.#parked.counts(partition));
     const consumer = await consumeResuming(js, DELIVERIES_STREAM, name, {
-      maxMessages: 256,
+      maxMessages: PULL_BATCH,
       onMessage: (msg) => this.#accept(msg),
       logger: this.#deps.logger,
       label: { partition },
@@ -126,7 +148,7 @@ export class DeliveryWorker {
     const inPartition = (id: string) => partitionOf(id, this.#deps.config.partitions) === partition;
     // Its integrations' actors now live with the partition's next owner.
     this.#deps.actors.release(inPartition);
-    this.#lanes.giveBack((item) => inPartition(item.job.integrationId));
+    this.#lanes.release(inPartition);
   }
 
   /** Stops pulling, lets attempts in flight finish (bounded), returns the rest to JetStream. */
@@ -153,7 +175,7 @@ export class DeliveryWorker {
     this.#lanes.forgetPacer(integrationId);
   }
 
-  #accept(msg: JsMsg): void {
+  #accept(msg: JsMsg): Promise<void> | undefined {
     let message: PartitionMessage;
     try {
       message = msg.json<PartitionMessage>();
@@ -166,6 +188,7 @@ export class DeliveryWorker {
       this.#lanes.track(this.#control(msg, message));
       return;
     }
+    // Written by an earlier version, which retried through the partition.
     if (message.notBefore !== undefined && message.notBefore > Date.now()) {
       msg.nak(message.notBefore - Date.now());
       return;
@@ -173,23 +196,22 @@ export class DeliveryWorker {
     const seq = msg.info.streamSequence;
     const key = `s${seq}`;
     if (this.#lanes.has(key)) return;
-    const queued = this.#lanes.queued(message.integrationId);
-    if (queued >= LANE_QUEUE_CAP) {
-      // Let JetStream hold the backlog; come back about when the lane will have room.
-      msg.nak(Math.min(60_000, 1_000 + queued * 20));
-      return;
-    }
     this.#lanes.add({
       job: message,
       deliveryId: deliveryIdFor(message.event.id, message.integrationId),
       key,
       deliveryCount: msg.info.deliveryCount,
       mayRepeat: message.repeat === true || this.#deps.forgottenAcks.possible(seq),
-      ack: () => msg.ack(),
-      nak: (delayMs) => msg.nak(delayMs),
-      abandon: () => undefined,
-      working: () => msg.working(),
+      source: {
+        ack: () => msg.ack(),
+        giveBack: () => msg.nak(),
+        // Left unacknowledged: JetStream redelivers it after the ack wait.
+        abandon: () => undefined,
+        working: () => msg.working(),
+      },
     });
+    // Back-pressure: with the lanes full, the consumer waits (what they hold can go soon).
+    return this.#lanes.room() ?? undefined;
   }
 
   async #control(msg: JsMsg, job: ControlJob): Promise<void> {

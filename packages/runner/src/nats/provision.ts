@@ -7,6 +7,8 @@ import {
   EVENTS_PREFIX,
   EVENTS_STREAM,
   HeraldError,
+  PARKED_PREFIX,
+  PARKED_STREAM,
 } from '@herald/core';
 import {
   DiscardPolicy,
@@ -167,6 +169,14 @@ export async function provision(
     retention: RetentionPolicy.Workqueue,
     max_age: config.logMaxAgeMs * NS_PER_MS,
     discard: DiscardPolicy.Old,
+    ...common,
+  });
+  await ensureStream(jsm, {
+    name: PARKED_STREAM,
+    subjects: [`${PARKED_PREFIX}.>`],
+    // Entries are deleted as their deliveries settle; a delivery parked longer than its
+    // record is kept is of no use.
+    max_age: config.logMaxAgeMs * NS_PER_MS,
     ...common,
   });
   await ensureStream(jsm, {
