@@ -78,7 +78,7 @@ export { classifyStatus, interpretHttp, retryAfterOf } from './provider/http-out
 export type { NotificationInput } from './provider/notification.js';
 export { buildNotification, DEFAULT_HEADER_PREFIX, truncate } from './provider/notification.js';
 export { maskSecretUrl, SECRET_MASK, secretWebhookUrl } from './provider/secret-url.js';
-export { publishEvent } from './publish.js';
+export { eventMsgId, publishEvent } from './publish.js';
 export type { ParsedEventSubject } from './subjects.js';
 export {
   DELIVERIES_PREFIX,

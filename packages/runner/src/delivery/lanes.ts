@@ -573,7 +573,10 @@ export class Lanes {
   #readParked(lane: Lane, cap: number): void {
     if (lane.parked.size === 0 || this.#stopping) return;
     const now = Date.now();
-    if (this.#standingOf(lane.id).pacer.waitMs(now) > PARK_AFTER_WAIT_MS) {
+    const snapshot = this.#deps.actors.peek(lane.id);
+    // A disabled integration's parked deliveries are skipped now, retries included.
+    const disabled = snapshot !== undefined && allowedInFlight(snapshot) === 0;
+    if (!disabled && this.#standingOf(lane.id).pacer.waitMs(now) > PARK_AFTER_WAIT_MS) {
       this.#wakeIn(lane, this.#standingOf(lane.id).pacer.waitMs(now));
       return;
     }
@@ -583,7 +586,7 @@ export class Lanes {
     for (const n of levels) {
       const level = lane.parked.get(n)!;
       while (room() && level.head) {
-        const due = level.head.job.notBefore ?? 0;
+        const due = disabled ? 0 : (level.head.job.notBefore ?? 0);
         if (due > now) {
           earliest = Math.min(earliest, due);
           break;
