@@ -15,7 +15,7 @@ import type { ControlJob, DeliveryJob } from './delivery/job.js';
 import { restrictedCeiling } from './delivery/slots.js';
 import { sendTestNotification, type TestNotificationResult } from './delivery/test-notification.js';
 import { DeliveryWorker } from './delivery/worker.js';
-import { Metrics } from './http/metrics.js';
+import { Metrics } from './metrics.js';
 import { AckedPublisher } from './nats/acked-publisher.js';
 import { ForgottenAcks } from './nats/forgotten-acks.js';
 import { type Buckets, provisionWithRetry, requireJetStream } from './nats/provision.js';

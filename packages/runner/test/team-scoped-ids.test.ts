@@ -46,10 +46,18 @@ describe('teams stay apart — event ids are per team', () => {
   it('delivers the same event id to two teams published over NATS; a repeat within one team is dropped', async () => {
     const js = jetstream(nc);
     const a = await publishEvent(js, exampleEvent('build:start', { id: 'evt_shared_nats', teamId: 'acme' }));
-    const b = await publishEvent(js, exampleEvent('build:start', { id: 'evt_shared_nats', teamId: 'globex' }));
-    const again = await publishEvent(js, exampleEvent('build:start', { id: 'evt_shared_nats', teamId: 'acme' }));
+    const b = await publishEvent(
+      js,
+      exampleEvent('build:start', { id: 'evt_shared_nats', teamId: 'globex' }),
+    );
+    const again = await publishEvent(
+      js,
+      exampleEvent('build:start', { id: 'evt_shared_nats', teamId: 'acme' }),
+    );
     expect([a.duplicate, b.duplicate, again.duplicate]).toEqual([false, false, true]);
-    await eventually(() => arrivals('acme', 'evt_shared_nats') >= 1 && arrivals('globex', 'evt_shared_nats') >= 1);
+    await eventually(
+      () => arrivals('acme', 'evt_shared_nats') >= 1 && arrivals('globex', 'evt_shared_nats') >= 1,
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(arrivals('acme', 'evt_shared_nats')).toBe(1);
     expect(arrivals('globex', 'evt_shared_nats')).toBe(1);
@@ -67,7 +75,9 @@ describe('teams stay apart — event ids are per team', () => {
     expect(a.body.duplicate).toBe(false);
     expect(b.body.duplicate).toBe(false);
     expect((await acme.post('/v1/events', body('acme'))).body.duplicate).toBe(true);
-    await eventually(() => arrivals('acme', 'evt_shared_http') >= 1 && arrivals('globex', 'evt_shared_http') >= 1);
+    await eventually(
+      () => arrivals('acme', 'evt_shared_http') >= 1 && arrivals('globex', 'evt_shared_http') >= 1,
+    );
     // Each team's delivery log shows its own delivery of that event, not the other's.
     for (const client of [acme, globex]) {
       const [mine] = (await client.get('/v1/integrations')).body.items;

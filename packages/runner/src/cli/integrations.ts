@@ -1,7 +1,7 @@
 import { type Integration, integrationSchema } from '@herald/core';
 import { loadConfig } from '../config/config.js';
-import { maskConfig } from '../delivery/secrets.js';
 import { loadProviders } from '../providers/registry.js';
+import { maskConfig } from '../secrets.js';
 import { HealthStore } from '../store/health.js';
 import { liveJson } from '../store/kv.js';
 import { noExtra, parse, tokenArg, UsageError } from './args.js';

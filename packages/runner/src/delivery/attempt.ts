@@ -7,9 +7,9 @@ import {
   isHttpProvider,
   type Outcome,
 } from '@herald/core';
+import { maskRequest, redactText } from '../secrets.js';
 import type { AttemptRecord, AttemptTrigger } from '../store/delivery-records.js';
 import type { HttpSender, SendErrorKind } from './http-sender.js';
-import { maskRequest, redactText } from './secrets.js';
 
 export interface AttemptInput {
   provider: AnyProvider;

@@ -1,5 +1,5 @@
 import type { HeraldConfig } from '../config/config.js';
-import type { Metrics } from '../http/metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { RecordExistsError } from '../store/delivery-log.js';
 import type { AttemptRecord, DeliveryLog, DeliveryRecord } from '../store/delivery-records.js';

@@ -7,7 +7,7 @@ import {
   newId,
   type Outcome,
 } from '@herald/core';
-import type { Metrics } from '../http/metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { AttemptRecord, DeliveryLog, DeliveryRecord } from '../store/delivery-records.js';
 import { attempt } from './attempt.js';

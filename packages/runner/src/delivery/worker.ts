@@ -8,7 +8,7 @@ import {
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/config.js';
-import type { Metrics } from '../http/metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type AnyProvider, issuesFromZod } from '@herald/core';
-import { maskConfig } from '../delivery/secrets.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import { maskConfig } from '../secrets.js';
 import { invalidRequest } from './errors.js';
 
 /** `"secret": "generate"` asks the server for a random token, returned once. */

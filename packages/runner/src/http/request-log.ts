@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../metrics.js';
 
 /** A caller's own request id is kept when it looks like one; anything else is replaced. */
 const CALLER_REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;

@@ -1,6 +1,6 @@
 import type { AnyProvider, Integration, IntegrationState } from '@herald/core';
 import type { z } from 'zod';
-import { maskConfig } from '../delivery/secrets.js';
+import { maskConfig } from '../secrets.js';
 import type { AttemptRecord, DeliveryDetail, DeliveryRecord } from '../store/delivery-records.js';
 import type { HealthView } from '../store/health.js';
 import type {

@@ -21,7 +21,7 @@ import {
 import { headers } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import type { DeliveryJob } from '../delivery/job.js';
-import type { Metrics } from '../http/metrics.js';
+import type { Metrics } from '../metrics.js';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
