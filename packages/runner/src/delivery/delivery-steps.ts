@@ -11,7 +11,8 @@ import type { Item, Settlement, StepResult } from './item.js';
 import type { DeliveryJob } from './job.js';
 import { decide } from './outcome-policy.js';
 
-const RECORD_CACHE_SIZE = 20_000;
+/** Records of unfinished deliveries kept to spare a read when their retry comes (bounded: memory). */
+const RECORD_CACHE_SIZE = 5_000;
 
 export interface StepDeps {
   config: Pick<HeraldConfig, 'delivery' | 'headerPrefix'>;

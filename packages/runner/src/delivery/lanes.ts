@@ -333,7 +333,7 @@ export class Lanes {
   }
 
   #wakeRoom(): void {
-    if (this.#full() && !this.#stopping) return;
+    if (this.#roomWaiters.length === 0 || (this.#full() && !this.#stopping)) return;
     for (const wake of this.#roomWaiters.splice(0)) wake();
   }
 
@@ -500,7 +500,9 @@ export class Lanes {
         )
         .finally(() => {
           lane.busy--;
-          this.#pump(lane);
+          // Parked: the lane may read it back. Acked: nothing changed but the lane may be done.
+          if (settlement.kind === 'ack') this.#maybeDrop(lane);
+          else this.#pump(lane);
         }),
     );
   }
