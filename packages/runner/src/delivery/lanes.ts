@@ -202,7 +202,11 @@ export class Lanes {
       this.#queued -= lane.queue.length;
       lane.queue = [];
       lane.parked = new Map();
-      this.#maybeDrop(lane);
+      // Out of the map at once: what is still under way for it (attempts, parks, reads)
+      // finishes without taking up the partition's parked deliveries again.
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.timer = null;
+      this.#lanes.delete(id);
     }
     this.#wakeRoom();
   }
