@@ -48,6 +48,7 @@ export {
 export type { DeliveryPolicy } from './policy.js';
 export {
   DEFAULT_DELIVERY_POLICY,
+  DEFAULT_RATE_LIMIT_WAIT_MS,
   DEFAULT_RETRY_SCHEDULE_MS,
   parseDuration,
   parseRetryAfter,
@@ -73,8 +74,14 @@ export {
   isHttpProvider,
   ProviderContractError,
 } from './provider/contract.js';
-export type { StatusClass } from './provider/http-outcome.js';
-export { classifyStatus, interpretHttp, retryAfterOf } from './provider/http-outcome.js';
+export type { HttpReading, ReasonSuffixes, StatusClass } from './provider/http-outcome.js';
+export {
+  classifyStatus,
+  DEFAULT_REASON_SUFFIXES,
+  interpretHttp,
+  retryAfterOf,
+  retryOutcome,
+} from './provider/http-outcome.js';
 export type { NotificationInput } from './provider/notification.js';
 export { buildNotification, DEFAULT_HEADER_PREFIX, truncate } from './provider/notification.js';
 export { maskSecretUrl, SECRET_MASK, secretWebhookUrl } from './provider/secret-url.js';

@@ -18,6 +18,12 @@ export const DEFAULT_RETRY_SCHEDULE_MS = [
   10 * HOUR_MS,
 ] as const;
 
+/**
+ * The wait after a 429 that names none (no readable `Retry-After`): Herald's choice, not a
+ * documented limit. A provider whose destination documents another passes its own (Teams: 15 s).
+ */
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 5 * SECOND_MS;
+
 /** How a delivery is retried; every number configurable. */
 export interface DeliveryPolicy {
   /** Delay before retry n (0-based). Its length is the number of retries. */
@@ -45,7 +51,7 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   retryAfterMaxFactor: 2,
   maxRateLimitWaits: 20,
   maxRateLimitWaitMs: 24 * HOUR_MS,
-  defaultRateLimitWaitMs: 5 * SECOND_MS,
+  defaultRateLimitWaitMs: DEFAULT_RATE_LIMIT_WAIT_MS,
   rateLimitJitterMs: 250,
 };
 

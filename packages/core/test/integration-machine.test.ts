@@ -2,9 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor, initialTransition, transition } from 'xstate';
 import {
   allowedInFlight,
+  type IntegrationMachineEmitted,
   type IntegrationMachineEvent,
   type IntegrationMachineSnapshot,
   integrationMachine,
+  MAX_HISTORY_ENTRIES,
   stateOf,
 } from '../src/index.js';
 
@@ -146,5 +148,48 @@ describe('integration machine — live actor', () => {
       exhausted: true,
     });
     expect(restored.getSnapshot().value).toBe('disabled');
+  });
+});
+
+describe('integration machine — changeTo', () => {
+  it('records every announced transition as the newest history entry', () => {
+    let snapshot = start();
+    const events = [fail(1), ok(2), fail(3), fail(4, false, true), { type: 'integration.enable', at: at(5) }];
+    for (const event of events as IntegrationMachineEvent[]) {
+      const [next, actions] = transition(integrationMachine, snapshot, event);
+      snapshot = next;
+      for (const a of actions) {
+        if (a.type !== 'xstate.emit') continue;
+        const { type: _type, ...announced } = (a.params as { event: IntegrationMachineEmitted }).event;
+        expect(snapshot.context.history[0]).toEqual(announced);
+        expect(snapshot.context.since).toBe(announced.at);
+      }
+    }
+    expect(snapshot.context.history).toHaveLength(5);
+  });
+
+  it(`keeps the newest ${MAX_HISTORY_ENTRIES} transitions`, () => {
+    const flaps = Array.from({ length: MAX_HISTORY_ENTRIES }, (_, i) => [
+      fail(2 * i + 1),
+      ok(2 * i + 2),
+    ]).flat();
+    const { snapshot } = run(flaps);
+    expect(snapshot.context.history).toHaveLength(MAX_HISTORY_ENTRIES);
+    expect(snapshot.context.history[0]).toEqual({
+      from: 'failing',
+      to: 'healthy',
+      at: at(2 * MAX_HISTORY_ENTRIES),
+      reason: 'a delivery succeeded',
+    });
+  });
+
+  it('an enabled integration forgets its last error and its failure counters', () => {
+    const { snapshot } = run([
+      fail(1, true),
+      fail(2, false, true),
+      { type: 'integration.enable', at: at(3) },
+    ]);
+    expect(snapshot.context).toMatchObject({ lastError: null, failingSince: null, failedDeliveries: 0 });
+    expect(snapshot.context.history[0]?.reason).toBe('enabled by a user');
   });
 });

@@ -1,5 +1,5 @@
 import {
-  DEFAULT_DELIVERY_POLICY,
+  type HttpReading,
   type HttpResponseInfo,
   interpretHttp,
   type Outcome,
@@ -11,8 +11,8 @@ import {
 export const DISCORD_UNKNOWN_WEBHOOK_CODE = 10015;
 export const DISCORD_INVALID_WEBHOOK_TOKEN_CODE = 50027;
 
-/** A 429 that names no wait at all (e.g. an HTML page from Cloudflare) waits this long. */
-export const DEFAULT_RATE_LIMIT_WAIT_MS = DEFAULT_DELIVERY_POLICY.defaultRateLimitWaitMs;
+/** A 429 that names no wait at all (e.g. an HTML page from Cloudflare) waits core's default. */
+export { DEFAULT_RATE_LIMIT_WAIT_MS } from '@herald/core';
 /** Discord's own words in a reason are capped; the delivery log keeps the whole body. */
 export const MAX_DETAIL_CHARS = 300;
 
@@ -67,11 +67,6 @@ function detailOf(body: DiscordErrorBody): string | undefined {
   return said === '' ? undefined : redactTokens(said).slice(0, MAX_DETAIL_CHARS);
 }
 
-function reasonOf(headline: string, body: DiscordErrorBody): string {
-  const detail = detailOf(body);
-  return detail === undefined ? headline : `${headline}: ${detail}`;
-}
-
 function seconds(value: unknown): number | undefined {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return undefined;
@@ -93,46 +88,40 @@ export function rateLimitWaitMs(response: HttpResponseInfo): number | undefined 
   );
 }
 
+/** How a failure's reason starts: what a 404, 401 or 400 means for a webhook, else the status. */
+function headlineOf(status: number, { code }: DiscordErrorBody): string {
+  if (status === 404) {
+    return code === DISCORD_UNKNOWN_WEBHOOK_CODE
+      ? 'Discord webhook was deleted (HTTP 404)'
+      : 'Discord webhook not found (HTTP 404)';
+  }
+  if (status === 401) {
+    return code === DISCORD_INVALID_WEBHOOK_TOKEN_CODE
+      ? 'Discord webhook token is invalid (HTTP 401)'
+      : 'Discord refused the webhook URL (HTTP 401)';
+  }
+  if (status === 400) return 'Discord refused the message (HTTP 400)';
+  // 403, 5xx, 408, 410, redirects and the rest read as any HTTP answer, with Discord's words.
+  return `Discord answered HTTP ${status}`;
+}
+
+const DISCORD_READING: HttpReading = {
+  label: ({ body }, status) => headlineOf(status, parseBody(body)),
+  details: ({ body }) => detailOf(parseBody(body)),
+  // "If a webhook returns a 404 status you should not attempt to use it again": deleted
+  // webhooks answer 404 with code 10015, and retrying risks a temporary ban.
+  // https://discord.com/developers/docs/topics/rate-limits#invalid-request-limit-aka-cloudflare-bans
+  // A webhook needs no Authorization header, so a 401 means the token in the URL is wrong
+  // (code 50027, e.g. the webhook's URL was reset); the same URL will never work.
+  disableCodes: [401, 404, 410],
+  rateLimitReason: ({ body, headers }) => {
+    const scope = parseBody(body).global === true ? 'global' : headers['x-ratelimit-scope'];
+    return `Discord rate limit${scope ? ` (${scope})` : ''}`;
+  },
+  rateLimitWaitMs,
+};
+
 /** Reads Discord's answer to Execute Webhook (sent with `wait=true`). */
 export function interpretDiscord(response: HttpResponseInfo): Outcome {
-  const { status } = response;
-  if (status >= 200 && status < 300) return { kind: 'success' };
-  const body = parseBody(response.body);
-
-  if (status === 429) {
-    const scope = body.global === true ? 'global' : response.headers['x-ratelimit-scope'];
-    return {
-      kind: 'rateLimited',
-      reason: `Discord rate limit${scope ? ` (${scope})` : ''}`,
-      afterMs: rateLimitWaitMs(response) ?? DEFAULT_RATE_LIMIT_WAIT_MS,
-    };
-  }
-  // "If a webhook returns a 404 status you should not attempt to use it again":
-  // deleted webhooks answer 404 with code 10015, and retrying risks a temporary ban.
-  // https://discord.com/developers/docs/topics/rate-limits#invalid-request-limit-aka-cloudflare-bans
-  if (status === 404) {
-    const headline =
-      body.code === DISCORD_UNKNOWN_WEBHOOK_CODE
-        ? 'Discord webhook was deleted (HTTP 404)'
-        : 'Discord webhook not found (HTTP 404)';
-    return { kind: 'fail', reason: reasonOf(headline, body), disable: true };
-  }
-  // A webhook needs no Authorization header, so a 401 means the token in the URL is
-  // wrong (code 50027, e.g. the webhook's URL was reset); the same URL will never work.
-  if (status === 401) {
-    const headline =
-      body.code === DISCORD_INVALID_WEBHOOK_TOKEN_CODE
-        ? 'Discord webhook token is invalid (HTTP 401)'
-        : 'Discord refused the webhook URL (HTTP 401)';
-    return { kind: 'fail', reason: reasonOf(headline, body), disable: true };
-  }
-  if (status === 400) {
-    return { kind: 'fail', reason: reasonOf('Discord refused the message (HTTP 400)', body), disable: false };
-  }
-  // 403, 5xx, 408, redirects and the rest read as any HTTP answer; only the reason
-  // gains Discord's words.
-  const outcome = interpretHttp(response, DEFAULT_RATE_LIMIT_WAIT_MS);
-  return outcome.kind === 'success'
-    ? outcome
-    : { ...outcome, reason: reasonOf(`Discord answered ${outcome.reason}`, body) };
+  return interpretHttp(response, DISCORD_READING);
 }

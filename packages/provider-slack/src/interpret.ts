@@ -1,9 +1,9 @@
 import {
-  classifyStatus,
-  DEFAULT_DELIVERY_POLICY,
+  DEFAULT_REASON_SUFFIXES,
+  type HttpReading,
   type HttpResponseInfo,
+  interpretHttp,
   type Outcome,
-  retryAfterOf,
 } from '@herald/core';
 
 /** How Herald reads one of Slack's incoming-webhook error codes. */
@@ -74,44 +74,32 @@ function isOk(body: string): boolean {
   }
 }
 
-function withRetryAfter(reason: string, response: HttpResponseInfo): Outcome {
-  const afterMs = retryAfterOf(response);
-  return afterMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, afterMs };
+function labelOf({ status, body }: HttpResponseInfo): string {
+  const code = slackErrorCode(body);
+  return code === undefined ? `Slack answered ${status}` : `Slack answered ${status} ${code}`;
 }
+
+const SLACK_READING: HttpReading = {
+  label: labelOf,
+  delivered: ({ body }) => isOk(body),
+  suffixes: {
+    ...DEFAULT_REASON_SUFFIXES,
+    // Slack always says `ok`; another 2xx answer is probably not Slack. Retrying might
+    // post twice, so it fails once and shows up in the integration's health.
+    success: ' without "ok": the URL may not be a Slack incoming webhook',
+    gone: ': the webhook no longer exists',
+  },
+  rateLimitReason: 'Slack answered 429: too many messages to this webhook',
+};
 
 /** Reads Slack's answer to one attempt; pure. Reasons quote Slack's error code, never the URL. */
 export function interpretSlack(response: HttpResponseInfo): Outcome {
-  const { status } = response;
-  const statusClass = classifyStatus(status);
-  if (statusClass === 'success' && isOk(response.body)) return { kind: 'success' };
-  if (statusClass === 'rateLimited') {
-    return {
-      kind: 'rateLimited',
-      reason: 'Slack answered 429: too many messages to this webhook',
-      afterMs: retryAfterOf(response) ?? DEFAULT_DELIVERY_POLICY.defaultRateLimitWaitMs,
-    };
-  }
+  const outcome = interpretHttp(response, SLACK_READING);
+  if (outcome.kind === 'success' || outcome.kind === 'rateLimited') return outcome;
+  // A code Slack names says more than its status: a 404 `channel_not_found` is gone for
+  // good, while a bare 404 may come from a proxy.
   const code = slackErrorCode(response.body);
-  const said = code === undefined ? `Slack answered ${status}` : `Slack answered ${status} ${code}`;
   const known = code === undefined ? undefined : SLACK_WEBHOOK_ERRORS[code];
-  if (known) return { kind: 'fail', reason: `${said}: ${known.meaning}`, disable: known.disable };
-  switch (statusClass) {
-    case 'success':
-      // Slack always says `ok`; another 2xx answer is probably not Slack. Retrying might
-      // post twice, so it fails once and shows up in the integration's health.
-      return {
-        kind: 'fail',
-        reason: `${said} without "ok": the URL may not be a Slack incoming webhook`,
-        disable: false,
-      };
-    case 'timeout':
-    case 'serverError':
-      return withRetryAfter(said, response);
-    case 'gone':
-      return { kind: 'fail', reason: `${said}: the webhook no longer exists`, disable: true };
-    case 'redirect':
-      return { kind: 'fail', reason: `${said}: redirects are not followed`, disable: false };
-    default:
-      return { kind: 'fail', reason: said, disable: false };
-  }
+  if (known === undefined) return outcome;
+  return { kind: 'fail', reason: `${labelOf(response)}: ${known.meaning}`, disable: known.disable };
 }

@@ -1,5 +1,12 @@
-import type { HttpResponseInfo, Outcome } from '@herald/core';
-import { classifyStatus, retryAfterOf } from '@herald/core';
+import {
+  classifyStatus,
+  DEFAULT_REASON_SUFFIXES,
+  type HttpReading,
+  type HttpResponseInfo,
+  interpretHttp,
+  type Outcome,
+  retryOutcome,
+} from '@herald/core';
 import { DEFAULT_RATE_LIMIT_WAIT_MS } from './limits.js';
 
 // Two kinds of answer reach us, and their bodies tell them apart (interpret never sees
@@ -33,74 +40,50 @@ function errorCodeOf(body: string): string | undefined {
   }
 }
 
-function withRetryAfter(reason: string, response: HttpResponseInfo): Outcome {
-  const afterMs = retryAfterOf(response);
-  return afterMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, afterMs };
-}
+/** How Herald reads a status Teams or a workflow answered directly (not wrapped in a 200). */
+const DIRECT_READING: HttpReading = {
+  label: ({ body }, status) => {
+    const code = errorCodeOf(body);
+    return code === undefined ? `HTTP ${status}` : `HTTP ${status} ${code}`;
+  },
+  suffixes: {
+    ...DEFAULT_REASON_SUFFIXES,
+    gone: ': the webhook no longer exists',
+    authError:
+      ': the workflow refused an anonymous caller; set its trigger\'s "Who can trigger the flow" to Anyone',
+    400: ': the card was rejected',
+    404: ': the workflow or webhook was deleted',
+    413: ': the message is too large for Teams',
+  },
+  // A deleted workflow (or a removed connector) answers 404 to every later post, so
+  // retrying only piles up failures: turn the integration off until someone fixes it.
+  disableCodes: [404, 410],
+  rateLimitReason: 'HTTP 429: more than 4 posts per second to this webhook',
+  defaultRateLimitWaitMs: DEFAULT_RATE_LIMIT_WAIT_MS,
+};
 
-/** Reads a status Teams or a workflow answered directly (not wrapped in a 200). */
-function fromStatus(response: HttpResponseInfo): Outcome {
-  const { status } = response;
-  const code = errorCodeOf(response.body);
-  const label = code === undefined ? `HTTP ${status}` : `HTTP ${status} ${code}`;
-  switch (classifyStatus(status)) {
-    case 'timeout':
-    case 'serverError':
-      return withRetryAfter(label, response);
-    case 'gone':
-      return { kind: 'fail', reason: `${label}: the webhook no longer exists`, disable: true };
-    case 'redirect':
-      return { kind: 'fail', reason: `${label}: redirects are not followed`, disable: false };
-    case 'authError':
-      return {
-        kind: 'fail',
-        reason: `${label}: the workflow refused an anonymous caller; set its trigger's "Who can trigger the flow" to Anyone`,
-        disable: false,
-      };
-    default:
-      break;
-  }
-  if (status === 404) {
-    // A deleted workflow (or a removed connector) answers 404 to every later post, so
-    // retrying only piles up failures: turn the integration off until someone fixes it.
-    return { kind: 'fail', reason: `${label}: the workflow or webhook was deleted`, disable: true };
-  }
-  if (status === 413)
-    return { kind: 'fail', reason: `${label}: the message is too large for Teams`, disable: false };
-  if (status === 400) return { kind: 'fail', reason: `${label}: the card was rejected`, disable: false };
-  return { kind: 'fail', reason: label, disable: false };
-}
-
-/** Reads Teams' status as a legacy connector relayed it inside a 200 answer. */
-function fromWrapped(status: number, response: HttpResponseInfo): Outcome {
-  const label = `the connector answered ${response.status} but Teams returned HTTP ${status}`;
-  if (status === 408 || status >= 500) return withRetryAfter(label, response);
-  if (status === 413) return { kind: 'fail', reason: `${label}: the message is too large`, disable: false };
+/** How Herald reads Teams' status as a legacy connector relayed it inside a 200 answer. */
+const WRAPPED_READING: HttpReading = {
+  label: (response, status) => `the connector answered ${response.status} but Teams returned HTTP ${status}`,
+  // Teams named it an error, whatever its number.
+  delivered: () => false,
+  suffixes: { 413: ': the message is too large' },
   // A removed channel shows up here as a wrapped 400 (MicrosoftDocs/msteams-docs#400),
   // indistinguishable from a bad card: fail, and let the health policy disable it.
-  return { kind: 'fail', reason: label, disable: false };
-}
+  disableCodes: [],
+  rateLimitReason: 'Teams returned HTTP 429 through the connector: more than 4 posts per second',
+  defaultRateLimitWaitMs: DEFAULT_RATE_LIMIT_WAIT_MS,
+};
 
 /** Reads a Teams webhook's answer (Workflows or legacy connector) as a typed outcome. */
 export function interpretTeams(response: HttpResponseInfo): Outcome {
   const ok = classifyStatus(response.status) === 'success';
   const wrapped = ok ? wrappedStatusOf(response.body) : undefined;
-  if (response.status === 429 || wrapped === 429) {
-    return {
-      kind: 'rateLimited',
-      reason:
-        wrapped === 429
-          ? 'Teams returned HTTP 429 through the connector: more than 4 posts per second'
-          : 'HTTP 429: more than 4 posts per second to this webhook',
-      afterMs: retryAfterOf(response) ?? DEFAULT_RATE_LIMIT_WAIT_MS,
-    };
-  }
-  if (wrapped !== undefined) return fromWrapped(wrapped, response);
-  if (!ok) return fromStatus(response);
+  if (wrapped !== undefined) return interpretHttp(response, WRAPPED_READING, wrapped);
   // A connector failure whose text names no status: unknown cause, so worth a retry.
-  if (DELIVERY_FAILED.test(response.body)) {
-    return withRetryAfter(`the connector answered ${response.status} with a failed delivery`, response);
+  if (ok && DELIVERY_FAILED.test(response.body)) {
+    return retryOutcome(`the connector answered ${response.status} with a failed delivery`, response);
   }
-  // 202 with an empty body (Workflows) or 200 with `1` (connector).
-  return { kind: 'success' };
+  // 202 with an empty body (Workflows) or 200 with `1` (connector) succeeds.
+  return interpretHttp(response, DIRECT_READING);
 }

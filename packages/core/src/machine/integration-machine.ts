@@ -1,4 +1,4 @@
-import { assign, emit, type SnapshotFrom, setup } from 'xstate';
+import { assertEvent, assign, enqueueActions, type SnapshotFrom, setup } from 'xstate';
 import type { IntegrationState } from '../integration.js';
 
 const HOUR_MS = 3_600_000;
@@ -56,7 +56,13 @@ export type IntegrationMachineEvent =
 /** What the machine emits on every change of state; the runner persists and publishes it. */
 export type IntegrationMachineEmitted = { type: 'integration.transition' } & HealthTransition;
 
-type Reason = { from: IntegrationState; to: IntegrationState; fallback: string };
+/** The params of `changeTo`: the states it moves between, and the reason when the event names none. */
+type Change = { from: IntegrationState; to: IntegrationState; fallback: string };
+
+/** The `changeTo` action of one transition, as the config names it. */
+function changeTo(from: IntegrationState, to: IntegrationState, fallback: string) {
+  return { type: 'changeTo', params: { from, to, fallback } } as const;
+}
 
 function reasonOf(event: IntegrationMachineEvent, fallback: string): string {
   return ('reason' in event && event.reason) || fallback;
@@ -70,9 +76,12 @@ export const integrationMachine = setup({
     emitted: {} as IntegrationMachineEmitted,
   },
   guards: {
-    isDisablingFailure: ({ event }) => event.type === 'attempt.failed' && event.disable === true,
+    isDisablingFailure: ({ event }) => {
+      assertEvent(event, 'attempt.failed');
+      return event.disable === true;
+    },
     isFailureWindowExceeded: ({ context, event }) => {
-      if (event.type !== 'attempt.failed') return false;
+      assertEvent(event, 'attempt.failed');
       const failed = context.failedDeliveries + (event.exhausted ? 1 : 0);
       const failingMs = Date.parse(event.at) - Date.parse(context.failingSince ?? event.at);
       return (
@@ -83,7 +92,7 @@ export const integrationMachine = setup({
   },
   actions: {
     recordFailure: assign(({ context, event }) => {
-      if (event.type !== 'attempt.failed') return {};
+      assertEvent(event, 'attempt.failed');
       return {
         failingSince: context.failingSince ?? event.at,
         failedDeliveries: context.failedDeliveries + (event.exhausted ? 1 : 0),
@@ -91,20 +100,16 @@ export const integrationMachine = setup({
       };
     }),
     forgetFailures: assign({ failingSince: null, failedDeliveries: 0 }),
-    recordTransition: assign(({ context, event }, params: Reason) => ({
-      since: event.at,
-      history: [
-        { from: params.from, to: params.to, at: event.at, reason: reasonOf(event, params.fallback) },
-        ...context.history,
-      ].slice(0, MAX_HISTORY_ENTRIES),
-    })),
-    announce: emit(({ event }, params: Reason) => ({
-      type: 'integration.transition' as const,
-      from: params.from,
-      to: params.to,
-      at: event.at,
-      reason: reasonOf(event, params.fallback),
-    })),
+    forgetLastError: assign({ lastError: null }),
+    // One action for every change of state, so the history and the announcement cannot disagree.
+    changeTo: enqueueActions(({ context, event, enqueue }, { from, to, fallback }: Change) => {
+      const transition: HealthTransition = { from, to, at: event.at, reason: reasonOf(event, fallback) };
+      enqueue.assign({
+        since: event.at,
+        history: [transition, ...context.history].slice(0, MAX_HISTORY_ENTRIES),
+      });
+      enqueue.emit({ type: 'integration.transition', ...transition });
+    }),
   },
 }).createMachine({
   id: 'integration',
@@ -126,39 +131,16 @@ export const integrationMachine = setup({
           {
             guard: 'isDisablingFailure',
             target: 'disabled',
-            actions: [
-              'recordFailure',
-              {
-                type: 'recordTransition',
-                params: { from: 'healthy', to: 'disabled', fallback: 'the destination is gone' },
-              },
-              {
-                type: 'announce',
-                params: { from: 'healthy', to: 'disabled', fallback: 'the destination is gone' },
-              },
-            ],
+            actions: ['recordFailure', changeTo('healthy', 'disabled', 'the destination is gone')],
           },
           {
             target: 'failing',
-            actions: [
-              'recordFailure',
-              {
-                type: 'recordTransition',
-                params: { from: 'healthy', to: 'failing', fallback: 'an attempt failed' },
-              },
-              { type: 'announce', params: { from: 'healthy', to: 'failing', fallback: 'an attempt failed' } },
-            ],
+            actions: ['recordFailure', changeTo('healthy', 'failing', 'an attempt failed')],
           },
         ],
         'integration.disable': {
           target: 'disabled',
-          actions: [
-            {
-              type: 'recordTransition',
-              params: { from: 'healthy', to: 'disabled', fallback: 'disabled by a user' },
-            },
-            { type: 'announce', params: { from: 'healthy', to: 'disabled', fallback: 'disabled by a user' } },
-          ],
+          actions: changeTo('healthy', 'disabled', 'disabled by a user'),
         },
       },
     },
@@ -166,57 +148,24 @@ export const integrationMachine = setup({
       on: {
         'attempt.succeeded': {
           target: 'healthy',
-          actions: [
-            'forgetFailures',
-            {
-              type: 'recordTransition',
-              params: { from: 'failing', to: 'healthy', fallback: 'a delivery succeeded' },
-            },
-            {
-              type: 'announce',
-              params: { from: 'failing', to: 'healthy', fallback: 'a delivery succeeded' },
-            },
-          ],
+          actions: ['forgetFailures', changeTo('failing', 'healthy', 'a delivery succeeded')],
         },
         'attempt.failed': [
           {
             guard: 'isDisablingFailure',
             target: 'disabled',
-            actions: [
-              'recordFailure',
-              {
-                type: 'recordTransition',
-                params: { from: 'failing', to: 'disabled', fallback: 'the destination is gone' },
-              },
-              {
-                type: 'announce',
-                params: { from: 'failing', to: 'disabled', fallback: 'the destination is gone' },
-              },
-            ],
+            actions: ['recordFailure', changeTo('failing', 'disabled', 'the destination is gone')],
           },
           {
             guard: 'isFailureWindowExceeded',
             target: 'disabled',
-            actions: [
-              'recordFailure',
-              {
-                type: 'recordTransition',
-                params: { from: 'failing', to: 'disabled', fallback: 'kept failing' },
-              },
-              { type: 'announce', params: { from: 'failing', to: 'disabled', fallback: 'kept failing' } },
-            ],
+            actions: ['recordFailure', changeTo('failing', 'disabled', 'kept failing')],
           },
           { actions: 'recordFailure' },
         ],
         'integration.disable': {
           target: 'disabled',
-          actions: [
-            {
-              type: 'recordTransition',
-              params: { from: 'failing', to: 'disabled', fallback: 'disabled by a user' },
-            },
-            { type: 'announce', params: { from: 'failing', to: 'disabled', fallback: 'disabled by a user' } },
-          ],
+          actions: changeTo('failing', 'disabled', 'disabled by a user'),
         },
       },
     },
@@ -226,12 +175,8 @@ export const integrationMachine = setup({
           target: 'healthy',
           actions: [
             'forgetFailures',
-            assign({ lastError: null }),
-            {
-              type: 'recordTransition',
-              params: { from: 'disabled', to: 'healthy', fallback: 'enabled by a user' },
-            },
-            { type: 'announce', params: { from: 'disabled', to: 'healthy', fallback: 'enabled by a user' } },
+            'forgetLastError',
+            changeTo('disabled', 'healthy', 'enabled by a user'),
           ],
         },
       },
