@@ -99,7 +99,8 @@ export function interpretSlack(response: HttpResponseInfo): Outcome {
   // A code Slack names says more than its status: a 404 `channel_not_found` is gone for
   // good, while a bare 404 may come from a proxy.
   const code = slackErrorCode(response.body);
-  const known = code === undefined ? undefined : SLACK_WEBHOOK_ERRORS[code];
+  const known =
+    code === undefined || !Object.hasOwn(SLACK_WEBHOOK_ERRORS, code) ? undefined : SLACK_WEBHOOK_ERRORS[code];
   if (known === undefined) return outcome;
   return { kind: 'fail', reason: `${labelOf(response)}: ${known.meaning}`, disable: known.disable };
 }

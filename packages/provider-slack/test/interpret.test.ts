@@ -70,6 +70,13 @@ describe('slack interpret — Slack error codes', () => {
     expect(readingOf(outcome)).toBe('disable');
   });
 
+  it('reads a body naming an Object property (`constructor`) as an unknown code, not a table entry', () => {
+    const outcome = interpretSlack(answer(400, 'constructor'));
+    expect(outcome.kind).not.toBe('success');
+    if (outcome.kind === 'fail') expect(typeof outcome.disable).toBe('boolean');
+    expect(JSON.stringify(outcome)).not.toContain('undefined');
+  });
+
   it('does not disable on a bare 403 or 404 that names no Slack code (a proxy, not Slack)', () => {
     expect(interpretSlack(answer(404, ''))).toEqual({
       kind: 'fail',
