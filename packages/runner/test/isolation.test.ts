@@ -25,19 +25,19 @@ function latenciesOf(requests: SinkRequest[], path: string, sentAt: Map<string, 
     .sort((a, b) => a - b);
 }
 
-/** A sink whose `/hang*` paths never answer (until `release`), and whose other paths answer as `answer` says. */
-async function hangingSink(): Promise<Sink & { release(): void }> {
+/** A sink whose `/hang*` paths never answer (until released), and whose other paths answer at once. */
+async function hangingSink(): Promise<Sink & { release(path: string): void }> {
   const sink = await startSink('/');
-  let hanging = true;
+  const released = new Set<string>();
   sink.respond((req, res) => {
-    if (req.path.startsWith('/hang') && hanging) return;
+    if (req.path.startsWith('/hang') && !released.has(req.path)) return;
     if (req.path === '/retry-after-long') res.writeHead(429, { 'retry-after': '99999999' }).end('slow down');
     else if (req.path === '/retry-after-2s') res.writeHead(429, { 'retry-after': '2' }).end('slow down');
     else res.writeHead(200).end('ok');
   });
   return Object.assign(sink, {
-    release: () => {
-      hanging = false;
+    release: (path: string) => {
+      released.add(path);
     },
   });
 }
@@ -109,6 +109,15 @@ describe('isolation — many hanging endpoints', () => {
 });
 
 describe('isolation — a backlog is parked, not held', () => {
+  const ENV = {
+    // Partition windows of 200 + 4 × 16 + 512 = 776 unacknowledged deliveries.
+    HERALD_MAX_QUEUED: '200',
+    HERALD_MAX_IN_FLIGHT: '16',
+    HERALD_HTTP_TIMEOUT: '2s',
+    HERALD_ACK_WAIT: '4s',
+    HERALD_RETRY_SCHEDULE: '1s,1s,1s',
+    HERALD_PARTITIONS: String(PARTITIONS),
+  };
   let nats: TestNats;
   let herald: RunningHerald;
   let nc: NatsConnection;
@@ -117,15 +126,7 @@ describe('isolation — a backlog is parked, not held', () => {
 
   beforeAll(async () => {
     nats = await startNats();
-    herald = await startHerald(nats.url, {
-      // Partition windows of 200 + 4 × 16 + 512 = 776 unacknowledged deliveries.
-      HERALD_MAX_QUEUED: '200',
-      HERALD_MAX_IN_FLIGHT: '16',
-      HERALD_HTTP_TIMEOUT: '2s',
-      HERALD_ACK_WAIT: '4s',
-      HERALD_RETRY_SCHEDULE: '1s,1s,1s',
-      HERALD_PARTITIONS: String(PARTITIONS),
-    });
+    herald = await startHerald(nats.url, ENV);
     nc = await connect({ servers: nats.url });
     js = jetstream(nc);
     sink = await hangingSink();
@@ -185,12 +186,44 @@ describe('isolation — a backlog is parked, not held', () => {
     expect(herald.service.worker.pending).toBeLessThanOrEqual(200);
 
     // The endpoint comes back: every parked delivery arrives, and the parked stream empties.
-    sink.release();
+    sink.release('/hang-backlog');
     const arrived = () =>
       new Set(sink.requests.filter((r) => r.path === '/hang-backlog').map((r) => r.headers[EVENT_ID_HEADER]));
     await eventually(() => arrived().size >= BACKLOG, 60_000, 250);
     expect(arrived().size).toBe(BACKLOG);
     await eventually(async () => (await jsm.streams.info(PARKED_STREAM)).state.messages === 0, 10_000);
+  });
+
+  it('leaves a parked backlog for the next runner, which delivers it all', { timeout: 60_000 }, async () => {
+    const team = 'backlog-restart';
+    const stuck = integration({
+      teamId: team,
+      type: 'webhook',
+      config: { url: `${sink.url}hang-restart` },
+    });
+    await herald.service.integrations.create(stuck);
+    const BACKLOG = 500;
+    await Promise.all(
+      Array.from({ length: BACKLOG }, (_, i) =>
+        publishEvent(js, exampleEvent('deployment:failure', { id: `evt_restart_${i}`, teamId: team })),
+      ),
+    );
+    const jsm = await jetstreamManager(nc);
+    const parkedFor = async () =>
+      Object.values(
+        (await jsm.streams.info(PARKED_STREAM, { subjects_filter: `herald.parked.*.${stuck.id}.*` })).state
+          .subjects ?? {},
+      ).reduce((a, b) => a + b, 0);
+    await eventually(async () => (await parkedFor()) >= BACKLOG - 10, 20_000);
+    // This runner stops; the next one owns the partitions and finds what was parked.
+    await herald.stop();
+    herald = await startHerald(nats.url, ENV);
+    sink.release('/hang-restart');
+    const arrived = () =>
+      new Set(sink.requests.filter((r) => r.path === '/hang-restart').map((r) => r.headers[EVENT_ID_HEADER]));
+    await eventually(() => arrived().size >= BACKLOG, 30_000, 250);
+    expect(arrived().size).toBe(BACKLOG);
+    await eventually(async () => (await parkedFor()) === 0, 10_000);
   });
 
   it('pauses an integration for a long Retry-After: one request, fewer than one asking for 2 s', {
