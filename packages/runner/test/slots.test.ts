@@ -82,7 +82,12 @@ describe('fair slots', () => {
   });
 
   it('moves an unanswered unproven attempt out of the shared slots after 250 ms, and calls it slow at the threshold', () => {
-    const slots = new FairSlots({ maxInFlight: 4, restrictedShare: 0.25, slowAfterMs: 1_000 });
+    const slots = new FairSlots({
+      maxInFlight: 4,
+      restrictedShare: 0.25,
+      slowAfterMs: 1_000,
+      unprovenPatienceMs: 250,
+    });
     const spec: Record<string, { cls: SlotClass; want: number }> = {};
     for (let i = 0; i < 10; i++) spec[`hang${i}`] = { cls: 'unproven', want: 1 };
     spec.late = { cls: 'unproven', want: 1 };

@@ -1,34 +1,21 @@
-import {
-  allowedInFlight,
-  deliveryIdFor,
-  type Integration,
-  type IntegrationMachineSnapshot,
-  type RateLimit,
-  stateOf,
-} from '@herald/core';
+import { stateOf } from '@herald/core';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/config.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
 import type { DeliverySteps } from './delivery-steps.js';
-import type { Item, ItemSource, StepResult } from './item.js';
+import type { Item, StepResult } from './item.js';
 import type { DeliveryJob } from './job.js';
-import { Pacer } from './pacer.js';
+import { attemptLimitOf, isDisabled, PARK_AFTER_WAIT_MS, queueCapOf, slotClassOf } from './lane-policy.js';
 import type { ParkedCount, ParkedEntry, ParkedStore } from './parked.js';
-import { FairSlots, type Slot, type SlotClass } from './slots.js';
+import { ParkedLevels, parkedItem } from './parked-levels.js';
+import { FairSlots, type Slot, type SlotClass, UNPROVEN_PATIENCE_MS } from './slots.js';
+import { rateLimitOf, Standings } from './standing.js';
 
-/** Deliveries a lane of an integration that can take them holds in memory; more are parked. */
-export const LANE_QUEUE_CAP = 1_000;
-/** A paced lane holds what its pace lets go within this long; the rest is parked. */
-const PACED_HORIZON_MS = 10_000;
-/** A lane whose destination asked to wait longer than this parks what it holds. */
-const PARK_AFTER_WAIT_MS = 1_000;
 /** Parked entries a lane reads back ahead of its attempts. */
 const PARKED_READ_AHEAD = 16;
-/** An integration's standing (pace, slowness) is forgotten after this long without deliveries. */
-const STANDING_IDLE_MS = 600_000;
-const RETRY_READ_MS = 1_000;
+const RETRY_LOAD_MS = 1_000;
 
 /** What the lanes need of the configuration. */
 export type LanesConfig = Pick<
@@ -46,14 +33,6 @@ export interface LanesDeps {
   logger: Logger;
 }
 
-/** One level of an integration's parked deliveries: how many, where reading goes on, the next one read. */
-interface Level {
-  count: number;
-  cursor: number;
-  head: ParkedEntry | null;
-  reading: boolean;
-}
-
 interface Lane {
   id: string;
   queue: Item[];
@@ -64,20 +43,7 @@ interface Lane {
   timer: NodeJS.Timeout | null;
   timerAt: number;
   loading: boolean;
-  /** Parked levels (0: backlog; n: waiting for retry n); replaced when the partition is released. */
-  parked: Map<number, Level>;
-  /** Backlog parks not yet acknowledged by JetStream: what arrives meanwhile queues behind them. */
-  parkingBacklog: number;
-}
-
-/** What this runner has learnt of an integration's destination; outlives its lane. */
-interface Standing {
-  pacer: Pacer;
-  /** Its last attempt here answered within the slow threshold. */
-  proven: boolean;
-  /** An attempt ran past the slow threshold, and none has been fast since. */
-  slow: boolean;
-  lastUsed: number;
+  parked: ParkedLevels;
 }
 
 /**
@@ -93,7 +59,7 @@ export class Lanes {
   readonly #deps: LanesDeps;
   readonly #slots: FairSlots;
   readonly #lanes = new Map<string, Lane>();
-  readonly #standing = new Map<string, Standing>();
+  readonly #standings: Standings;
   readonly #tasks = new Set<Promise<void>>();
   /** Keys of the deliveries held here: a redelivered copy of one is ignored. */
   readonly #active = new Set<string>();
@@ -114,7 +80,15 @@ export class Lanes {
       restrictedShare: deps.config.restrictedShare,
       slowAfterMs: deps.config.slowAttemptMs,
     });
-    this.#sweep = setInterval(() => this.#sweepSlow(), Math.max(50, deps.config.slowAttemptMs / 4));
+    this.#standings = new Standings(
+      (id) => rateLimitOf(deps.integrations.byId(id), deps.providers),
+      deps.config.slowAttemptMs,
+    );
+    // Often enough that an unanswered attempt gives its slot back close to the patience.
+    this.#sweep = setInterval(
+      () => this.#sweepSlow(),
+      Math.max(10, Math.min(UNPROVEN_PATIENCE_MS, deps.config.slowAttemptMs) / 4),
+    );
     this.#sweep.unref();
   }
 
@@ -147,11 +121,11 @@ export class Lanes {
    */
   takesNow(integrationId: string, laneCap: number): boolean {
     const snapshot = this.#deps.actors.peek(integrationId);
-    if (!snapshot || allowedInFlight(snapshot) === 0 || stateOf(snapshot) === 'failing') return false;
-    const standing = this.#standingOf(integrationId);
+    if (!snapshot || isDisabled(snapshot) || stateOf(snapshot) === 'failing') return false;
+    const standing = this.#standings.of(integrationId);
     if (standing.slow || standing.pacer.waitMs(Date.now()) > 0) return false;
     const lane = this.#lanes.get(integrationId);
-    return !lane || (lane.queue.length < laneCap && !this.#hasBacklog(lane));
+    return !lane || (lane.queue.length < laneCap && !lane.parked.hasBacklog);
   }
 
   /** Takes a delivery: queued in its lane when it can be attempted soon, else parked. */
@@ -162,7 +136,7 @@ export class Lanes {
     }
     const lane = this.#lane(item.job.integrationId);
     this.#active.add(item.key);
-    if (this.#hasBacklog(lane) || lane.queue.length >= this.#queueCap(lane)) {
+    if (lane.parked.hasBacklog || lane.queue.length >= this.#queueCap(lane)) {
       this.#parkBacklog(lane, item);
       return;
     }
@@ -178,12 +152,8 @@ export class Lanes {
 
   /** Takes up what is parked for a partition this runner now owns. */
   adopt(counts: ParkedCount[]): void {
-    for (const { integrationId, level, count } of counts) {
-      const lane = this.#lane(integrationId);
-      const known = lane.parked.get(level);
-      if (known) known.count = Math.max(known.count, count);
-      else lane.parked.set(level, { count, cursor: 1, head: null, reading: false });
-    }
+    for (const { integrationId, level, count } of counts)
+      this.#lane(integrationId).parked.adopt(level, count);
     for (const { integrationId } of counts) this.wake(integrationId);
   }
 
@@ -201,7 +171,7 @@ export class Lanes {
       }
       this.#queued -= lane.queue.length;
       lane.queue = [];
-      lane.parked = new Map();
+      lane.parked.drop();
       // Out of the map at once: what is still under way for it (attempts, parks, reads)
       // finishes without taking up the partition's parked deliveries again.
       if (lane.timer) clearTimeout(lane.timer);
@@ -241,50 +211,18 @@ export class Lanes {
   /** Tells JetStream the waiting deliveries are being worked on; forgets idle standings. */
   touchQueued(): void {
     for (const lane of this.#lanes.values()) for (const item of lane.queue) item.source.working();
-    const now = Date.now();
-    for (const [id, standing] of this.#standing)
-      if (!this.#lanes.has(id) && now - standing.lastUsed > STANDING_IDLE_MS && standing.pacer.idle(now))
-        this.#standing.delete(id);
+    this.#standings.evictIdle(Date.now(), (id) => this.#lanes.has(id));
   }
 
   /** An integration changed: its pace may have (a destination's pause holds). */
   forgetPacer(integrationId: string): void {
-    const standing = this.#standing.get(integrationId);
-    if (!standing) return;
-    const pacer = new Pacer(this.#rateLimitOf(this.#deps.integrations.byId(integrationId)));
-    pacer.pauseUntil(standing.pacer.pausedUntil);
-    standing.pacer = pacer;
-  }
-
-  #standingOf(id: string): Standing {
-    let standing = this.#standing.get(id);
-    if (!standing) {
-      standing = {
-        pacer: new Pacer(this.#rateLimitOf(this.#deps.integrations.byId(id))),
-        proven: false,
-        slow: false,
-        lastUsed: Date.now(),
-      };
-      this.#standing.set(id, standing);
-    }
-    return standing;
-  }
-
-  /** The integration's own rate, else its provider's default; null = unpaced. */
-  #rateLimitOf(integration: Integration | undefined): RateLimit | null {
-    if (!integration) return null;
-    const perSecond = integration.rateLimitPerSecond;
-    if (perSecond) {
-      const count = Math.max(1, Math.round(perSecond));
-      return { count, perMs: (1_000 * count) / perSecond };
-    }
-    return this.#deps.providers.get(integration.type)?.rateLimit ?? null;
+    this.#standings.forgetPacer(integrationId);
   }
 
   #lane(id: string): Lane {
     let lane = this.#lanes.get(id);
     if (!lane) {
-      lane = {
+      const created: Lane = {
         id,
         queue: [],
         attempts: 0,
@@ -292,33 +230,21 @@ export class Lanes {
         timer: null,
         timerAt: 0,
         loading: false,
-        parked: new Map(),
-        parkingBacklog: 0,
+        parked: new ParkedLevels(id, this.#deps.parked, {
+          changed: (afterMs) => (afterMs ? this.#wakeIn(created, afterMs) : this.#pump(created)),
+          holds: (key) => this.#active.has(key),
+          track: (task) => this.track(task),
+          warn: (message, err) => this.#deps.logger.warn({ integrationId: id, err: err.message }, message),
+        }),
       };
+      lane = created;
       this.#lanes.set(id, lane);
     }
     return lane;
   }
 
-  #hasBacklog(lane: Lane): boolean {
-    return lane.parkingBacklog > 0 || (lane.parked.get(0)?.count ?? 0) > 0;
-  }
-
-  #restricted(snapshot: IntegrationMachineSnapshot, standing: Standing): boolean {
-    return standing.slow || stateOf(snapshot) === 'failing';
-  }
-
-  /** How many deliveries the lane may hold in memory now: what it can attempt soon. */
   #queueCap(lane: Lane): number {
-    const snapshot = this.#deps.actors.peek(lane.id);
-    // Not loaded yet: held until it is, then trimmed.
-    if (!snapshot || allowedInFlight(snapshot) === 0) return LANE_QUEUE_CAP;
-    const standing = this.#standingOf(lane.id);
-    if (standing.pacer.waitMs(Date.now()) > PARK_AFTER_WAIT_MS) return 0;
-    if (this.#restricted(snapshot, standing)) return 1;
-    const perSecond = standing.pacer.perSecond;
-    if (perSecond === null) return LANE_QUEUE_CAP;
-    return Math.min(LANE_QUEUE_CAP, Math.max(1, Math.ceil((perSecond * PACED_HORIZON_MS) / 1_000)));
+    return queueCapOf(this.#deps.actors.peek(lane.id), this.#standings.of(lane.id), Date.now());
   }
 
   #enqueue(lane: Lane, item: Item): void {
@@ -353,9 +279,9 @@ export class Lanes {
       this.#load(lane);
       return;
     }
-    const standing = this.#standingOf(lane.id);
+    const standing = this.#standings.of(lane.id);
     standing.lastUsed = Date.now();
-    if (allowedInFlight(snapshot) === 0) this.#skipQueued(lane);
+    if (isDisabled(snapshot)) this.#skipQueued(lane);
     const cap = this.#queueCap(lane);
     // Trimmed to what it can attempt soon (it became restricted or paused): the rest is parked.
     while (lane.queue.length > cap) this.#parkBacklog(lane, this.#popTail(lane));
@@ -381,7 +307,7 @@ export class Lanes {
         slot = this.#slots.next(classOf, Date.now())
       ) {
         const lane = this.#lanes.get(slot.laneId)!;
-        this.#standingOf(lane.id).pacer.take(Date.now());
+        this.#standings.of(lane.id).pacer.take(Date.now());
         this.#attempt(lane, this.#dequeue(lane), slot);
         if (this.#classOf(lane.id) !== null) this.#slots.enqueue(lane.id);
       }
@@ -396,16 +322,12 @@ export class Lanes {
     if (!lane || lane.queue.length === 0 || this.#stopping) return null;
     const snapshot = this.#deps.actors.peek(id);
     if (!snapshot) return null;
-    const standing = this.#standingOf(id);
-    const restricted = this.#restricted(snapshot, standing);
-    // Restricted: one probe. Unproven: one attempt until one answers in time (then its concurrency).
-    const limit = restricted || !standing.proven ? 1 : Math.max(1, allowedInFlight(snapshot));
-    if (lane.attempts >= limit) return null;
+    const standing = this.#standings.of(id);
+    if (lane.attempts >= attemptLimitOf(snapshot, standing)) return null;
     if (standing.pacer.waitMs(Date.now()) > 0) return null;
     // Another copy of this delivery is being attempted: it waits for that one's record.
     if (this.#attempting.has(lane.queue[0]!.deliveryId)) return null;
-    if (restricted) return 'restricted';
-    return standing.proven ? 'proven' : 'unproven';
+    return slotClassOf(snapshot, standing);
   }
 
   /** A disabled integration's deliveries are recorded as skipped (a resend still goes). */
@@ -432,7 +354,7 @@ export class Lanes {
       step
         .then(
           (result) => {
-            this.#learn(lane.id, result);
+            this.#standings.learn(lane.id, result);
             this.#apply(lane, item, result);
           },
           (err: unknown) => {
@@ -456,117 +378,77 @@ export class Lanes {
     );
   }
 
-  /** What an attempt tells of its destination: fast or slow, and any pause it asked for. */
-  #learn(id: string, result: StepResult): void {
-    const standing = this.#standingOf(id);
-    if (result.pauseUntil !== null) standing.pacer.pauseUntil(result.pauseUntil);
-    if (result.durationMs === null) return;
-    const slow = result.durationMs >= this.#deps.config.slowAttemptMs;
-    standing.slow = slow;
-    if (!slow) standing.proven = true;
-  }
-
   /** Applies a step's settlement through the delivery's source, once it is listed. */
   #apply(lane: Lane, item: Item, result: StepResult): void {
     const { settlement } = result;
-    if (settlement.kind === 'abandon') {
-      this.#abandon(lane, item, settlement.error);
-      return;
-    }
-    let settled: Promise<void>;
-    if (settlement.kind === 'ack') settled = result.listed;
+    if (settlement.kind === 'abandon') this.#abandon(lane, item, settlement.error);
+    else if (settlement.kind === 'ack') this.#settle(lane, item, result.listed, false);
     else {
-      const retry: DeliveryJob = { ...item.job, repeat: true, notBefore: settlement.notBefore };
       const level = settlement.kind === 'retry' ? settlement.level : 0;
-      if (level === 0) lane.parkingBacklog++;
-      settled = result.listed
-        .then(() => this.#deps.parked.park(retry, level, item.key))
-        .finally(() => {
-          if (level === 0) lane.parkingBacklog--;
-        })
-        .then(() => this.#countParked(lane, level));
+      this.#park(
+        lane,
+        item,
+        { ...item.job, repeat: true, notBefore: settlement.notBefore },
+        level,
+        result.listed,
+      );
     }
+  }
+
+  /** Parks a delivery at the back of its integration's backlog, now. */
+  #parkBacklog(lane: Lane, item: Item): void {
+    this.#parking++;
+    const job: DeliveryJob = item.job.repeat ? item.job : { ...item.job, repeat: true };
+    this.#park(lane, item, job, 0, Promise.resolve()).finally(() => {
+      this.#parking--;
+      this.#wakeRoom();
+    });
+  }
+
+  /** Parks `job` at `level` once `after` resolves; the item's source lets it go once JetStream has it. */
+  #park(lane: Lane, item: Item, job: DeliveryJob, level: number, after: Promise<void>): Promise<void> {
+    if (level === 0) lane.parked.parkingBacklog(1);
+    const parked = after
+      .then(() => this.#deps.parked.park(job, level, item.key))
+      .finally(() => {
+        if (level === 0) lane.parked.parkingBacklog(-1);
+      })
+      .then(() => lane.parked.counted(level));
+    return this.#settle(lane, item, parked, true);
+  }
+
+  /** Lets the item's source go once `done` resolves; abandons it if it rejects. */
+  #settle(lane: Lane, item: Item, done: Promise<void>, parked: boolean): Promise<void> {
     lane.busy++;
-    this.track(
-      settled
-        .then(
-          () => {
-            this.#active.delete(item.key);
-            item.source.ack();
-          },
-          (err: Error) => {
-            this.#deps.logger.warn(
-              { integrationId: lane.id, deliveryId: item.deliveryId, err: err.message },
-              'cannot settle the delivery yet; it will be redelivered',
-            );
-            this.#abandon(lane, item, err);
-          },
-        )
-        .finally(() => {
-          lane.busy--;
-          // Parked: the lane may read it back. Acked: nothing changed but the lane may be done.
-          if (settlement.kind === 'ack') this.#maybeDrop(lane);
-          else this.#pump(lane);
-        }),
-    );
+    const task = done
+      .then(
+        () => {
+          this.#active.delete(item.key);
+          item.source.ack();
+        },
+        (err: Error) => {
+          this.#deps.logger.warn(
+            { integrationId: lane.id, deliveryId: item.deliveryId, err: err.message },
+            'cannot settle the delivery yet; it will be redelivered',
+          );
+          this.#abandon(lane, item, err);
+        },
+      )
+      .finally(() => {
+        lane.busy--;
+        // Parked: the lane may read it back. Acked: nothing changed but the lane may be done.
+        if (parked) this.#pump(lane);
+        else this.#maybeDrop(lane);
+      });
+    this.track(task);
+    return task;
   }
 
   /** Neither done nor parked: the source redelivers it (a parked one is read again). */
   #abandon(lane: Lane, item: Item, err: Error): void {
     this.#active.delete(item.key);
-    if (item.parked) {
-      const level = lane.parked.get(item.parked.level);
-      if (level) {
-        // Read it again next; a head read beyond it would come twice, so it is dropped too.
-        if (level.head) level.count++;
-        level.head = null;
-        level.cursor = Math.min(level.cursor, item.parked.seq);
-        level.count++;
-      }
-    }
+    if (item.parked) lane.parked.rewind(item.parked.level, item.parked.seq);
     item.source.abandon(err);
-  }
-
-  #countParked(lane: Lane, level: number): void {
-    if (this.#lanes.get(lane.id) !== lane) return;
-    const known = lane.parked.get(level);
-    if (known) known.count++;
-    else lane.parked.set(level, { count: 1, cursor: 1, head: null, reading: false });
-  }
-
-  /** Parks a delivery at the back of its integration's backlog; its source lets it go once JetStream has it. */
-  #parkBacklog(lane: Lane, item: Item): void {
-    lane.parkingBacklog++;
-    lane.busy++;
-    this.#parking++;
-    const job: DeliveryJob = item.job.repeat ? item.job : { ...item.job, repeat: true };
-    this.track(
-      this.#deps.parked
-        .park(job, 0, item.key)
-        .finally(() => {
-          lane.parkingBacklog--;
-          this.#parking--;
-          this.#wakeRoom();
-        })
-        .then(
-          () => {
-            this.#countParked(lane, 0);
-            this.#active.delete(item.key);
-            item.source.ack();
-          },
-          (err: Error) => {
-            this.#deps.logger.warn(
-              { integrationId: lane.id, err: err.message },
-              'cannot park a delivery; it will be redelivered',
-            );
-            this.#abandon(lane, item, err);
-          },
-        )
-        .finally(() => {
-          lane.busy--;
-          this.#pump(lane);
-        }),
-    );
   }
 
   #popTail(lane: Lane): Item {
@@ -577,99 +459,24 @@ export class Lanes {
 
   /** Reads parked deliveries back while the lane has room: retries that are due first, then the backlog. */
   #readParked(lane: Lane, cap: number): void {
-    if (lane.parked.size === 0 || this.#stopping) return;
+    if (lane.parked.idle || this.#stopping) return;
     const now = Date.now();
     const snapshot = this.#deps.actors.peek(lane.id);
     // A disabled integration's parked deliveries are skipped now, retries included.
-    const disabled = snapshot !== undefined && allowedInFlight(snapshot) === 0;
-    if (!disabled && this.#standingOf(lane.id).pacer.waitMs(now) > PARK_AFTER_WAIT_MS) {
-      this.#wakeIn(lane, this.#standingOf(lane.id).pacer.waitMs(now));
+    const disabled = snapshot !== undefined && isDisabled(snapshot);
+    const wait = this.#standings.of(lane.id).pacer.waitMs(now);
+    if (!disabled && wait > PARK_AFTER_WAIT_MS) {
+      this.#wakeIn(lane, wait);
       return;
     }
     const room = () => lane.queue.length < Math.min(cap, PARKED_READ_AHEAD);
-    let earliest = Number.POSITIVE_INFINITY;
-    const levels = [...lane.parked.keys()].sort((a, b) => (a === 0 ? 1 : b === 0 ? -1 : a - b));
-    for (const n of levels) {
-      const level = lane.parked.get(n)!;
-      while (room() && level.head) {
-        const due = disabled ? 0 : (level.head.job.notBefore ?? 0);
-        if (due > now) {
-          earliest = Math.min(earliest, due);
-          break;
-        }
-        this.#enqueue(lane, this.#itemOf(level.head, n));
-        level.head = null;
-        level.count--;
-        if (level.count > 0) this.#readHead(lane, n, level);
-      }
-      if (!level.head && level.count > 0 && room()) this.#readHead(lane, n, level);
-      if (level.count <= 0 && !level.head && !level.reading) lane.parked.delete(n);
-    }
+    const take = (entry: ParkedEntry, level: number) => {
+      const item = parkedItem(entry, level, this.#deps.parked, this.#deps.logger);
+      this.#active.add(item.key);
+      this.#enqueue(lane, item);
+    };
+    const earliest = lane.parked.release(now, room, take, disabled);
     if (earliest < Number.POSITIVE_INFINITY) this.#wakeIn(lane, earliest - now);
-  }
-
-  #readHead(lane: Lane, n: number, level: Level): void {
-    if (level.reading) return;
-    level.reading = true;
-    lane.busy++;
-    const parked = lane.parked;
-    this.track(
-      this.#deps.parked
-        .read(lane.id, n, level.cursor)
-        .then(
-          (entry) => {
-            level.reading = false;
-            if (lane.parked !== parked) return;
-            if (!entry) {
-              // Settled by a former owner of the partition meanwhile.
-              level.count = 0;
-              return;
-            }
-            level.cursor = entry.seq + 1;
-            if (this.#active.has(`p${entry.seq}`)) return;
-            level.head = entry;
-          },
-          (err: Error) => {
-            level.reading = false;
-            this.#deps.logger.warn(
-              { integrationId: lane.id, err: err.message },
-              'cannot read parked deliveries; retrying',
-            );
-            this.#wakeIn(lane, RETRY_READ_MS);
-          },
-        )
-        .finally(() => {
-          lane.busy--;
-          this.#pump(lane);
-        }),
-    );
-  }
-
-  #itemOf(entry: ParkedEntry, level: number): Item {
-    const { job, seq } = entry;
-    const key = `p${seq}`;
-    this.#active.add(key);
-    const { parked, logger } = this.#deps;
-    const source: ItemSource = {
-      ack: () =>
-        void parked
-          .remove(seq)
-          .catch((err: Error) =>
-            logger.warn({ seq, err: err.message }, 'cannot remove a settled parked delivery'),
-          ),
-      giveBack: () => undefined,
-      abandon: () => undefined,
-      working: () => undefined,
-    };
-    return {
-      job,
-      deliveryId: deliveryIdFor(job.event.id, job.integrationId),
-      key,
-      deliveryCount: 1,
-      mayRepeat: true,
-      parked: { level, seq },
-      source,
-    };
   }
 
   /** Loads the integration's machine, then goes on; retries when it cannot be read. */
@@ -687,7 +494,7 @@ export class Lanes {
           { integrationId: lane.id, err: (err as Error).message },
           'cannot load integration state; retrying',
         );
-        this.#wakeIn(lane, RETRY_READ_MS);
+        this.#wakeIn(lane, RETRY_LOAD_MS);
       },
     );
   }
@@ -710,7 +517,7 @@ export class Lanes {
     // Also frees shared slots (moved to the restricted count): fill them whatever became slow.
     const slow = this.#slots.sweep(Date.now());
     for (const slot of slow) {
-      this.#standingOf(slot.laneId).slow = true;
+      this.#standings.of(slot.laneId).slow = true;
       const lane = this.#lanes.get(slot.laneId);
       if (lane) this.#pump(lane);
     }
@@ -722,8 +529,7 @@ export class Lanes {
       lane.queue.length > 0 ||
       lane.busy > 0 ||
       lane.loading ||
-      lane.parked.size > 0 ||
-      lane.parkingBacklog > 0 ||
+      !lane.parked.idle ||
       this.#lanes.get(lane.id) !== lane
     )
       return;

@@ -21,7 +21,8 @@ export interface SlotOptions {
 export function restrictedCeiling(maxInFlight: number): number {
   return Math.max(1_024, 4 * maxInFlight);
 }
-const DEFAULT_UNPROVEN_PATIENCE_MS = 250;
+/** An unproven integration's attempt unanswered this long gives its shared slot back. */
+export const UNPROVEN_PATIENCE_MS = 100;
 
 /** One attempt holding a slot. */
 export interface Slot {
@@ -44,7 +45,7 @@ export interface Slot {
  * find slots. An unproven integration's attempt that has not answered within
  * `unprovenPatienceMs`, or any attempt past `slowAfterMs`, moves to the restricted count
  * and gives its shared slot back (it goes on until the HTTP timeout): a hanging endpoint
- * costs a shared slot for a quarter of a second, once. At most `restrictedCeiling()`
+ * costs a shared slot for a tenth of a second, once. At most `restrictedCeiling()`
  * attempts are counted restricted; beyond, slow attempts keep their shared slots, so no
  * more than `maxInFlight + restrictedCeiling(maxInFlight)` are ever in flight.
  */
@@ -95,10 +96,7 @@ export class FairSlots {
     this.restrictedCap = Math.max(1, Math.floor(options.maxInFlight * options.restrictedShare));
     this.#unprovenCap = Math.max(1, options.maxInFlight - this.restrictedCap);
     this.#slowAfterMs = options.slowAfterMs;
-    this.#patienceMs = Math.min(
-      options.slowAfterMs,
-      options.unprovenPatienceMs ?? DEFAULT_UNPROVEN_PATIENCE_MS,
-    );
+    this.#patienceMs = Math.min(options.slowAfterMs, options.unprovenPatienceMs ?? UNPROVEN_PATIENCE_MS);
     this.#restrictedCeiling = restrictedCeiling(options.maxInFlight);
   }
 
