@@ -32,6 +32,12 @@ export async function startSink() {
     origin: `http://127.0.0.1:${port}`,
     reset: () => call('reset'),
     hang: (paths) => call('hang', { paths }),
+    /** `{ path: behaviour }` (see sink.mjs `answer`); `{}` ends what earlier behaviours hold open. */
+    behave: (paths) => call('behave', { paths }),
+    /** Requests per behaviour path: `{ paths: { [path]: { requests, firstAt, lastAt, at? } }, heldNow }`. */
+    pathStats: (times = false) => call('pathStats', { times }),
+    /** Opens `count` more ports (closed by `reset`); returns their origins. */
+    origins: async (count) => (await call('listen', { count })).ports.map((p) => `http://127.0.0.1:${p}`),
     count: () => call('count'),
     dump: (from = 0) => call('dump', { from }),
     /** Polls until `unique` first arrivals are in, or the deadline passes; returns the last count. */
