@@ -2,7 +2,7 @@
 // consumer) and deliveries not yet done (partition consumers), from JetStream itself.
 import { core } from './deps.mjs';
 
-async function consumerState(jsm, stream, name) {
+export async function consumerState(jsm, stream, name) {
   try {
     const info = await jsm.consumers.info(stream, name);
     return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };

@@ -7,7 +7,14 @@ export function provisionLike(nats, env = {}) {
 }
 
 /** A webhook integration as core's integrationSchema describes it (validated here). */
-export function webhookIntegration({ id, teamId, url, projects = null, events = ['build:*'] }) {
+export function webhookIntegration({
+  id,
+  teamId,
+  url,
+  projects = null,
+  events = ['build:*'],
+  rateLimitPerSecond = null,
+}) {
   return core.integrationSchema.parse({
     id,
     teamId,
@@ -17,7 +24,7 @@ export function webhookIntegration({ id, teamId, url, projects = null, events = 
     events,
     projects,
     enabled: true,
-    rateLimitPerSecond: null,
+    rateLimitPerSecond,
     createdAt: new Date().toISOString(),
   });
 }

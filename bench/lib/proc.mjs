@@ -86,3 +86,52 @@ export function cpuWindow(pids, sampleMs = 250) {
 
 const round1 = (x) => Math.round(x * 10) / 10;
 const round3 = (x) => Math.round(x * 1000) / 1000;
+
+/**
+ * Samples a process's RSS every `everyMs` (1 s) from `start()` to `stop()`; `stop()` returns
+ * `[[second, MB], …]`. A missed tick (a busy harness) is a missing sample, not a late one.
+ */
+export function rssTimeline(pid, everyMs = 1_000) {
+  const samples = [];
+  let startedAt = 0;
+  let timer = null;
+  const take = () => {
+    const m = memory(pid);
+    if (m) samples.push([round1((performance.now() - startedAt) / 1000), round1(m.rssMb)]);
+  };
+  return {
+    start() {
+      startedAt = performance.now();
+      take();
+      timer = setInterval(take, everyMs);
+    },
+    stop() {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}
+
+/**
+ * Peak and growth of an RSS timeline. Growth "after the first minute" compares the mean of the
+ * last 10 samples with the mean of the 10 samples from `fromSecond` on (60 s; for a shorter
+ * run, half of it), so one GC's swing is not called growth.
+ */
+export function rssGrowth(samples, fromSecond = 60) {
+  if (samples.length === 0) return { peakMb: null, growthMb: null, fromSecond };
+  const last = samples[samples.length - 1][0];
+  const from = last >= fromSecond + 20 ? fromSecond : last / 2;
+  const mean = (xs) => xs.reduce((a, [, mb]) => a + mb, 0) / xs.length;
+  const after = samples.filter(([s]) => s >= from);
+  const head = after.slice(0, 10);
+  const tail = after.slice(-10);
+  return {
+    peakMb: Math.max(...samples.map(([, mb]) => mb)),
+    atStartMb: samples[0][1],
+    fromSecond: round1(from),
+    atFromMb: head.length ? round1(mean(head)) : null,
+    atEndMb: tail.length ? round1(mean(tail)) : null,
+    growthMb: head.length ? round1(mean(tail) - mean(head)) : null,
+  };
+}

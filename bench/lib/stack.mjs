@@ -7,10 +7,17 @@ import { startNats } from './nats-server.mjs';
 import { startRunner } from './runner-proc.mjs';
 
 /**
- * Runs `body({ nats, buckets, runner })` and always tears everything down. The CPU profile
- * (with `ctx.profile`) lands in bench/results/profiles/<name>/.
+ * Runs `body({ nats, buckets, runner, before })` and always tears everything down. The CPU
+ * profile (with `ctx.profile`) lands in bench/results/profiles/<name>/. `beforeRunner({ nats,
+ * buckets })` runs once the integrations are written, before the runner starts (to queue a
+ * backlog, say); what it returns is `before`.
  */
-export async function withStack(ctx, name, { integrations = [], env = {}, readyTimeoutMs }, body) {
+export async function withStack(
+  ctx,
+  name,
+  { integrations = [], env = {}, readyTimeoutMs, beforeRunner },
+  body,
+) {
   const nats = await startNats();
   let runner = null;
   try {
@@ -19,6 +26,8 @@ export async function withStack(ctx, name, { integrations = [], env = {}, readyT
     await writeIntegrations(buckets.integrations, integrations);
     if (integrations.length > 0)
       ctx.log(`  ${integrations.length} integrations written in ${Math.round(performance.now() - t0)} ms`);
+    // What must be in the streams before the runner starts (e.g. a backlog).
+    const before = beforeRunner ? await beforeRunner({ nats, buckets }) : undefined;
     if (ctx.heapSnapshot) mkdirSync(ctx.profileDir(name), { recursive: true });
     runner = await startRunner({
       natsUrl: nats.url,
@@ -35,9 +44,10 @@ export async function withStack(ctx, name, { integrations = [], env = {}, readyT
     ctx.log(
       `  runner ready in ${Math.round(runner.readyMs)} ms (rss ${Math.round(runner.memory()?.rssMb)} MB)`,
     );
-    return await body({ nats, buckets, runner });
+    return await body({ nats, buckets, runner, before });
   } finally {
     await ctx.sink.hang([]);
+    await ctx.sink.behave({});
     if (runner) {
       const exit = await runner.stop();
       if (exit.code !== 0)

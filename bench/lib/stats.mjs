@@ -38,3 +38,25 @@ export function median(values) {
 
 const round2 = (x) => Math.round(x * 100) / 100;
 export const round = (x, digits = 0) => (x === null || x === undefined ? null : Number(x.toFixed(digits)));
+
+/**
+ * Percentiles over every expected delivery, an undelivered one counting as slower than any
+ * that arrived: a percentile that falls among the undelivered is null ("not delivered").
+ */
+export function summarizeExpected(samples, expected) {
+  const sorted = Float64Array.from(samples).sort();
+  const at = (p) => {
+    if (expected === 0) return null;
+    const rank = Math.max(1, Math.ceil((p / 100) * expected));
+    return rank <= sorted.length ? Math.round(sorted[rank - 1] * 10) / 10 : null;
+  };
+  return {
+    expected,
+    delivered: sorted.length,
+    deliveredPercent: expected ? Math.round((sorted.length / expected) * 10_000) / 100 : null,
+    p50: at(50),
+    p95: at(95),
+    p99: at(99),
+    max: sorted.length === expected && expected > 0 ? Math.round(sorted[expected - 1] * 10) / 10 : null,
+  };
+}

@@ -117,7 +117,7 @@ export async function steady(ctx, name, { hangEvery = 0 }) {
 }
 
 /** p50/p99 per second of publish time (warm-up seconds negative), so spikes are visible. */
-async function timelineOf(sink, publishedAt, warmup) {
+export async function timelineOf(sink, publishedAt, warmup) {
   const dump = await sink.dump();
   const buckets = new Map();
   let start = Number.POSITIVE_INFINITY;
