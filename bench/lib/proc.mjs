@@ -133,5 +133,20 @@ export function rssGrowth(samples, fromSecond = 60) {
     atFromMb: head.length ? round1(mean(head)) : null,
     atEndMb: tail.length ? round1(mean(tail)) : null,
     growthMb: head.length ? round1(mean(tail) - mean(head)) : null,
+    // Least-squares slope over the samples from `from` on: still rising at the end, or levelled off?
+    slopeMbPerMinute: after.length > 2 ? round1(slope(after) * 60) : null,
   };
+}
+
+function slope(points) {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den ? num / den : 0;
 }
