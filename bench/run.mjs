@@ -13,13 +13,28 @@ import { summarizeProfiles } from './lib/profile.mjs';
 import { evaluateTargets, formatTable, markdownTable, resultRows } from './lib/report.mjs';
 import { startSink } from './lib/sink-client.mjs';
 
-const SCENARIOS = ['ceilings', 'throughput', 'latency', 'fanout', 'isolation', 'scale', 'log'];
+const SCENARIOS = [
+  'ceilings',
+  'throughput',
+  'latency',
+  'fanout',
+  'isolation',
+  'scale',
+  'log',
+  'broken-many',
+  'backlog',
+  'hostile',
+];
 const USAGE = `usage: node bench/run.mjs [options]   (pnpm bench [options])
   --quick                  small sizes, under a minute, no targets evaluated
   --only <s>[,<s>…]        scenarios: ${SCENARIOS.join(', ')}
   --profile                run the runner under --cpu-prof; summary printed and saved
   --deliveries <n>         deliveries of the throughput scenario (default 100000, quick 2000)
   --hang-every <n>         isolation: every n-th integration hangs (default 10, i.e. 10 %)
+  --hanging <n>            broken-many: hanging integrations (default 300, quick 20)
+  --broken-seconds <s>     broken-many: seconds of events beside the hanging ones (default 120, quick 3)
+  --backlog <n>            backlog: deliveries queued for the hanging integration (default 25000, quick 500)
+  --hostile-seconds <s>    hostile: seconds of events beside the hostile endpoints (default 300, quick 10)
   --heap-snapshot          the throughput runner writes a heap snapshot once every delivery arrived
   --runner-env K=V         extra environment for the runner (repeatable), e.g. HERALD_MAX_IN_FLIGHT=1024
   --runner-node-arg=<arg>  extra node argument for the runner (repeatable), e.g.
@@ -51,6 +66,10 @@ function parseArgs(argv) {
     else if (a === '--deliveries') args.deliveries = Number(argv[++i]);
     else if (a === '--heap-snapshot') args.heapSnapshot = true;
     else if (a === '--hang-every') args.hangEvery = Number(argv[++i]);
+    else if (a === '--hanging') args.hanging = Number(argv[++i]);
+    else if (a === '--broken-seconds') args.brokenSeconds = Number(argv[++i]);
+    else if (a === '--backlog') args.backlog = Number(argv[++i]);
+    else if (a === '--hostile-seconds') args.hostileSeconds = Number(argv[++i]);
     else if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -79,6 +98,10 @@ const ctx = {
   deliveries: args.deliveries,
   heapSnapshot: args.heapSnapshot ?? false,
   hangEvery: args.hangEvery ?? null,
+  hanging: args.hanging ?? null,
+  brokenSeconds: args.brokenSeconds ?? null,
+  backlog: args.backlog ?? null,
+  hostileSeconds: args.hostileSeconds ?? null,
   sink,
   log,
   profileDir: (name) => join(RESULTS, 'profiles', runName, name),
@@ -150,7 +173,13 @@ writeFileSync(
     targets.length
       ? markdownTable(
           ['target', 'measured', 'limit', 'pass', 'note'],
-          targets.map((t) => [t.name, `${t.value} ${t.unit}`, t.limit, t.pass ? 'pass' : 'MISS', t.note]),
+          targets.map((t) => [
+            t.name,
+            t.display ?? `${t.value} ${t.unit}`,
+            t.limit,
+            t.pass ? 'pass' : 'MISS',
+            t.note,
+          ]),
         )
       : ''
   }\n`,
@@ -164,7 +193,13 @@ if (targets.length) {
   process.stdout.write(
     `${formatTable(
       ['target', 'measured', 'limit', 'result', 'note'],
-      targets.map((t) => [t.name, `${t.value} ${t.unit}`, t.limit, t.pass ? 'pass' : 'MISS', t.note]),
+      targets.map((t) => [
+        t.name,
+        t.display ?? `${t.value} ${t.unit}`,
+        t.limit,
+        t.pass ? 'pass' : 'MISS',
+        t.note,
+      ]),
     )}\n\n`,
   );
 } else if (args.quick) {

@@ -88,6 +88,9 @@ function lines(
   return out.join('\n');
 }
 
+/** The targets panel grows with the list (at least 16 px a row). */
+const targetsHeight = (list) => Math.max(PANEL_H, M.top + M.bottom + list.length * 16);
+
 function targets(y0, list) {
   const out = [
     text(
@@ -97,14 +100,26 @@ function targets(y0, list) {
       'class="title"',
     ),
   ];
-  const h = (PANEL_H - M.top - M.bottom) / Math.max(1, list.length);
+  const panelH = targetsHeight(list);
+  const h = (panelH - M.top - M.bottom) / Math.max(1, list.length);
   const width = W - M.left - M.right - 260;
   const cap = 4;
   const sx = (r) => M.left + (Math.min(r, cap) / cap) * width;
   list.forEach((t, k) => {
     const y = y0 + M.top + k * h;
-    const higherIsBetter = t.unit === 'deliveries/s';
-    const ratio = t.value && t.limit ? (higherIsBetter ? t.limit / t.value : t.value / t.limit) : cap;
+    const higherIsBetter = t.higherIsBetter ?? t.unit === 'deliveries/s';
+    const ratio =
+      t.value === null || t.limit === null
+        ? cap
+        : higherIsBetter
+          ? t.value > 0
+            ? t.limit / t.value
+            : cap
+          : t.limit > 0
+            ? Math.max(0, t.value / t.limit)
+            : t.value > 0
+              ? cap
+              : 0;
     out.push(text(M.left - 10, y + h * 0.6, t.name, 'text-anchor="end" class="small"'));
     out.push(
       `<rect x="${M.left}" y="${(y + h * 0.15).toFixed(1)}" width="${(sx(ratio) - M.left).toFixed(1)}" height="${(h * 0.7).toFixed(1)}" fill="${t.pass ? COLORS.pass : COLORS.fail}"/>`,
@@ -113,13 +128,13 @@ function targets(y0, list) {
       text(
         sx(ratio) + 6,
         y + h * 0.6,
-        `${t.value} ${t.unit} (limit ${t.limit})${ratio > cap ? ' ▶' : ''}`,
+        `${t.display ?? `${t.value} ${t.unit}`} (limit ${t.limit})${ratio > cap ? ' ▶' : ''}`,
         'class="small"',
       ),
     );
   });
   out.push(
-    `<line x1="${sx(1)}" x2="${sx(1)}" y1="${y0 + M.top - 4}" y2="${y0 + PANEL_H - M.bottom + 4}" stroke="#212529" stroke-dasharray="4 3"/>`,
+    `<line x1="${sx(1)}" x2="${sx(1)}" y1="${y0 + M.top - 4}" y2="${y0 + panelH - M.bottom + 4}" stroke="#212529" stroke-dasharray="4 3"/>`,
   );
   return out.join('\n');
 }
@@ -199,9 +214,40 @@ export function renderChart(results, targetList, title) {
       }),
     );
   }
-  if (targetList.length) panels.push((y) => targets(y, targetList));
-  const height = 50 + panels.length * PANEL_H;
-  const body = panels.map((p, i) => p(50 + i * PANEL_H)).join('\n');
+  // The runner's RSS, sampled every second, in the "Isolation" issue's scenarios.
+  const rss = [
+    ['broken-many', results['broken-many']?.withBroken?.rss, COLORS.isolation],
+    ['broken-many alone', results['broken-many']?.alone?.rss, COLORS.latency],
+    ['backlog', results.backlog?.rss, COLORS.ceiling],
+    ['hostile', results.hostile?.withBroken?.rss, COLORS.herald],
+  ].filter(([, r]) => r?.samples?.length);
+  if (rss.length)
+    panels.push((y) =>
+      lines(
+        y,
+        'Runner RSS per second (isolation scenarios; the issue allows 300 MB)',
+        rss.map(([label, r, color]) => ({
+          label: `${label}: peak ${r.peakMb} MB`,
+          color,
+          points: r.samples,
+        })),
+        { xLabel: 'second', yLabel: { format: (v) => `${Math.round(v)} MB` } },
+      ),
+    );
+  const heights = panels.map(() => PANEL_H);
+  if (targetList.length) {
+    panels.push((y) => targets(y, targetList));
+    heights.push(targetsHeight(targetList));
+  }
+  const height = 50 + heights.reduce((a, b) => a + b, 0);
+  let y = 50;
+  const body = panels
+    .map((p, i) => {
+      const out = p(y);
+      y += heights[i];
+      return out;
+    })
+    .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="system-ui, sans-serif" font-size="12">
 <style>.title{font-size:14px;font-weight:600}.small{font-size:11px;fill:#495057}</style>
 <rect width="100%" height="100%" fill="#fff"/>
