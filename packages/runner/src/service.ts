@@ -150,6 +150,8 @@ export class HeraldService {
           forgottenAcks: c.resolve(TOKENS.forgottenEvents),
           direct: (job, from) => c.resolve<DeliveryWorker>(TOKENS.worker).direct(job, from),
           directRoom: () => c.resolve<DeliveryWorker>(TOKENS.worker).directRoom(),
+          parksNow: (id) => c.resolve<DeliveryWorker>(TOKENS.worker).parksNow(id),
+          parkedBacklog: (id) => c.resolve<DeliveryWorker>(TOKENS.worker).parkedBacklog(id),
           jsm,
           integrations: c.resolve(TOKENS.integrations),
           throttle: c.resolve(TOKENS.throttle),

@@ -13,6 +13,8 @@ import { ParkedLevels, parkedItem } from './parked-levels.js';
 import { FairSlots, type Slot, type SlotClass, UNPROVEN_PATIENCE_MS } from './slots.js';
 import { rateLimitOf, Standings } from './standing.js';
 
+/** A sweep this much later than due means the event loop stalled. */
+const STALL_MS = 200;
 /** Parked entries a lane reads back ahead of its attempts. */
 const PARKED_READ_AHEAD = 16;
 const RETRY_LOAD_MS = 1_000;
@@ -66,6 +68,10 @@ export class Lanes {
   /** Deliveries with an attempt in flight: another copy of one waits for it. */
   readonly #attempting = new Set<string>();
   readonly #sweep: NodeJS.Timeout;
+  readonly #sweepEveryMs: number;
+  #lastSweepAt = Date.now();
+  /** When this runner's event loop was last seen stalled (a sweep ran late). */
+  #lastStallAt = 0;
   readonly #roomWaiters: Array<() => void> = [];
   /** Deliveries in memory in the lanes, and being parked. */
   #queued = 0;
@@ -85,10 +91,8 @@ export class Lanes {
       deps.config.slowAttemptMs,
     );
     // Often enough that an unanswered attempt gives its slot back close to the patience.
-    this.#sweep = setInterval(
-      () => this.#sweepSlow(),
-      Math.max(10, Math.min(UNPROVEN_PATIENCE_MS, deps.config.slowAttemptMs) / 4),
-    );
+    this.#sweepEveryMs = Math.max(10, Math.min(UNPROVEN_PATIENCE_MS, deps.config.slowAttemptMs) / 4);
+    this.#sweep = setInterval(() => this.#sweepSlow(), this.#sweepEveryMs);
     this.#sweep.unref();
   }
 
@@ -126,6 +130,23 @@ export class Lanes {
     if (standing.slow || standing.pacer.waitMs(Date.now()) > 0) return false;
     const lane = this.#lanes.get(integrationId);
     return !lane || (lane.queue.length < laneCap && !lane.parked.hasBacklog);
+  }
+
+  /**
+   * Whether a delivery for this integration would be parked at the back of its backlog on
+   * arrival (a backlog exists, or its lane is full): the router can park it itself, one
+   * write instead of a partition publish, its delivery to this runner, a park and an ack.
+   */
+  parksNow(integrationId: string): boolean {
+    const lane = this.#lanes.get(integrationId);
+    return lane !== undefined && (lane.parked.hasBacklog || lane.queue.length >= this.#queueCap(lane));
+  }
+
+  /** JetStream has one more delivery in the integration's backlog (parked by the router). */
+  parkedBacklog(integrationId: string): void {
+    const lane = this.#lane(integrationId);
+    lane.parked.counted(0);
+    this.#pump(lane);
   }
 
   /** Takes a delivery: queued in its lane when it can be attempted soon, else parked. */
@@ -354,7 +375,11 @@ export class Lanes {
       step
         .then(
           (result) => {
-            this.#standings.learn(lane.id, result);
+            // An attempt that overlapped a stall of this runner's own event loop says
+            // nothing of its destination's speed.
+            const overlappedStall =
+              result.durationMs !== null && Date.now() - this.#lastStallAt <= result.durationMs;
+            this.#standings.learn(lane.id, result, overlappedStall);
             this.#apply(lane, item, result);
           },
           (err: unknown) => {
@@ -514,13 +539,20 @@ export class Lanes {
 
   /** Attempts running past the slow threshold: their integrations become restricted, their shared slots free. */
   #sweepSlow(): void {
-    // Also frees shared slots (moved to the restricted count): fill them whatever became slow.
-    const slow = this.#slots.sweep(Date.now());
+    const now = Date.now();
+    const late = now - this.#lastSweepAt - this.#sweepEveryMs;
+    this.#lastSweepAt = now;
+    // The sweep itself ran late: this runner's loop stalled, and every attempt in flight
+    // looks old. Shared slots are freed as usual, but nobody is called slow for it.
+    if (late > STALL_MS) this.#lastStallAt = now;
+    const slow = this.#slots.sweep(now);
     for (const slot of slow) {
+      if (now - this.#lastStallAt <= this.#deps.config.slowAttemptMs) continue;
       this.#standings.of(slot.laneId).slow = true;
       const lane = this.#lanes.get(slot.laneId);
       if (lane) this.#pump(lane);
     }
+    // Also frees shared slots (moved to the restricted count): fill them whatever became slow.
     this.#fill();
   }
 

@@ -29,26 +29,12 @@ export interface Slot {
   readonly laneId: string;
   readonly startedAt: number;
   class: SlotClass;
-  /** Taken as a restricted integration's probe (it counts against `maxInFlight`). */
-  readonly probe: boolean;
+  /** A restricted integration's probe not yet known slow: it counts against the restricted share and `maxInFlight`. */
+  probe: boolean;
   /** It has run for `slowAfterMs`. */
   slow: boolean;
 }
 
-/**
- * The runner's attempt slots (`maxInFlight`: shared slots and restricted probes), handed out in turn. Lanes that want a slot queue up; a lane
- * that just finished an attempt goes to the back, so none keeps slots for itself.
- *
- * Restricted integrations (failing, or slow) hold at most `restrictedCap` slots together,
- * and integrations not yet proven fast at most `maxInFlight - restrictedCap` (one attempt
- * each), so whatever the number of broken endpoints, integrations known to answer always
- * find slots. An unproven integration's attempt that has not answered within
- * `unprovenPatienceMs`, or any attempt past `slowAfterMs`, moves to the restricted count
- * and gives its shared slot back (it goes on until the HTTP timeout): a hanging endpoint
- * costs a shared slot for a tenth of a second, once. At most `restrictedCeiling()`
- * attempts are counted restricted; beyond, slow attempts keep their shared slots, so no
- * more than `maxInFlight + restrictedCeiling(maxInFlight)` are ever in flight.
- */
 /** A FIFO of lane ids with a moving head (shift() on a long array is O(n)). */
 class LaneQueue {
   readonly #ids: string[] = [];
@@ -69,6 +55,22 @@ class LaneQueue {
   }
 }
 
+/**
+ * The runner's attempt slots (`maxInFlight`: shared slots and restricted probes), handed out in turn. Lanes that want a slot queue up; a lane
+ * that just finished an attempt goes to the back, so none keeps slots for itself.
+ *
+ * Restricted integrations (failing, or slow) hold at most `restrictedCap` slots together,
+ * and integrations not yet proven fast at most `maxInFlight - restrictedCap` (one attempt
+ * each), so whatever the number of broken endpoints, integrations known to answer always
+ * find slots. An unproven integration's attempt that has not answered within
+ * `unprovenPatienceMs`, or any attempt past `slowAfterMs`, moves to the restricted count
+ * and gives its shared slot back (it goes on until the HTTP timeout): a hanging endpoint
+ * costs a shared slot for a tenth of a second, once. At most `restrictedCeiling()`
+ * attempts are counted restricted; beyond, slow attempts keep their shared slots and no
+ * probe starts, so no more than `maxInFlight + restrictedCeiling(maxInFlight)` are ever in
+ * flight. A probe that turns slow runs on apart too, so the next restricted integration
+ * gets its probe: one that has recovered is not kept waiting behind hanging ones.
+ */
 export class FairSlots {
   readonly restrictedCap: number;
   readonly #maxInFlight: number;
@@ -132,7 +134,10 @@ export class FairSlots {
         this.#where.delete(laneId);
         continue;
       }
-      if (cls === 'restricted' && this.#restricted >= this.restrictedCap) {
+      if (
+        cls === 'restricted' &&
+        (this.#probes >= this.restrictedCap || this.#restricted >= this.#restrictedCeiling)
+      ) {
         this.#wait(laneId, this.#restrictedWaiting);
         continue;
       }
@@ -150,9 +155,9 @@ export class FairSlots {
   release(slot: Slot): void {
     if (slot.class === 'restricted') {
       this.#restricted--;
-      if (slot.probe) this.#probes--;
       this.#restrictedRunning.delete(slot);
-      if (this.#restricted < this.restrictedCap) this.#wake(this.#restrictedWaiting);
+      if (slot.probe) this.#probes--;
+      this.#wake(this.#restrictedWaiting);
       return;
     }
     this.#shared.delete(slot);
@@ -191,7 +196,15 @@ export class FairSlots {
       slot.slow = true;
       slow.push(slot);
     }
-    for (const slot of slow) this.#restrictedRunning.delete(slot);
+    for (const slot of slow) {
+      this.#restrictedRunning.delete(slot);
+      // A slow probe runs on apart: the next restricted integration gets its probe.
+      if (slot.probe) {
+        slot.probe = false;
+        this.#probes--;
+        this.#wake(this.#restrictedWaiting);
+      }
+    }
     for (const slot of this.#shared) {
       if (now - slot.startedAt < this.#slowAfterMs) break;
       // Kept shared (the restricted count is at its ceiling), yet slow all the same.

@@ -55,13 +55,18 @@ export class Standings {
     return standing;
   }
 
-  /** What an attempt tells of its destination: fast or slow, and any pause it asked for. */
-  learn(integrationId: string, result: StepResult): void {
+  /**
+   * What an attempt tells of its destination: fast or slow, and any pause it asked for. A
+   * slow answer that overlapped a stall of this runner (`blurred`) tells nothing of speed.
+   */
+  learn(integrationId: string, result: StepResult, blurred = false): void {
     const standing = this.of(integrationId);
     if (result.pauseUntil !== null) standing.pacer.pauseUntil(result.pauseUntil);
     if (result.durationMs === null) return;
-    standing.slow = result.durationMs >= this.#slowAttemptMs;
-    if (!standing.slow) standing.proven = true;
+    const slow = result.durationMs >= this.#slowAttemptMs;
+    if (slow && blurred) return;
+    standing.slow = slow;
+    if (!slow) standing.proven = true;
   }
 
   /** The integration changed: its pace may have (a destination's pause holds). */

@@ -165,6 +165,19 @@ export class DeliveryWorker {
     return this.#handOver.take(job, from);
   }
 
+  /** True when this runner owns the integration's partition and its lane would park a new delivery at once. */
+  parksNow(integrationId: string): boolean {
+    return (
+      this.#consumers.has(partitionOf(integrationId, this.#deps.config.partitions)) &&
+      this.#lanes.parksNow(integrationId)
+    );
+  }
+
+  /** The router parked a delivery for the integration: its lane counts it. */
+  parkedBacklog(integrationId: string): void {
+    this.#lanes.parkedBacklog(integrationId);
+  }
+
   /** See HandOver.room: the router's back-pressure. */
   directRoom(): Promise<boolean> | true {
     return this.#handOver.room();

@@ -8,6 +8,7 @@ import {
   type HeraldEvent,
   InvalidEventError,
   isAlertType,
+  parkedSubject,
   parseEventSubject,
   SubjectError,
 } from '@herald/core';
@@ -44,6 +45,10 @@ export interface RouterDeps {
   ) => Promise<void> | null;
   /** Whether the worker takes this event's deliveries (DeliveryWorker.directRoom; true: at once). */
   directRoom: () => Promise<boolean> | true;
+  /** True when this runner would park the integration's next delivery on arrival (DeliveryWorker.parksNow). */
+  parksNow: (integrationId: string) => boolean;
+  /** The router parked a delivery for the integration (DeliveryWorker.parkedBacklog). */
+  parkedBacklog: (integrationId: string) => void;
   jsm: JetStreamManager;
   integrations: IntegrationStore;
   throttle: AlertThrottle;
@@ -167,6 +172,25 @@ export class Router {
       const settled = handOver ? direct(job, from) : null;
       if (settled) {
         handedOver.push(settled);
+        continue;
+      }
+      // Its lane would park it on arrival (a broken endpoint's backlog): park it here, one
+      // write instead of a partition publish, a delivery, a park and an ack.
+      if (this.#deps.parksNow(integration.id)) {
+        job.repeat = true;
+        published.push(
+          publisher
+            .publish(parkedSubject(integration.id, partitions, 0), JSON.stringify(job), {
+              msgId: `park:${event.id}:${integration.id}`,
+            })
+            .then(
+              () => {
+                this.#deps.parkedBacklog(integration.id);
+                return null;
+              },
+              (err: Error) => err,
+            ),
+        );
         continue;
       }
       if (repeat) job.repeat = true;
