@@ -23,6 +23,7 @@ import { installWriteCoalescing } from './nats/write-coalescing.js';
 import { loadProviders, type ProviderRegistry } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { AlertThrottle } from './router/throttle.js';
+import { natsConnectError, StartupError, shownNatsUrl } from './startup-error.js';
 import { KvDeliveryLog } from './store/delivery-log.js';
 import type { DeliveryLog, DeliveryRecord } from './store/delivery-records.js';
 import { HealthStore } from './store/health.js';
@@ -31,6 +32,8 @@ import { TOKENS } from './tokens.js';
 
 /** How long a stop waits for attempts in flight before giving up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** The first connection to NATS: start-up fails (exits) when no server answers within this. */
+const CONNECT_TIMEOUT_MS = 5_000;
 /** JetStream management calls on a busy cluster (R3 consumers being created) can take seconds. */
 const JS_API_TIMEOUT_MS = 15_000;
 /**
@@ -55,16 +58,21 @@ export class HeraldService {
 
   /** Connects, provisions and wires everything; does not start consuming yet. */
   static async create(config: HeraldConfig, logger: Logger, metrics = new Metrics()): Promise<HeraldService> {
-    const providers = await loadProviders(config.providers);
+    const providers = await loadProviders(config.providers).catch((err: unknown) => {
+      throw new StartupError((err as Error).message.split('\n')[0]!, err);
+    });
     const coalescing = installWriteCoalescing();
     const nc = await connect({
       servers: config.natsUrl,
       name: 'herald-runner',
+      timeout: CONNECT_TIMEOUT_MS,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       // nats.js otherwise builds an error with a captured stack for every request, thrown
       // or not: ~17 % of the runner's CPU per delivery (bench/README.md).
       noAsyncTraces: true,
+    }).catch((err: unknown) => {
+      throw natsConnectError(config.natsUrl, err);
     });
     try {
       // checkAPI off: requireJetStream checks (and waits for a cluster that is electing).
@@ -73,7 +81,7 @@ export class HeraldService {
       const buckets = await provisionWithRetry(nc, jsm, config, JS_DATA_TIMEOUT_MS);
       logger.info(
         {
-          nats: config.natsUrl.replace(/\/\/[^@]*@/, '//'),
+          nats: shownNatsUrl(config.natsUrl),
           version,
           providers: providers.types(),
           writeCoalescing: coalescing,
@@ -162,7 +170,9 @@ export class HeraldService {
       return new HeraldService(c);
     } catch (err) {
       await nc.close();
-      throw err;
+      if (err instanceof StartupError) throw err;
+      const message = (err as Error).message.split('\n')[0];
+      throw new StartupError(`cannot set up JetStream on ${shownNatsUrl(config.natsUrl)}: ${message}`, err);
     }
   }
 
@@ -295,6 +305,11 @@ export class HeraldService {
   /** This runner's id in the partition leases, and the partitions it owns. */
   get ownership(): { runnerId: string | null; partitions: number[] } {
     return { runnerId: this.#leases?.runnerId ?? null, partitions: this.#leases?.held ?? [] };
+  }
+
+  /** True once `start()` finished, until `stop()` begins: the API answers 503 outside. */
+  get started(): boolean {
+    return this.#started;
   }
 
   /** True when NATS is connected and the consumers run. */
