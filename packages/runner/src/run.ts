@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type HeraldConfig, loadConfig } from './config/config.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
-import { HeraldService } from './service.js';
+import { HeraldService, STOP_MARGIN_MS } from './service.js';
 import { settledWithin } from './settled-within.js';
 import { listenError, StartupError } from './startup-error.js';
 
@@ -14,6 +14,7 @@ export interface RunningHerald {
   service: HeraldService;
   http: FastifyInstance;
   url: string;
+  /** Stops everything; settles within `shutdownGraceMs` + `STOP_MARGIN_MS` also when NATS is unreachable. */
   stop(): Promise<void>;
 }
 
@@ -68,7 +69,11 @@ export async function runHerald(
   };
 }
 
-/** Runs until SIGTERM/SIGINT: then a graceful stop and exit 0; a second signal exits at once. */
+/**
+ * Runs until SIGTERM/SIGINT: then a graceful stop and exit 0. The stop is bounded: after
+ * `shutdownGraceMs` + `STOP_MARGIN_MS` the process exits 1 whatever is still waiting,
+ * and a second signal exits at once.
+ */
 export async function runUntilSignalled(config: HeraldConfig, logger: Logger): Promise<RunningHerald> {
   const running = await runHerald(config, logger);
   let signalled = false;
@@ -78,7 +83,12 @@ export async function runUntilSignalled(config: HeraldConfig, logger: Logger): P
       process.exit(1);
     }
     signalled = true;
-    logger.info({ signal }, 'stopping: finishing attempts in flight');
+    const boundMs = config.shutdownGraceMs + STOP_MARGIN_MS;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing attempts in flight');
+    setTimeout(() => {
+      logger.error({ boundMs }, 'stop did not finish in time: exiting now');
+      process.exit(1);
+    }, boundMs).unref();
     running.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -23,6 +23,7 @@ import { installWriteCoalescing } from './nats/write-coalescing.js';
 import { loadProviders, type ProviderRegistry } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { AlertThrottle } from './router/throttle.js';
+import { settledWithin } from './settled-within.js';
 import { natsConnectError, StartupError, shownNatsUrl } from './startup-error.js';
 import { KvDeliveryLog } from './store/delivery-log.js';
 import type { DeliveryLog, DeliveryRecord } from './store/delivery-records.js';
@@ -30,8 +31,18 @@ import { HealthStore } from './store/health.js';
 import { IntegrationStore } from './store/integrations.js';
 import { TOKENS } from './tokens.js';
 
-/** How long a stop waits for attempts in flight before giving up on them. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * What a stop may take beyond the grace period (`HERALD_SHUTDOWN_GRACE`): closing HTTP,
+ * releasing leases, settling events and draining NATS, each bounded below. After grace +
+ * margin the process exits whatever still waits (run.ts).
+ */
+export const STOP_MARGIN_MS = 5_000;
+/** Stopping the router waits this long for events being routed (they are redelivered otherwise). */
+const ROUTER_STOP_TIMEOUT_MS = 1_000;
+/** After the worker stopped: how long to wait for handed-over events to be settled. */
+const SETTLE_TIMEOUT_MS = 1_000;
+/** Draining NATS flushes acks and records still buffered; an unreachable server gets this long. */
+const DRAIN_TIMEOUT_MS = 1_000;
 /** The first connection to NATS: start-up fails (exits) when no server answers within this. */
 const CONNECT_TIMEOUT_MS = 5_000;
 /** JetStream management calls on a busy cluster (R3 consumers being created) can take seconds. */
@@ -317,19 +328,33 @@ export class HeraldService {
     return this.#started && !this.nats.isClosed() && this.router.running;
   }
 
-  /** Graceful stop: stop pulling, finish attempts in flight (bounded), drain NATS. */
+  /**
+   * Graceful stop: stop pulling, give the partitions back, let attempts in flight finish
+   * for `shutdownGraceMs`, settle and drain. Every step that waits on NATS is bounded, so
+   * with NATS unreachable it takes about the grace period plus a few seconds (the leases
+   * then expire after the TTL). Safe on a service that was never started.
+   */
   async stop(): Promise<void> {
     this.#started = false;
-    await this.router.stop();
+    const { logger } = this;
+    const bounded = async (what: string, step: Promise<unknown>, ms: number) => {
+      if (!(await settledWithin(step, ms)))
+        logger.warn({ step: what, waitedMs: ms }, 'stop step gave up waiting');
+    };
+    await bounded('router', this.router.stop(), ROUTER_STOP_TIMEOUT_MS);
     await this.#leases?.stop();
-    await this.worker.stop(SHUTDOWN_GRACE_MS);
+    await this.worker.stop(this.config.shutdownGraceMs);
     // The worker handed back what it had not started: the events can be settled now.
-    await this.router.settled();
+    await bounded('settle events', this.router.settled(), SETTLE_TIMEOUT_MS);
     this.actors.stop();
     this.integrations.stop();
     this.health.stop();
-    await this.sender.close();
+    await bounded('close HTTP sender', this.sender.close(), SETTLE_TIMEOUT_MS);
     this.publisher.close();
-    if (!this.nats.isClosed()) await this.nats.drain();
+    if (this.nats.isClosed()) return;
+    if (!(await settledWithin(this.nats.drain(), DRAIN_TIMEOUT_MS))) {
+      logger.warn({ waitedMs: DRAIN_TIMEOUT_MS }, 'NATS did not drain: closing');
+    }
+    if (!this.nats.isClosed()) await settledWithin(this.nats.close(), DRAIN_TIMEOUT_MS);
   }
 }

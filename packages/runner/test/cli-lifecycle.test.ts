@@ -2,22 +2,27 @@ import { createServer, type Server } from 'node:net';
 import { freePort, startNats, type TestNats } from '@herald/core/testing';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKETS } from '../src/nats/provision.js';
+import { STOP_MARGIN_MS } from '../src/service.js';
 import { CLI, type RunResult, requireBuiltCli, run } from './support/cli.js';
+import { type RunnerProcess, startRunnerProcess } from './support/runner-process.js';
 
 /** A failed start-up must be over within this (NATS answers at once here). */
 const FAILED_START_MS = 5_000;
+/** The grace period the stop tests run with. */
+const GRACE_MS = 1_000;
 
 /** `herald <args>` to its end, killed after `timeoutMs` (a command that should not have run on). */
 function herald(args: string[], env: Record<string, string>, cwd?: string, timeoutMs = 8_000) {
   return run(process.execPath, [CLI, ...args], { env, cwd, timeoutMs });
 }
 
-describe('herald lifecycle — start-up failures (built CLI, child processes)', () => {
+describe('herald lifecycle — start-up failures, bounded stop (built CLI, child processes)', () => {
   let nats: TestNats;
   let nc: NatsConnection;
   let env: Record<string, string>;
+  const runners: RunnerProcess[] = [];
 
   const leaseKeys = async () => {
     const kv = await new Kvm(nc).open(BUCKETS.leases);
@@ -32,6 +37,9 @@ describe('herald lifecycle — start-up failures (built CLI, child processes)', 
     nats = await startNats({ faults: true });
     nc = await connect({ servers: nats.url });
     env = { NATS_URL: nats.url, HERALD_HOST: '127.0.0.1', HERALD_PARTITIONS: '4', LOG_LEVEL: 'warn' };
+  });
+  afterEach(async () => {
+    for (const r of runners.splice(0)) await r.kill('SIGKILL');
   });
   afterAll(async () => {
     await nc?.close();
@@ -81,6 +89,41 @@ describe('herald lifecycle — start-up failures (built CLI, child processes)', 
       expect(provider.code).toBe(1);
       expect(oneLine(provider)).toHaveLength(1);
       expect(provider.stderr).toMatch(/^herald: cannot load provider module "\.\/no\/such-provider\.js"/);
+    });
+  });
+
+  describe('SIGTERM with NATS unreachable', () => {
+    it(`stops within the grace period + ${STOP_MARGIN_MS} ms, and exits 0`, async () => {
+      const own = await startNats({ faults: true });
+      try {
+        const runner = await startRunnerProcess(own.url, { HERALD_SHUTDOWN_GRACE: `${GRACE_MS}ms` });
+        runners.push(runner);
+        await own.kill();
+        const started = Date.now();
+        const code = await runner.kill('SIGTERM');
+        expect(Date.now() - started).toBeLessThan(GRACE_MS + STOP_MARGIN_MS);
+        expect(code, runner.output()).toBe(0);
+      } finally {
+        await own.cleanup();
+      }
+    });
+
+    it('a second signal exits at once', async () => {
+      const own = await startNats({ faults: true });
+      try {
+        const runner = await startRunnerProcess(own.url, { HERALD_SHUTDOWN_GRACE: '30s' });
+        runners.push(runner);
+        await own.kill();
+        const exited = new Promise<number | null>((r) => runner.child.once('exit', (code) => r(code)));
+        runner.child.kill('SIGTERM');
+        await new Promise((r) => setTimeout(r, 200));
+        const started = Date.now();
+        runner.child.kill('SIGINT');
+        expect(await exited).toBe(1);
+        expect(Date.now() - started).toBeLessThan(1_000);
+      } finally {
+        await own.cleanup();
+      }
     });
   });
 });

@@ -87,6 +87,7 @@ export const ENV_SCHEMA = z.object({
   HERALD_DLQ_MAX_AGE: duration.prefault('30d'),
   HERALD_IDLE_ACTOR_TTL: duration.prefault('5m'),
   HERALD_LEASE_TTL: duration.prefault('10s'),
+  HERALD_SHUTDOWN_GRACE: duration.prefault('10s'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HERALD_PUBLIC_URL: z
     .url({
@@ -131,6 +132,8 @@ export interface HeraldConfig {
   idleActorTtlMs: number;
   /** A dead runner's partitions are taken over within about this long. */
   leaseTtlMs: number;
+  /** On SIGTERM, attempts in flight get this long to finish; the whole stop takes at most this plus `STOP_MARGIN_MS`. */
+  shutdownGraceMs: number;
   logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
   /** Where users reach Herald (`HERALD_PUBLIC_URL`, no trailing slash); OAuth redirects come back here. */
   publicUrl?: string | null;
@@ -193,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dlqMaxAgeMs: e.HERALD_DLQ_MAX_AGE,
     idleActorTtlMs: e.HERALD_IDLE_ACTOR_TTL,
     leaseTtlMs: e.HERALD_LEASE_TTL,
+    shutdownGraceMs: e.HERALD_SHUTDOWN_GRACE,
     logLevel: e.LOG_LEVEL,
     publicUrl: e.HERALD_PUBLIC_URL ?? null,
     slackApp,
