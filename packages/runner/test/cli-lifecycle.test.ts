@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort, startNats, type TestNats } from '@herald/core/testing';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -18,7 +21,29 @@ function herald(args: string[], env: Record<string, string>, cwd?: string, timeo
   return run(process.execPath, [CLI, ...args], { env, cwd, timeoutMs });
 }
 
-describe('herald lifecycle — start-up failures, bounded stop (built CLI, child processes)', () => {
+/** Addresses with a socket listening on `port` (Linux: /proc/net/tcp and tcp6, hex). */
+function listeningOn(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A' || !local?.endsWith(`:${hexPort}`)) continue;
+      const hex = local.split(':')[0]!;
+      out.push(
+        hex.length === 8
+          ? (hex.match(/../g) ?? [])
+              .reverse()
+              .map((b) => Number.parseInt(b, 16))
+              .join('.')
+          : `v6:${hex}`,
+      );
+    }
+  }
+  return out;
+}
+
+describe('herald lifecycle — start-up failures, --help, bounded stop (built CLI, child processes)', () => {
   let nats: TestNats;
   let nc: NatsConnection;
   let env: Record<string, string>;
@@ -89,6 +114,43 @@ describe('herald lifecycle — start-up failures, bounded stop (built CLI, child
       expect(provider.code).toBe(1);
       expect(oneLine(provider)).toHaveLength(1);
       expect(provider.stderr).toMatch(/^herald: cannot load provider module "\.\/no\/such-provider\.js"/);
+    });
+  });
+
+  describe('--help never starts anything', () => {
+    it.each([
+      [['start', '--help'], 'usage: herald start'],
+      [['dev', '--help'], 'usage: herald dev'],
+      [['dev', '--team', 'acme', '--help'], 'usage: herald dev'],
+      [['help', 'start'], 'usage: herald start'],
+      [['help'], 'usage: herald <command>'],
+      [['keys', 'create', '--help'], 'herald keys create'],
+    ])('%j prints the usage on stdout and exits 0', async (args, usage) => {
+      const port = await freePort();
+      const cwd = mkdtempSync(join(tmpdir(), 'herald-help-'));
+      try {
+        const res = await herald(args, { ...env, HERALD_PORT: String(port) }, cwd, 5_000);
+        expect(res.code, res.stderr).toBe(0);
+        expect(res.stdout).toContain(usage);
+        expect(res.stderr).toBe('');
+        expect(listeningOn(port)).toEqual([]);
+      } finally {
+        rmSync(cwd, { recursive: true, force: true });
+      }
+    });
+
+    it.each([
+      [[], 'missing command'],
+      [['start', '--port', '9000'], "Unknown option '--port'"],
+      [['start', 'now'], 'unexpected argument "now"'],
+      [['dev', '--verbose'], "Unknown option '--verbose'"],
+      [['help', 'frobnicate'], 'unknown command "frobnicate"'],
+    ])('%j is a usage error: the message and the usage on stderr, exit 2', async (args, message) => {
+      const res = await herald(args, { ...env, HERALD_PORT: String(await freePort()) }, undefined, 5_000);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain(message);
+      expect(res.stderr).toContain('usage: herald');
+      expect(res.stdout).toBe('');
     });
   });
 

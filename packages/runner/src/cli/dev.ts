@@ -42,7 +42,7 @@ async function startLocalNats(url: string): Promise<() => void> {
   throw new Error(`nats-server did not start on ${url}`);
 }
 
-const DEV_USAGE = `usage: herald dev [--team <id>]   (the API key printed at start-up is for --team, default ${DEV_TEAM})
+export const DEV_USAGE = `usage: herald dev [--team <id>]   (the API key printed at start-up is for --team, default ${DEV_TEAM})
 `;
 
 /**
