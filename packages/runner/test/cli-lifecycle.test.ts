@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKETS } from '../src/nats/provision.js';
 import { STOP_MARGIN_MS } from '../src/service.js';
 import { CLI, type RunResult, requireBuiltCli, run } from './support/cli.js';
+import { eventually } from './support/herald.js';
 import { type RunnerProcess, startRunnerProcess } from './support/runner-process.js';
 
 /** A failed start-up must be over within this (NATS answers at once here). */
@@ -43,10 +45,11 @@ function listeningOn(port: number): string[] {
   return out;
 }
 
-describe('herald lifecycle — start-up failures, --help, bounded stop (built CLI, child processes)', () => {
+describe('herald lifecycle — start-up failures, --help, bounded stop, herald dev (built CLI, child processes)', () => {
   let nats: TestNats;
   let nc: NatsConnection;
   let env: Record<string, string>;
+  const children: ChildProcess[] = [];
   const runners: RunnerProcess[] = [];
 
   const leaseKeys = async () => {
@@ -65,6 +68,7 @@ describe('herald lifecycle — start-up failures, --help, bounded stop (built CL
   });
   afterEach(async () => {
     for (const r of runners.splice(0)) await r.kill('SIGKILL');
+    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   });
   afterAll(async () => {
     await nc?.close();
@@ -185,6 +189,51 @@ describe('herald lifecycle — start-up failures, --help, bounded stop (built CL
         expect(Date.now() - started).toBeLessThan(1_000);
       } finally {
         await own.cleanup();
+      }
+    });
+  });
+
+  describe('herald dev', () => {
+    /** Starts `herald dev` in a scratch directory and waits until it prints its URLs. */
+    const startDev = async (extra: Record<string, string> = {}) => {
+      const port = await freePort();
+      const cwd = mkdtempSync(join(tmpdir(), 'herald-dev-'));
+      const { HERALD_HOST: _host, ...rest } = env;
+      const child = spawn(process.execPath, [CLI, 'dev'], {
+        cwd,
+        env: { ...process.env, ...rest, HERALD_PORT: String(port), ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let stdout = '';
+      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (stdout += c.toString()));
+      await eventually(() => stdout.includes('export HERALD_URL='), 15_000);
+      const stop = async () => {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+        rmSync(cwd, { recursive: true, force: true });
+      };
+      return { port, stdout: () => stdout, stop };
+    };
+
+    it('listens on 127.0.0.1 only by default and says how to listen elsewhere; HERALD_HOST does', async () => {
+      const local = await startDev();
+      try {
+        expect(listeningOn(local.port)).toEqual(['127.0.0.1']);
+        expect(local.stdout()).toContain(
+          'listening on 127.0.0.1 only (HERALD_HOST=0.0.0.0 to accept other machines)',
+        );
+      } finally {
+        await local.stop();
+      }
+      const everywhere = await startDev({ HERALD_HOST: '0.0.0.0' });
+      try {
+        expect(listeningOn(everywhere.port)).toEqual(['0.0.0.0']);
+        expect(everywhere.stdout()).toContain('other machines can reach the API');
+      } finally {
+        await everywhere.stop();
       }
     });
   });

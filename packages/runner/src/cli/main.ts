@@ -6,8 +6,8 @@ const USAGE = `usage: herald <command> [options]
 
 commands:
   start                       run the service (configured by environment variables, see README)
-  dev [--team <id>]           like start, but first starts a local nats-server (store in ./.herald) if NATS_URL
-                              does not answer, and prints an API key for the team (default acme)
+  dev [--team <id>]           like start on 127.0.0.1, but first starts a local nats-server (store in ./.herald)
+                              if NATS_URL does not answer, and prints an API key for the team (default acme)
   keys create|revoke|list     team API keys (herald keys --help)
   publish <type> …            publish one event (herald publish --help)
   integrations list           a team's integrations (herald integrations --help)
