@@ -6,6 +6,7 @@ import {
   SECRET_MASK,
 } from '@herald/core';
 import type { AttemptRecord } from './store/delivery-records.js';
+import { httpUrl, maskUrlCredentials, urlCredentialValues } from './url-credentials.js';
 
 // What an integration's secrets look like wherever they could surface: API reads
 // (`maskConfig`) and the delivery log (`redactAttempt`), which covers whatever a
@@ -13,7 +14,7 @@ import type { AttemptRecord } from './store/delivery-records.js';
 // own webhook URL in an error body.
 
 /**
- * Parts of a secret (a URL's path, a path segment) shorter than this are not
+ * Parts of a secret (a URL's path, a path segment, a password) shorter than this are not
  * searched for in free text: "/a" would be masked in every body. Whole secret values
  * are searched for whatever their length.
  */
@@ -36,26 +37,22 @@ function maskOne(provider: AnyProvider, field: string, value: string): string {
   return provider.maskSecret ? provider.maskSecret(field, value) : maskSecretUrl(value);
 }
 
-/** A config as API reads show it: secret fields masked. */
+/**
+ * A config as API reads show it: secret fields masked; in every other URL, the password
+ * and credential query values masked (`https://user:****@host/hook?token=****`).
+ */
 export function maskConfig(provider: AnyProvider, config: Record<string, unknown>): Record<string, unknown> {
   const masked: Record<string, unknown> = { ...config };
-  for (const field of provider.secretFields) {
-    const value = config[field];
-    if (typeof value === 'string') masked[field] = maskOne(provider, field, value);
-    else if (Array.isArray(value))
-      masked[field] = value.map((v) => (typeof v === 'string' ? maskOne(provider, field, v) : v));
+  for (const [field, value] of Object.entries(config)) {
+    if (provider.secretFields.includes(field)) {
+      if (typeof value === 'string') masked[field] = maskOne(provider, field, value);
+      else if (Array.isArray(value))
+        masked[field] = value.map((v) => (typeof v === 'string' ? maskOne(provider, field, v) : v));
+    } else if (typeof value === 'string') {
+      masked[field] = maskUrlCredentials(value);
+    }
   }
   return masked;
-}
-
-/** An http(s) URL, or null for anything else. */
-function httpUrl(value: string): URL | null {
-  if (!/^https?:\/\//i.test(value)) return null;
-  try {
-    return new URL(value);
-  } catch {
-    return null;
-  }
 }
 
 /** The forms a secret is echoed in: as is, URL-encoded, with JSON's escaped slashes. */
@@ -84,6 +81,10 @@ function needlesOf(provider: AnyProvider, config: Record<string, unknown>): Need
     for (const segment of url.pathname.split('/'))
       if (segment.length >= MIN_SECRET_SEGMENT_CHARS) add(segment, SECRET_MASK, false);
   }
+  // Credentials inside any URL of the config (a webhook's `https://user:pass@…?token=…`).
+  for (const value of Object.values(config))
+    if (typeof value === 'string')
+      for (const credential of urlCredentialValues(value)) add(credential, SECRET_MASK, false);
   return [...found].sort((a, b) => b[0].length - a[0].length);
 }
 
@@ -109,11 +110,11 @@ function redactWith(needles: Needles, text: string): string {
 
 function redactHeaders(needles: Needles, headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = redactWith(needles, v);
+  for (const [k, v] of Object.entries(headers)) out[k] = redactWith(needles, maskUrlCredentials(v));
   return out;
 }
 
-/** Replaces every secret of the config found in `text` (whole values and the parts of secret URLs). */
+/** Replaces every secret of the config found in `text` (whole values, URL parts, URL credentials). */
 export function redactText(provider: AnyProvider, config: Record<string, unknown>, text: string): string {
   return redactWith(needlesFor(provider, config), text);
 }
@@ -127,7 +128,7 @@ export function maskRequest(
   const needles = needlesFor(provider, config);
   return {
     method: spec.method,
-    url: redactWith(needles, spec.url),
+    url: redactWith(needles, maskUrlCredentials(spec.url)),
     headers: redactHeaders(needles, spec.headers),
     body: redactWith(needles, spec.body),
   };

@@ -15,14 +15,25 @@ const TOKEN = 'tok_echoed-0123456789abcdefghij';
 const SIGNING_SECRET = `whsec_${Buffer.from('herald-echo-test-signing-secret-0001').toString('base64')}`;
 /** The secret part of a chat webhook URL, as Slack's look (`/services/T…/B…/<token>`). */
 const CHAT_PATH = '/services/T0ECHO001/B0ECHO001/Zq8rT4vW2xY6bN0mK3pL5sD7';
+const PASSWORD = 'pa55-w0rd-basic';
+const QUERY_TOKEN = 'qs-secret-98765';
+const BASIC = Buffer.from(`herald:${PASSWORD}`).toString('base64');
 
-describe('secrets — what destinations echo never reaches reads, logs or the delivery log', () => {
+describe('secrets — what destinations echo, and credentials in URLs, never reach reads, logs or the delivery log', () => {
   let nats: TestNats;
   let herald: RunningHerald & { logs: LogCapture };
   let sink: Sink;
   let acme: ApiClient;
   /** Everything that must never be stored or shown. */
-  const secrets = [TOKEN, SIGNING_SECRET, CHAT_PATH, 'Zq8rT4vW2xY6bN0mK3pL5sD7'];
+  const secrets = [
+    TOKEN,
+    SIGNING_SECRET,
+    CHAT_PATH,
+    'Zq8rT4vW2xY6bN0mK3pL5sD7',
+    PASSWORD,
+    QUERY_TOKEN,
+    BASIC,
+  ];
 
   /** Every revision of every delivery-log record, as stored in JetStream. */
   const storedLog = async (): Promise<string> => {
@@ -137,9 +148,47 @@ describe('secrets — what destinations echo never reaches reads, logs or the de
     expectNoSecret('the delivery as read', JSON.stringify(failed));
   });
 
+  it('credentials in a webhook URL are sent as HTTP Basic auth and masked in reads, PATCH keeps them, the log masks them', async () => {
+    sink.respond((req, res) => {
+      res
+        .writeHead(500, { 'x-echo-authorization': req.headers.authorization ?? '' })
+        .end(`bad ${req.headers.authorization} for ${req.path}`);
+    });
+    const url = `http://herald:${PASSWORD}@127.0.0.1:${sink.port}/hook?x=1&token=${QUERY_TOKEN}`;
+    const masked = `http://herald:****@127.0.0.1:${sink.port}/hook?x=1&token=****`;
+    const hook = await create({ name: 'Basic auth', type: 'webhook', events: ['backup:*'], config: { url } });
+    expect(hook.config.url).toBe(masked);
+    expect((await acme.get(`/v1/integrations/${hook.id}`)).body.config.url).toBe(masked);
+    const listed = (await acme.get('/v1/integrations')).body.items.find(
+      (i: { id: string }) => i.id === hook.id,
+    );
+    expect(listed.config.url).toBe(masked);
+
+    const delivery = await testAttempt(hook.id);
+    const received = sink.requests.at(-1)!;
+    expect(received.headers.authorization).toBe(`Basic ${BASIC}`);
+    expect(received.path).toBe(`/hook?x=1&token=${QUERY_TOKEN}`);
+    const attempt = delivery.attempts[0];
+    expect(attempt.request.url).toBe(masked);
+    expect(attempt.response.headers['x-echo-authorization']).toBe('Basic ****');
+    expect(attempt.response.body).toBe('bad Basic **** for /hook?x=1&token=****');
+    expectNoSecret('the delivery as read', JSON.stringify(delivery));
+
+    // A form that posts back what it read keeps the credentials; a new URL replaces them.
+    const patched = await acme.patch(`/v1/integrations/${hook.id}`, {
+      name: 'Basic auth 2',
+      config: { url: masked },
+    });
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.body.config.url).toBe(masked);
+    await testAttempt(hook.id);
+    expect(sink.requests.at(-1)!.headers.authorization).toBe(`Basic ${BASIC}`);
+    expect(sink.requests.at(-1)!.path).toBe(`/hook?x=1&token=${QUERY_TOKEN}`);
+  });
+
   it('none of it is in the stored delivery log or the service log', async () => {
     const stored = await storedLog();
-    expect(stored).toContain('…ghij');
+    expect(stored).toContain('Basic ****');
     expectNoSecret('the delivery log bucket', stored);
     expectNoSecret('the service log', herald.logs.text);
   });

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { HttpRequestSpec, HttpResponseInfo } from '@herald/core';
 import { Agent, type Dispatcher, errors } from 'undici';
+import { basicAuthorization } from '../url-credentials.js';
 import { EgressBlockedError, type EgressGuard } from './egress-guard.js';
 
 /** Largest response body kept; the rest is discarded unread (a 100 MB answer costs nothing). */
@@ -87,6 +88,12 @@ export class HttpSender {
     } catch (err) {
       return Promise.resolve({ ok: false, error: classify(err), durationMs: elapsed() });
     }
+    // `https://user:pass@host/`: undici would drop the user info; send it as Basic auth.
+    const authorization = url.username || url.password ? basicAuthorization(url) : null;
+    const requestHeaders =
+      authorization && !Object.keys(spec.headers).some((k) => k.toLowerCase() === 'authorization')
+        ? { ...spec.headers, authorization }
+        : spec.headers;
     return new Promise<SendResult>((resolve) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -130,7 +137,7 @@ export class HttpSender {
             origin: url.origin,
             path: url.pathname + url.search,
             method: spec.method as Dispatcher.HttpMethod,
-            headers: spec.headers,
+            headers: requestHeaders,
             body: spec.body,
           },
           {
