@@ -7,6 +7,8 @@ import { EgressBlockedError, type EgressGuard } from './egress-guard.js';
 /** Largest response body kept; the rest is discarded unread (a 100 MB answer costs nothing). */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const UNSENDABLE_URL = /[\s\u0000-\u001f\u007f]/;
 /** Marks a request settled without an abort (one shared error: a stack trace per request costs). */
 const SETTLED = new Error('settled');
 
@@ -80,6 +82,14 @@ export class HttpSender {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let url: URL;
+    // The URL parser would drop tabs and line breaks and encode spaces: a provider's URL
+    // with one is not sent as something else.
+    if (UNSENDABLE_URL.test(spec.url))
+      return Promise.resolve({
+        ok: false,
+        error: { kind: 'other', message: 'the URL contains spaces or control characters' },
+        durationMs: 0,
+      });
     try {
       url = new URL(spec.url);
       const host = url.hostname.replace(/^\[|\]$/g, '');
