@@ -109,7 +109,7 @@ describe('herald lifecycle — start-up failures, --help, bounded stop, herald d
       expect(res.stderr + res.stdout).not.toContain('hunter2-pass');
     });
 
-    it('a provider module that does not load', async () => {
+    it('a provider module that does not load, and a bad configuration listed whole', async () => {
       const provider = await herald(['start'], {
         ...env,
         HERALD_PORT: String(await freePort()),
@@ -118,6 +118,20 @@ describe('herald lifecycle — start-up failures, --help, bounded stop, herald d
       expect(provider.code).toBe(1);
       expect(oneLine(provider)).toHaveLength(1);
       expect(provider.stderr).toMatch(/^herald: cannot load provider module "\.\/no\/such-provider\.js"/);
+
+      const config = await herald(['start'], {
+        ...env,
+        HERALD_PORT: 'eighty',
+        HERALD_EGRESS_ALLOW_CIDRS: '127.0.0.0/8,10.0.0.0/33,intranet,::1/129',
+      });
+      expect(config.code).toBe(1);
+      expect(oneLine(config)).toEqual([
+        'herald: invalid configuration:',
+        '  - HERALD_PORT: Invalid input: expected number, received NaN',
+        '  - HERALD_EGRESS_ALLOW_CIDRS: "10.0.0.0/33" is not a CIDR like 127.0.0.0/8 or ::1/128: the prefix length must be /0–/32',
+        '  - HERALD_EGRESS_ALLOW_CIDRS: "intranet" is not a CIDR like 127.0.0.0/8 or ::1/128: "intranet" is not an IP address',
+        '  - HERALD_EGRESS_ALLOW_CIDRS: "::1/129" is not a CIDR like 127.0.0.0/8 or ::1/128: the prefix length must be /0–/128',
+      ]);
     });
   });
 

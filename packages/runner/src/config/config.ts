@@ -9,6 +9,7 @@ import {
   parseRetrySchedule,
 } from '@herald/core';
 import { z } from 'zod';
+import { parseCidr } from './cidr.js';
 
 /** The built-in providers, loaded when `HERALD_PROVIDERS` is not set. */
 export const BUILTIN_PROVIDERS = [
@@ -32,6 +33,17 @@ const list = z.string().transform((s) =>
     .map((x) => x.trim())
     .filter(Boolean),
 );
+/** Comma-separated CIDRs; every bad entry is named (the guard would otherwise throw a bare RangeError). */
+const cidrList = list.superRefine((entries, ctx) => {
+  for (const entry of entries) {
+    const parsed = parseCidr(entry);
+    if (!parsed.ok)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry)} is not a CIDR like 127.0.0.0/8 or ::1/128: ${parsed.problem}`,
+      });
+  }
+});
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Where Slack's OAuth pages and Web API live; tests point HERALD_SLACK_API_URL at an imitation. */
@@ -52,7 +64,7 @@ export const ENV_SCHEMA = z.object({
   HERALD_PORT: int(0, 65_535).default(8080),
   HERALD_HOST: z.string().default('0.0.0.0'),
   HERALD_PROVIDERS: list.prefault(BUILTIN_PROVIDERS.join(',')),
-  HERALD_EGRESS_ALLOW_CIDRS: list.prefault(''),
+  HERALD_EGRESS_ALLOW_CIDRS: cidrList.prefault(''),
   HERALD_HEADER_PREFIX: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,40}$/, 'must be a header-name prefix like X-Herald')

@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { HeraldError } from '@herald/core';
+import { parseCidr } from '../config/cidr.js';
 
 // Addresses a notification must never reach unless the operator allows them:
 // loopback, private, link-local, CGNAT, multicast, documentation and reserved ranges.
@@ -68,15 +69,15 @@ export class EgressGuard {
   constructor(allowCidrs: string[] = []) {
     for (const [net, prefix] of BLOCKED_V4) this.#blocked.addSubnet(net, prefix, 'ipv4');
     for (const [net, prefix] of BLOCKED_V6) this.#blocked.addSubnet(net, prefix, 'ipv6');
-    for (const cidr of allowCidrs) {
-      const [net, prefix] = cidr.split('/');
-      if (!net || isIP(net) === 0 || prefix === undefined || !/^\d+$/.test(prefix)) {
+    for (const entry of allowCidrs) {
+      // The configuration checks these at start-up; a direct caller gets the same words.
+      const parsed = parseCidr(entry);
+      if (!parsed.ok)
         throw new HeraldError(
           'invalid_cidr',
-          `HERALD_EGRESS_ALLOW_CIDRS: ${JSON.stringify(cidr)} is not a CIDR like 127.0.0.0/8`,
+          `HERALD_EGRESS_ALLOW_CIDRS: ${JSON.stringify(entry)} is not a CIDR like 127.0.0.0/8: ${parsed.problem}`,
         );
-      }
-      this.#allowed.addSubnet(net, Number(prefix), family(net));
+      this.#allowed.addSubnet(parsed.cidr.network, parsed.cidr.prefix, parsed.cidr.family);
     }
   }
 
