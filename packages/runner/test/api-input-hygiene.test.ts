@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startNats, type TestNats } from '@herald/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
@@ -5,10 +7,14 @@ import { ApiKeyStore } from '../src/store/api-keys.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { type LogCapture, startHerald } from './support/herald.js';
 
-describe('HTTP API — input hygiene: control characters and spaces refused', () => {
+describe('HTTP API — input hygiene: control characters and spaces refused, egress errors without addresses', () => {
   let nats: TestNats;
   let herald: RunningHerald & { logs: LogCapture };
   let acme: ApiClient;
+  /** A server on loopback, which this runner's egress guard refuses (it allows only a documentation range). */
+  let internal: Server;
+  let internalHits = 0;
+
   const names = async () =>
     (await acme.get('/v1/integrations')).body.items.map((i: { name: string }) => i.name) as string[];
   const expectRefused = (res: { status: number; body: { error: { details: unknown } } }, path: string) => {
@@ -18,11 +24,17 @@ describe('HTTP API — input hygiene: control characters and spaces refused', ()
 
   beforeAll(async () => {
     nats = await startNats();
-    herald = await startHerald(nats.url);
+    herald = await startHerald(nats.url, { HERALD_EGRESS_ALLOW_CIDRS: '192.0.2.0/24' });
     acme = apiClient(herald.url, (await new ApiKeyStore(herald.service.buckets.teams).create('acme')).key);
+    internal = createServer((_req, res) => {
+      internalHits++;
+      res.end('internal');
+    });
+    await new Promise<void>((r) => internal.listen(0, '127.0.0.1', r));
   });
   afterAll(async () => {
     await herald?.stop();
+    internal?.close();
     await nats?.cleanup();
   });
 
@@ -116,5 +128,23 @@ describe('HTTP API — input hygiene: control characters and spaces refused', ()
     const read = (await acme.get(path)).body;
     expect(read.name).toBe('Clean');
     expect(read.config.url).toBe('https://example.com/clean');
+  });
+
+  it('a host name resolving to a refused address: the error says so without the address, at create and on test', async () => {
+    const port = (internal.address() as AddressInfo).port;
+    const created = await acme.post('/v1/integrations', {
+      name: 'Internal',
+      type: 'webhook',
+      config: { url: `http://localhost:${port}/admin` },
+    });
+    expect(created.status).toBe(201);
+    const expected = `refused to connect to localhost: it resolves to a private, loopback or reserved address (allow it with HERALD_EGRESS_ALLOW_CIDRS)`;
+    expect(created.body.confirmation.error).toBe(expected);
+    const tested = await acme.post(`/v1/integrations/${created.body.id}/test`);
+    expect(tested.body.error).toBe(expected);
+    const detail = await acme.get(`/v1/integrations/${created.body.id}/deliveries/${tested.body.deliveryId}`);
+    for (const text of [created.text, tested.text, detail.text])
+      expect(text).not.toMatch(/127\.0\.0\.1|::1\b/);
+    expect(internalHits).toBe(0);
   });
 });
