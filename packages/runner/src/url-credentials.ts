@@ -41,6 +41,11 @@ export function httpUrl(value: string): URL | null {
   }
 }
 
+/** False when a string cannot hold URL credentials: user info needs an `@`, a query a `?`. */
+function mayHoldCredentials(value: string): boolean {
+  return value.includes('@') || value.includes('?');
+}
+
 function decoded(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
@@ -75,6 +80,8 @@ export function basicAuthorization(url: URL): string | null {
  * `****`. Anything else (no credentials, not an http(s) URL) comes back unchanged.
  */
 export function maskUrlCredentials(value: string): string {
+  // Every attempt's URL comes through here: most carry neither user info nor a query.
+  if (!mayHoldCredentials(value)) return value;
   const url = httpUrl(value);
   if (!url) return value;
   const pairs = queryPairs(url.search);
@@ -96,6 +103,7 @@ export function maskUrlCredentials(value: string): string {
  * values (as written and decoded). Empty for a URL without credentials.
  */
 export function urlCredentialValues(value: string): string[] {
+  if (!mayHoldCredentials(value)) return [];
   const url = httpUrl(value);
   if (!url) return [];
   const out: string[] = [];
