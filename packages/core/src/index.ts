@@ -108,3 +108,4 @@ export {
   partitionOf,
   SubjectError,
 } from './subjects.js';
+export { controlCharacterProblem } from './text.js';

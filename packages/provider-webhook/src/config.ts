@@ -1,3 +1,4 @@
+import { controlCharacterProblem } from '@herald/core';
 import { z } from 'zod';
 import { WebhookConfigError } from './errors.js';
 
@@ -58,8 +59,20 @@ const signingSecretSchema = z.string().superRefine((secret, ctx) => {
 /** A generic webhook: where to POST, and how the receiver can tell the request is ours. */
 export const webhookConfigSchema = z.strictObject({
   url: z
-    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-    .regex(HAS_AUTHORITY, 'must be an http:// or https:// URL with a host'),
+    .string()
+    // Checked before URL parsing, which drops tabs and line breaks (zod's too) and encodes
+    // spaces: what was stored would not be what is sent.
+    .superRefine((url, ctx) => {
+      const problem =
+        controlCharacterProblem(url) ??
+        (/\s/.test(url) ? 'must not contain spaces (percent-encode them as %20)' : undefined);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .pipe(
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+        .regex(HAS_AUTHORITY, 'must be an http:// or https:// URL with a host'),
+    ),
   secret: z
     .string()
     .min(1, 'must not be empty')

@@ -7,8 +7,10 @@ runCli(process.argv.slice(2)).then(
     if (code !== undefined) process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`herald: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = 1;
+    let text = `herald: ${err instanceof Error ? err.message : String(err)}\n`;
+    if (process.env.LOG_LEVEL === 'debug' && err instanceof Error) text += `${err.stack}\n`;
+    // Exit now: a failed start must not linger on a handle something left open (a NATS
+    // reconnect loop, a socket), still holding what it took.
+    process.stderr.write(text, () => process.exit(1));
   },
 );

@@ -3,26 +3,57 @@ import type { Logger } from 'pino';
 import { type HeraldConfig, loadConfig } from './config/config.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
-import { HeraldService } from './service.js';
+import { HeraldService, STOP_MARGIN_MS } from './service.js';
+import { settledWithin } from './settled-within.js';
+import { listenError, StartupError } from './startup-error.js';
+
+/** The HTTP server stops accepting at once; requests still running get this long. */
+const HTTP_CLOSE_TIMEOUT_MS = 1_000;
 
 export interface RunningHerald {
   service: HeraldService;
   http: FastifyInstance;
   url: string;
+  /** Stops everything; settles within `shutdownGraceMs` + `STOP_MARGIN_MS` also when NATS is unreachable. */
   stop(): Promise<void>;
 }
 
-/** Starts the whole service (NATS, workers, router, HTTP) and returns a handle to stop it. */
+/**
+ * Starts the whole service and returns a handle to stop it. The order makes a failed
+ * start harmless: connect, provision and load providers; bind the HTTP port; only then
+ * take partitions and route. A failure at any step undoes the steps before it (leases
+ * taken are given back, NATS is closed) and throws a `StartupError` with one readable line.
+ */
 export async function runHerald(
   config: HeraldConfig = loadConfig(),
   logger: Logger = createLogger(config.logLevel),
 ): Promise<RunningHerald> {
   const service = await HeraldService.create(config, logger);
-  await service.start();
-  const http = await createHttpServer(service);
-  const address = await http.listen({ port: config.port, host: config.host });
+  let http: FastifyInstance;
+  let address: string;
+  try {
+    http = await createHttpServer(service);
+  } catch (err) {
+    await service.stop().catch(() => undefined);
+    throw err;
+  }
+  try {
+    address = await http.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await settledWithin(http.close(), HTTP_CLOSE_TIMEOUT_MS);
+    await service.stop().catch(() => undefined);
+    throw listenError(config.host, config.port, err);
+  }
+  try {
+    await service.start();
+  } catch (err) {
+    await settledWithin(http.close(), HTTP_CLOSE_TIMEOUT_MS);
+    await service.stop().catch(() => undefined);
+    if (err instanceof StartupError) throw err;
+    throw new StartupError(`start-up failed: ${(err as Error).message.split('\n')[0]}`, err);
+  }
   const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-  logger.info({ url, partitions: service.worker.partitions.length }, 'herald is ready');
+  logger.info({ url, host: config.host, partitions: service.worker.partitions.length }, 'herald is ready');
   let stopping: Promise<void> | null = null;
   return {
     service,
@@ -30,7 +61,7 @@ export async function runHerald(
     url,
     stop: () => {
       stopping ??= (async () => {
-        await http.close();
+        await settledWithin(http.close(), HTTP_CLOSE_TIMEOUT_MS);
         await service.stop();
       })();
       return stopping;
@@ -38,7 +69,11 @@ export async function runHerald(
   };
 }
 
-/** Runs until SIGTERM/SIGINT: then a graceful stop and exit 0; a second signal exits at once. */
+/**
+ * Runs until SIGTERM/SIGINT: then a graceful stop and exit 0. The stop is bounded: after
+ * `shutdownGraceMs` + `STOP_MARGIN_MS` the process exits 1 whatever is still waiting,
+ * and a second signal exits at once.
+ */
 export async function runUntilSignalled(config: HeraldConfig, logger: Logger): Promise<RunningHerald> {
   const running = await runHerald(config, logger);
   let signalled = false;
@@ -48,7 +83,12 @@ export async function runUntilSignalled(config: HeraldConfig, logger: Logger): P
       process.exit(1);
     }
     signalled = true;
-    logger.info({ signal }, 'stopping: finishing attempts in flight');
+    const boundMs = config.shutdownGraceMs + STOP_MARGIN_MS;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping: finishing attempts in flight');
+    setTimeout(() => {
+      logger.error({ boundMs }, 'stop did not finish in time: exiting now');
+      process.exit(1);
+    }, boundMs).unref();
     running.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -23,14 +23,28 @@ import { installWriteCoalescing } from './nats/write-coalescing.js';
 import { loadProviders, type ProviderRegistry } from './providers/registry.js';
 import { Router } from './router/router.js';
 import { AlertThrottle } from './router/throttle.js';
+import { settledWithin } from './settled-within.js';
+import { natsConnectError, StartupError, shownNatsUrl } from './startup-error.js';
 import { KvDeliveryLog } from './store/delivery-log.js';
 import type { DeliveryLog, DeliveryRecord } from './store/delivery-records.js';
 import { HealthStore } from './store/health.js';
 import { IntegrationStore } from './store/integrations.js';
 import { TOKENS } from './tokens.js';
 
-/** How long a stop waits for attempts in flight before giving up on them. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * What a stop may take beyond the grace period (`HERALD_SHUTDOWN_GRACE`): closing HTTP,
+ * releasing leases, settling events and draining NATS, each bounded below. After grace +
+ * margin the process exits whatever still waits (run.ts).
+ */
+export const STOP_MARGIN_MS = 5_000;
+/** Stopping the router waits this long for events being routed (they are redelivered otherwise). */
+const ROUTER_STOP_TIMEOUT_MS = 1_000;
+/** After the worker stopped: how long to wait for handed-over events to be settled. */
+const SETTLE_TIMEOUT_MS = 1_000;
+/** Draining NATS flushes acks and records still buffered; an unreachable server gets this long. */
+const DRAIN_TIMEOUT_MS = 1_000;
+/** The first connection to NATS: start-up fails (exits) when no server answers within this. */
+const CONNECT_TIMEOUT_MS = 5_000;
 /** JetStream management calls on a busy cluster (R3 consumers being created) can take seconds. */
 const JS_API_TIMEOUT_MS = 15_000;
 /**
@@ -55,16 +69,21 @@ export class HeraldService {
 
   /** Connects, provisions and wires everything; does not start consuming yet. */
   static async create(config: HeraldConfig, logger: Logger, metrics = new Metrics()): Promise<HeraldService> {
-    const providers = await loadProviders(config.providers);
+    const providers = await loadProviders(config.providers).catch((err: unknown) => {
+      throw new StartupError((err as Error).message.split('\n')[0]!, err);
+    });
     const coalescing = installWriteCoalescing();
     const nc = await connect({
       servers: config.natsUrl,
       name: 'herald-runner',
+      timeout: CONNECT_TIMEOUT_MS,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       // nats.js otherwise builds an error with a captured stack for every request, thrown
       // or not: ~17 % of the runner's CPU per delivery (bench/README.md).
       noAsyncTraces: true,
+    }).catch((err: unknown) => {
+      throw natsConnectError(config.natsUrl, err);
     });
     try {
       // checkAPI off: requireJetStream checks (and waits for a cluster that is electing).
@@ -73,7 +92,7 @@ export class HeraldService {
       const buckets = await provisionWithRetry(nc, jsm, config, JS_DATA_TIMEOUT_MS);
       logger.info(
         {
-          nats: config.natsUrl.replace(/\/\/[^@]*@/, '//'),
+          nats: shownNatsUrl(config.natsUrl),
           version,
           providers: providers.types(),
           writeCoalescing: coalescing,
@@ -164,7 +183,9 @@ export class HeraldService {
       return new HeraldService(c);
     } catch (err) {
       await nc.close();
-      throw err;
+      if (err instanceof StartupError) throw err;
+      const message = (err as Error).message.split('\n')[0];
+      throw new StartupError(`cannot set up JetStream on ${shownNatsUrl(config.natsUrl)}: ${message}`, err);
     }
   }
 
@@ -299,24 +320,43 @@ export class HeraldService {
     return { runnerId: this.#leases?.runnerId ?? null, partitions: this.#leases?.held ?? [] };
   }
 
+  /** True once `start()` finished, until `stop()` begins: the API answers 503 outside. */
+  get started(): boolean {
+    return this.#started;
+  }
+
   /** True when NATS is connected and the consumers run. */
   get ready(): boolean {
     return this.#started && !this.nats.isClosed() && this.router.running;
   }
 
-  /** Graceful stop: stop pulling, finish attempts in flight (bounded), drain NATS. */
+  /**
+   * Graceful stop: stop pulling, give the partitions back, let attempts in flight finish
+   * for `shutdownGraceMs`, settle and drain. Every step that waits on NATS is bounded, so
+   * with NATS unreachable it takes about the grace period plus a few seconds (the leases
+   * then expire after the TTL). Safe on a service that was never started.
+   */
   async stop(): Promise<void> {
     this.#started = false;
-    await this.router.stop();
+    const { logger } = this;
+    const bounded = async (what: string, step: Promise<unknown>, ms: number) => {
+      if (!(await settledWithin(step, ms)))
+        logger.warn({ step: what, waitedMs: ms }, 'stop step gave up waiting');
+    };
+    await bounded('router', this.router.stop(), ROUTER_STOP_TIMEOUT_MS);
     await this.#leases?.stop();
-    await this.worker.stop(SHUTDOWN_GRACE_MS);
+    await this.worker.stop(this.config.shutdownGraceMs);
     // The worker handed back what it had not started: the events can be settled now.
-    await this.router.settled();
+    await bounded('settle events', this.router.settled(), SETTLE_TIMEOUT_MS);
     this.actors.stop();
     this.integrations.stop();
     this.health.stop();
-    await this.sender.close();
+    await bounded('close HTTP sender', this.sender.close(), SETTLE_TIMEOUT_MS);
     this.publisher.close();
-    if (!this.nats.isClosed()) await this.nats.drain();
+    if (this.nats.isClosed()) return;
+    if (!(await settledWithin(this.nats.drain(), DRAIN_TIMEOUT_MS))) {
+      logger.warn({ waitedMs: DRAIN_TIMEOUT_MS }, 'NATS did not drain: closing');
+    }
+    if (!this.nats.isClosed()) await settledWithin(this.nats.close(), DRAIN_TIMEOUT_MS);
   }
 }

@@ -148,6 +148,7 @@ describe('herald CLI — keys, publish, integrations (built CLI, child processes
     [['keys', 'create'], 'missing --team'],
     [['keys', 'create', '--team', 'a.b'], '--team must match'],
     [['keys', 'create', '--team', 'acme', '--colour', 'red'], "Unknown option '--colour'"],
+    [['keys', 'create', '--team', 'acme', '--name', 'ci\nbot'], '--name must not contain control characters'],
     [['keys', 'rotate'], 'unknown keys command "rotate"'],
     [['publish', 'build:exploded', '--team', 'acme', '--project', 'p', '--example'], 'unknown event type'],
     [['publish', 'build:start', '--team', 'acme', '--example'], 'missing --project'],

@@ -49,6 +49,16 @@ describe('egress guard', () => {
     expect(() => new EgressGuard(['localhost'])).toThrow(/HERALD_EGRESS_ALLOW_CIDRS: "localhost"/);
   });
 
+  it('rejects an out-of-range prefix with the entry named, not a bare RangeError', () => {
+    for (const entry of ['10.0.0.0/33', '::1/129', '10.0.0.0/-1', '10.0.0.0/'])
+      expect(() => new EgressGuard([entry]), entry).toThrow(
+        `HERALD_EGRESS_ALLOW_CIDRS: ${JSON.stringify(entry)} is not a CIDR`,
+      );
+    // A bare address is that one address.
+    expect(new EgressGuard(['10.1.2.3']).allows('10.1.2.3')).toBe(true);
+    expect(new EgressGuard(['10.1.2.3']).allows('10.1.2.4')).toBe(false);
+  });
+
   it('blocks a hostname that resolves to loopback at connect time, and an IP literal before connecting', async () => {
     let hits = 0;
     const server = createServer((_req, res) => {

@@ -1,21 +1,28 @@
 import { z } from 'zod';
+import { controlCharacterProblem } from '../text.js';
 
 /**
  * A webhook URL that is itself the secret (Slack, Discord, Teams): http(s), trimmed, no
- * inner spaces (`new URL()` accepts them; a pasted URL with one is always a mistake).
+ * inner spaces or control characters (`new URL()` accepts spaces and drops tabs and line
+ * breaks; a pasted URL with one is always a mistake).
  * Any host is accepted so a local imitation can be used in tests and staging; the
  * runner's egress guard decides where requests may go. Messages never quote the
  * input, because the input is the secret.
  */
 export function secretWebhookUrl(hint: string) {
-  return z
-    .string()
-    .trim()
-    .pipe(
-      z
-        .url({ protocol: /^https?$/, error: `must be an http(s) URL, like ${hint}` })
-        .refine((url) => !/\s/.test(url), 'must not contain spaces'),
-    );
+  return (
+    z
+      .string()
+      .trim()
+      // Before URL parsing, which drops inner tabs and line breaks (zod's too) and encodes
+      // spaces: what was stored would not be what is sent.
+      .superRefine((url, ctx) => {
+        const problem =
+          controlCharacterProblem(url) ?? (/\s/.test(url) ? 'must not contain spaces' : undefined);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .pipe(z.url({ protocol: /^https?$/, error: `must be an http(s) URL, like ${hint}` }))
+  );
 }
 
 /** What reads show of a secret. */

@@ -4,6 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../logger.js';
 import { runUntilSignalled } from '../run.js';
+import { StartupError, shownNatsUrl } from '../startup-error.js';
 import { ApiKeyStore } from '../store/api-keys.js';
 import { noExtra, parse, tokenArg } from './args.js';
 
@@ -39,10 +40,23 @@ async function startLocalNats(url: string): Promise<() => void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`nats-server did not start on ${url}`);
+  throw new StartupError(`nats-server did not start on ${shownNatsUrl(url)}`);
 }
 
-const DEV_USAGE = `usage: herald dev [--team <id>]   (the API key printed at start-up is for --team, default ${DEV_TEAM})
+/** Where `herald dev` listens unless HERALD_HOST says otherwise: this machine only. */
+const DEV_HOST = '127.0.0.1';
+/** What `herald dev` lets deliveries reach besides the internet: this machine. */
+const DEV_EGRESS_ALLOW_CIDRS = '127.0.0.0/8,::1/128';
+
+export const DEV_USAGE = `usage: herald dev [--team <id>]
+
+Runs Herald for local development: uses NATS_URL if it answers, else starts a local
+nats-server (store in ./.herald/nats); prints the URLs and an API key for --team
+(default ${DEV_TEAM}, kept in ./.herald/dev-key-<team>).
+
+Unlike \`herald start\`, it listens on ${DEV_HOST} only (HERALD_HOST=0.0.0.0 herald dev to
+listen on every interface) and lets deliveries reach this machine
+(HERALD_EGRESS_ALLOW_CIDRS=${DEV_EGRESS_ALLOW_CIDRS}). Every other variable works as for start.
 `;
 
 /**
@@ -66,13 +80,14 @@ export async function startDev(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, { team: { type: 'string' } }, DEV_USAGE);
   noExtra(positionals, DEV_USAGE);
   const team = values.team === undefined ? DEV_TEAM : tokenArg(values.team, '--team', DEV_USAGE);
-  const env = { HERALD_EGRESS_ALLOW_CIDRS: '127.0.0.0/8,::1/128', ...process.env };
+  // Loopback egress is allowed, so the API must not be reachable from elsewhere unless asked.
+  const env = { HERALD_HOST: DEV_HOST, HERALD_EGRESS_ALLOW_CIDRS: DEV_EGRESS_ALLOW_CIDRS, ...process.env };
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   let stopNats: (() => void) | null = null;
   if (!(await answers(config.natsUrl))) {
     logger.info(
-      { url: config.natsUrl },
+      { url: shownNatsUrl(config.natsUrl) },
       'no NATS answers: starting a local nats-server (store in ./.herald/nats)',
     );
     stopNats = await startLocalNats(config.natsUrl);
@@ -80,10 +95,14 @@ export async function startDev(args: string[]): Promise<void> {
   process.on('exit', () => stopNats?.());
   const running = await runUntilSignalled(config, logger);
   const key = await devKey(new ApiKeyStore(running.service.buckets.teams), team);
+  const onlyHere = config.host === DEV_HOST || config.host === '::1' || config.host === 'localhost';
   process.stdout.write(
     [
       '',
       `Herald is running: ${running.url}`,
+      onlyHere
+        ? `  listening on ${config.host} only (HERALD_HOST=0.0.0.0 to accept other machines)`
+        : `  listening on ${config.host}: other machines can reach the API, and deliveries may reach this machine (HERALD_EGRESS_ALLOW_CIDRS=${config.egressAllowCidrs.join(',') || 'none'})`,
       // Printed once a dashboard is served.
       ...(running.http.hasRoute({ method: 'GET', url: '/' }) ? [`  dashboard  ${running.url}/`] : []),
       `  API        ${running.url}/v1   (OpenAPI: ${running.url}/openapi.json)`,

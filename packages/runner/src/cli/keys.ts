@@ -1,3 +1,4 @@
+import { controlCharacterProblem } from '@herald/core';
 import { loadConfig } from '../config/config.js';
 import { ApiKeyNotFoundError, ApiKeyStore, keyIdOf } from '../store/api-keys.js';
 import { noExtra, parse, tokenArg, UsageError } from './args.js';
@@ -27,6 +28,8 @@ export async function keysCommand(argv: string[]): Promise<number> {
   if (sub === 'create') {
     noExtra(positionals, KEYS_USAGE);
     const team = tokenArg(values.team, '--team', KEYS_USAGE);
+    const nameProblem = values.name === undefined ? undefined : controlCharacterProblem(values.name);
+    if (nameProblem) throw new UsageError(`--name ${nameProblem}`, KEYS_USAGE);
     run = async (store) => {
       const { key, info } = await store.create(team, values.name ?? null);
       process.stdout.write(`${key}\n`);

@@ -5,6 +5,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { HeraldConfig } from '../config/config.js';
 import { BUCKETS, type Buckets, provision, requireJetStream } from '../nats/provision.js';
+import { natsConnectError } from '../startup-error.js';
 
 /** How long a CLI command waits for NATS before it gives up. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -32,7 +33,13 @@ async function exists(jsm: JetStreamManager, stream: string): Promise<boolean> {
  * never rewrites the retention the service configured.
  */
 export async function connectCli(config: HeraldConfig): Promise<CliNats> {
-  const nc = await connect({ servers: config.natsUrl, name: 'herald-cli', timeout: CONNECT_TIMEOUT_MS });
+  const nc = await connect({
+    servers: config.natsUrl,
+    name: 'herald-cli',
+    timeout: CONNECT_TIMEOUT_MS,
+  }).catch((err: unknown) => {
+    throw natsConnectError(config.natsUrl, err);
+  });
   try {
     const jsm = await jetstreamManager(nc);
     await requireJetStream(nc, jsm);

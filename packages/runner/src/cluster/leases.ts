@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { newId } from '@herald/core';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
+import { settledWithin } from '../settled-within.js';
 import { isLive } from '../store/kv.js';
 
 /** What the lease manager drives: start or stop consuming one partition. */
@@ -19,6 +20,14 @@ export interface LeaseManagerOptions {
   logger: Logger;
   runnerId?: string;
 }
+
+/**
+ * A stop waits this long for a lease round in flight, and for each lease's delete: the
+ * deletes only hand partitions over sooner (an undeleted lease expires after the TTL),
+ * so an unreachable NATS must not hold the stop (16 deletes timing out one after the
+ * other took 80 s).
+ */
+export const LEASE_RELEASE_TIMEOUT_MS = 1_000;
 
 function score(partition: number, member: string): string {
   return createHash('sha256').update(`${partition}:${member}`).digest('hex');
@@ -149,6 +158,8 @@ export class LeaseManager {
     }
     this.#held.set(partition, revision);
     this.#o.logger.info({ partition, runner: this.runnerId }, 'took a partition');
+    // A stop that gave up waiting for this round has released what it saw: this one too.
+    if (this.#stopped) await this.#release(partition);
   }
 
   async #release(partition: number): Promise<void> {
@@ -156,16 +167,25 @@ export class LeaseManager {
     this.#held.delete(partition);
     await this.#o.owner.stopPartition(partition);
     if (revision !== undefined)
-      await this.#o.kv.delete(`partition.${partition}`, { previousSeq: revision }).catch(() => undefined);
+      await settledWithin(
+        this.#o.kv.delete(`partition.${partition}`, { previousSeq: revision }),
+        LEASE_RELEASE_TIMEOUT_MS,
+      );
     this.#o.logger.info({ partition, runner: this.runnerId }, 'released a partition');
   }
 
-  /** Leaves: releases every partition so the others take them over at once. */
+  /**
+   * Leaves: releases every partition so the others take them over at once. Bounded by
+   * about 2 × `LEASE_RELEASE_TIMEOUT_MS` when NATS does not answer (then the leases
+   * expire after the TTL instead).
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
-    await this.#ticking;
-    for (const p of this.held) await this.#release(p);
-    await this.#o.kv.delete(`member.${this.runnerId}`).catch(() => undefined);
+    await settledWithin(this.#ticking, LEASE_RELEASE_TIMEOUT_MS);
+    await Promise.all([
+      ...this.held.map((p) => this.#release(p)),
+      settledWithin(this.#o.kv.delete(`member.${this.runnerId}`), LEASE_RELEASE_TIMEOUT_MS),
+    ]);
   }
 }

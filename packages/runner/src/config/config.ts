@@ -9,6 +9,7 @@ import {
   parseRetrySchedule,
 } from '@herald/core';
 import { z } from 'zod';
+import { parseCidr } from './cidr.js';
 
 /** The built-in providers, loaded when `HERALD_PROVIDERS` is not set. */
 export const BUILTIN_PROVIDERS = [
@@ -32,6 +33,17 @@ const list = z.string().transform((s) =>
     .map((x) => x.trim())
     .filter(Boolean),
 );
+/** Comma-separated CIDRs; every bad entry is named (the guard would otherwise throw a bare RangeError). */
+const cidrList = list.superRefine((entries, ctx) => {
+  for (const entry of entries) {
+    const parsed = parseCidr(entry);
+    if (!parsed.ok)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(entry)} is not a CIDR like 127.0.0.0/8 or ::1/128: ${parsed.problem}`,
+      });
+  }
+});
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Where Slack's OAuth pages and Web API live; tests point HERALD_SLACK_API_URL at an imitation. */
@@ -52,7 +64,7 @@ export const ENV_SCHEMA = z.object({
   HERALD_PORT: int(0, 65_535).default(8080),
   HERALD_HOST: z.string().default('0.0.0.0'),
   HERALD_PROVIDERS: list.prefault(BUILTIN_PROVIDERS.join(',')),
-  HERALD_EGRESS_ALLOW_CIDRS: list.prefault(''),
+  HERALD_EGRESS_ALLOW_CIDRS: cidrList.prefault(''),
   HERALD_HEADER_PREFIX: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,40}$/, 'must be a header-name prefix like X-Herald')
@@ -87,6 +99,7 @@ export const ENV_SCHEMA = z.object({
   HERALD_DLQ_MAX_AGE: duration.prefault('30d'),
   HERALD_IDLE_ACTOR_TTL: duration.prefault('5m'),
   HERALD_LEASE_TTL: duration.prefault('10s'),
+  HERALD_SHUTDOWN_GRACE: duration.prefault('10s'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HERALD_PUBLIC_URL: z
     .url({
@@ -131,6 +144,8 @@ export interface HeraldConfig {
   idleActorTtlMs: number;
   /** A dead runner's partitions are taken over within about this long. */
   leaseTtlMs: number;
+  /** On SIGTERM, attempts in flight get this long to finish; the whole stop takes at most this plus `STOP_MARGIN_MS`. */
+  shutdownGraceMs: number;
   logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
   /** Where users reach Herald (`HERALD_PUBLIC_URL`, no trailing slash); OAuth redirects come back here. */
   publicUrl?: string | null;
@@ -193,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dlqMaxAgeMs: e.HERALD_DLQ_MAX_AGE,
     idleActorTtlMs: e.HERALD_IDLE_ACTOR_TTL,
     leaseTtlMs: e.HERALD_LEASE_TTL,
+    shutdownGraceMs: e.HERALD_SHUTDOWN_GRACE,
     logLevel: e.LOG_LEVEL,
     publicUrl: e.HERALD_PUBLIC_URL ?? null,
     slackApp,

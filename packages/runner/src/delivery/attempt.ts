@@ -7,7 +7,7 @@ import {
   isHttpProvider,
   type Outcome,
 } from '@herald/core';
-import { maskRequest, redactText } from '../secrets.js';
+import { redactAttempt } from '../secrets.js';
 import type { AttemptRecord, AttemptTrigger } from '../store/delivery-records.js';
 import type { HttpSender, SendErrorKind } from './http-sender.js';
 
@@ -38,8 +38,13 @@ function outcomeKind(outcome: Outcome): AttemptRecord['outcome'] {
   return outcome.kind === 'fail' && outcome.disable ? 'disable' : outcome.kind;
 }
 
-/** Makes one attempt: render → send → interpret, and the log's record of it (secrets masked). */
+/** Makes one attempt: render → send → interpret, and the log's record of it (every secret redacted). */
 export async function attempt(sender: HttpSender, input: AttemptInput): Promise<AttemptResult> {
+  // One redaction over the whole result, before anything keeps or shows it.
+  return redactAttempt(input.provider, input.integration.config, await attemptUnredacted(sender, input));
+}
+
+async function attemptUnredacted(sender: HttpSender, input: AttemptInput): Promise<AttemptResult> {
   const { provider, integration, event } = input;
   const config = integration.config;
   const at = new Date().toISOString();
@@ -63,7 +68,7 @@ export async function attempt(sender: HttpSender, input: AttemptInput): Promise<
         signal: input.signal ?? new AbortController().signal,
       });
     } catch (err) {
-      outcome = { kind: 'retry', reason: redactText(provider, config, (err as Error).message) };
+      outcome = { kind: 'retry', reason: (err as Error).message };
     }
     const request: HttpRequestSpec = { method: 'POST', url: `${provider.type}:`, headers: {}, body: '' };
     return {
@@ -85,7 +90,7 @@ export async function attempt(sender: HttpSender, input: AttemptInput): Promise<
     spec = provider.render(notification, config);
   } catch (err) {
     // A render bug is ours, and retrying the same input would fail the same way.
-    const reason = `render failed: ${redactText(provider, config, (err as Error).message)}`;
+    const reason = `render failed: ${(err as Error).message}`;
     return {
       outcome: { kind: 'fail', reason, disable: false },
       record: {
@@ -100,7 +105,7 @@ export async function attempt(sender: HttpSender, input: AttemptInput): Promise<
     };
   }
   const result = await sender.send(spec);
-  const request = maskRequest(provider, config, spec);
+  const request = spec;
   if (!result.ok) {
     const outcome = outcomeOfError(result.error.kind, result.error.message);
     return {
@@ -125,12 +130,11 @@ export async function attempt(sender: HttpSender, input: AttemptInput): Promise<
       request,
       response: {
         ...result.response,
-        body: redactText(provider, config, result.response.body),
         truncated: result.truncated,
       },
       error: null,
       outcome: outcomeKind(outcome),
-      reason: outcome.kind === 'success' ? null : redactText(provider, config, outcome.reason),
+      reason: outcome.kind === 'success' ? null : outcome.reason,
     },
   };
 }

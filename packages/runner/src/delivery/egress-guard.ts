@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { HeraldError } from '@herald/core';
+import { parseCidr } from '../config/cidr.js';
 
 // Addresses a notification must never reach unless the operator allows them:
 // loopback, private, link-local, CGNAT, multicast, documentation and reserved ranges.
@@ -42,12 +43,21 @@ const BLOCKED_V6: Array<[string, number]> = [
 /** Addresses whose decision is remembered (then forgotten all at once). */
 const DECISIONS_KEPT = 4_096;
 
-/** A destination address that the egress guard refuses. */
+/**
+ * A destination that the egress guard refuses. For a host name the message says that it
+ * resolves to a refused address but not which one: the error reaches the team that
+ * configured the URL (the test endpoint, the delivery log), and an internal host name's
+ * address is not theirs to learn.
+ */
 export class EgressBlockedError extends HeraldError {
-  constructor(address: string) {
+  /** `host` is what the URL named: an IP literal, or a name that resolved only to refused addresses. */
+  constructor(host: string, { resolved }: { resolved: boolean }) {
+    const what = resolved
+      ? 'it resolves to a private, loopback or reserved address'
+      : 'a private, loopback or reserved address';
     super(
       'egress_blocked',
-      `refused to connect to ${address}: a private, loopback or reserved address (allow it with HERALD_EGRESS_ALLOW_CIDRS)`,
+      `refused to connect to ${host}: ${what} (allow it with HERALD_EGRESS_ALLOW_CIDRS)`,
     );
     this.name = 'EgressBlockedError';
   }
@@ -68,15 +78,15 @@ export class EgressGuard {
   constructor(allowCidrs: string[] = []) {
     for (const [net, prefix] of BLOCKED_V4) this.#blocked.addSubnet(net, prefix, 'ipv4');
     for (const [net, prefix] of BLOCKED_V6) this.#blocked.addSubnet(net, prefix, 'ipv6');
-    for (const cidr of allowCidrs) {
-      const [net, prefix] = cidr.split('/');
-      if (!net || isIP(net) === 0 || prefix === undefined || !/^\d+$/.test(prefix)) {
+    for (const entry of allowCidrs) {
+      // The configuration checks these at start-up; a direct caller gets the same words.
+      const parsed = parseCidr(entry);
+      if (!parsed.ok)
         throw new HeraldError(
           'invalid_cidr',
-          `HERALD_EGRESS_ALLOW_CIDRS: ${JSON.stringify(cidr)} is not a CIDR like 127.0.0.0/8`,
+          `HERALD_EGRESS_ALLOW_CIDRS: ${JSON.stringify(entry)} is not a CIDR like 127.0.0.0/8: ${parsed.problem}`,
         );
-      }
-      this.#allowed.addSubnet(net, Number(prefix), family(net));
+      this.#allowed.addSubnet(parsed.cidr.network, parsed.cidr.prefix, parsed.cidr.family);
     }
   }
 
@@ -101,7 +111,7 @@ export class EgressGuard {
 
   /** Throws `EgressBlockedError` when `address` is refused. */
   assert(address: string): void {
-    if (!this.allows(address)) throw new EgressBlockedError(address);
+    if (!this.allows(address)) throw new EgressBlockedError(address, { resolved: false });
   }
 
   /**
@@ -116,7 +126,7 @@ export class EgressGuard {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '');
       const usable = addresses.filter((a) => this.allows(a.address));
-      if (usable.length === 0) return callback(new EgressBlockedError(addresses[0]?.address ?? hostname), '');
+      if (usable.length === 0) return callback(new EgressBlockedError(hostname, { resolved: true }), '');
       if (options.all) return callback(null, usable);
       callback(null, usable[0]!.address, usable[0]!.family);
     });

@@ -1,11 +1,14 @@
 import { isIP } from 'node:net';
 import type { HttpRequestSpec, HttpResponseInfo } from '@herald/core';
 import { Agent, type Dispatcher, errors } from 'undici';
+import { basicAuthorization } from '../url-credentials.js';
 import { EgressBlockedError, type EgressGuard } from './egress-guard.js';
 
 /** Largest response body kept; the rest is discarded unread (a 100 MB answer costs nothing). */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const UNSENDABLE_URL = /[\s\u0000-\u001f\u007f]/;
 /** Marks a request settled without an abort (one shared error: a stack trace per request costs). */
 const SETTLED = new Error('settled');
 
@@ -79,6 +82,14 @@ export class HttpSender {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let url: URL;
+    // The URL parser would drop tabs and line breaks and encode spaces: a provider's URL
+    // with one is not sent as something else.
+    if (UNSENDABLE_URL.test(spec.url))
+      return Promise.resolve({
+        ok: false,
+        error: { kind: 'other', message: 'the URL contains spaces or control characters' },
+        durationMs: 0,
+      });
     try {
       url = new URL(spec.url);
       const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -87,6 +98,12 @@ export class HttpSender {
     } catch (err) {
       return Promise.resolve({ ok: false, error: classify(err), durationMs: elapsed() });
     }
+    // `https://user:pass@host/`: undici would drop the user info; send it as Basic auth.
+    const authorization = url.username || url.password ? basicAuthorization(url) : null;
+    const requestHeaders =
+      authorization && !Object.keys(spec.headers).some((k) => k.toLowerCase() === 'authorization')
+        ? { ...spec.headers, authorization }
+        : spec.headers;
     return new Promise<SendResult>((resolve) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -130,7 +147,7 @@ export class HttpSender {
             origin: url.origin,
             path: url.pathname + url.search,
             method: spec.method as Dispatcher.HttpMethod,
-            headers: spec.headers,
+            headers: requestHeaders,
             body: spec.body,
           },
           {

@@ -63,7 +63,8 @@ export function validateConfig(
  * Applies a PATCH to a config: fields merge, `null` removes one. Secrets are write-only:
  * an omitted one keeps its value, and a masked value sent back (a form that posts what
  * it read) stands for the value it masks — also inside a list of secrets, which is how
- * a rotated-out signing secret is dropped.
+ * a rotated-out signing secret is dropped, and for a URL whose password or credential
+ * query values were masked.
  */
 export function mergeConfig(
   provider: AnyProvider,
@@ -78,7 +79,10 @@ export function mergeConfig(
       continue;
     }
     if (!provider.secretFields.includes(field)) {
-      next[field] = value;
+      // A URL read back with its credentials masked keeps the credentials it had.
+      const readBack =
+        typeof value === 'string' && value === masked[field] && masked[field] !== current[field];
+      next[field] = readBack ? current[field] : value;
       continue;
     }
     if (typeof value === 'string') {

@@ -51,7 +51,9 @@ export function installRequestLog(app: FastifyInstance, logger: Logger, metrics:
       durationMs,
       ...(req.teamId ? { teamId: req.teamId } : {}),
     };
-    if (reply.statusCode >= 500) logger.error(line, 'request failed');
+    // A 503 is said on purpose (starting, stopping, not ready), and probes poll through it.
+    if (reply.statusCode === 503) logger[QUIET_ROUTES.has(route) ? 'debug' : 'warn'](line, 'unavailable');
+    else if (reply.statusCode >= 500) logger.error(line, 'request failed');
     else if (QUIET_ROUTES.has(route) && reply.statusCode < 400) logger.debug(line, 'request');
     else logger.info(line, 'request');
   });

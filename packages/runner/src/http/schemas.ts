@@ -1,4 +1,4 @@
-import { eventPatternSchema, INTEGRATION_STATES, SAFE_TOKEN } from '@herald/core';
+import { controlCharacterProblem, eventPatternSchema, INTEGRATION_STATES, SAFE_TOKEN } from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
 
@@ -20,6 +20,21 @@ export const DEFAULT_PAGE_LIMIT = 20;
 export const MAX_ALERT_INTERVAL_SECONDS = 86_400;
 
 const token = z.string().regex(SAFE_TOKEN, 'must match [A-Za-z0-9_-]{1,64}');
+
+/**
+ * An integration's name (lists, identity headers, chat messages). Control characters are
+ * refused, not stripped, and checked before trimming: a NUL or line break is never
+ * stored, and a trailing newline is named rather than dropped.
+ */
+export const integrationNameInput = z
+  .string()
+  .superRefine((name, ctx) => {
+    const problem = controlCharacterProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .trim()
+  .min(1)
+  .max(200);
 const isoTime = z.iso.datetime({ offset: true });
 
 export const errorSchema = named(
@@ -56,7 +71,7 @@ const eventsInput = z.array(eventPatternSchema).min(1, 'pick at least one event 
 const rateInput = z.number().positive().max(10_000).nullable();
 
 export const integrationCreateBody = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: integrationNameInput,
   type: z.string().min(1).max(64),
   config: configInput,
   events: eventsInput.default(['*']),
@@ -70,7 +85,7 @@ export const integrationCreateBody = z.strictObject({
 });
 
 export const integrationPatchBody = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: integrationNameInput.optional(),
   config: configInput.optional().meta({
     description: 'merged into the current config; a field set to null is removed; omitted secrets are kept',
   }),

@@ -18,6 +18,8 @@ import { teamRoutes } from './routes/team.js';
 export const MAX_BODY_BYTES = 512 * 1024;
 /** A scrape does not wait longer than this for the DLQ count. */
 const DLQ_INFO_TIMEOUT_MS = 1_000;
+/** Answered while the service starts or stops (probes need them then). */
+const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -68,6 +70,21 @@ export async function createHttpServer(
       error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: null },
     }),
   );
+
+  // The port is bound before partitions are taken (a runner that cannot serve its API must
+  // not deliver); until start-up has finished, the API says so rather than answer from
+  // half-loaded state.
+  app.addHook('onRequest', async (req, reply) => {
+    if (service.started || OPERATIONS_ROUTES.has(req.url)) return;
+    reply.header('retry-after', '1');
+    return reply.code(503).send({
+      error: {
+        code: 'unavailable',
+        message: 'Herald is starting or stopping; try again shortly',
+        details: null,
+      },
+    });
+  });
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {

@@ -5,6 +5,7 @@ import type { SlackAppConfig } from '../../config/config.js';
 import type { HeraldService } from '../../service.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { type AnyRoute, defineRoute } from '../route.js';
+import { integrationNameInput } from '../schemas.js';
 import {
   MAX_STATE_CHARS,
   newNonce,
@@ -31,7 +32,6 @@ const SLACK_APP_VARIABLES = 'HERALD_SLACK_CLIENT_ID, HERALD_SLACK_CLIENT_SECRET 
 export const INSTALL_COOKIE_PREFIX = 'herald_slack_';
 
 const token = z.string().regex(SAFE_TOKEN, 'must match [A-Za-z0-9_-]{1,64}');
-const nameInput = z.string().trim().min(1).max(200);
 const eventsInput = z.array(eventPatternSchema).min(1, 'pick at least one event type');
 const projectsInput = z.array(token).min(1, 'use null for all projects');
 const list = z.string().transform((s) =>
@@ -48,7 +48,9 @@ function nameUnlessReinstall(input: { name?: string; integrationId?: string }, c
 
 export const slackInstallBody = z
   .strictObject({
-    name: nameInput.optional().meta({ description: 'the new integration’s name (not for a reinstall)' }),
+    name: integrationNameInput
+      .optional()
+      .meta({ description: 'the new integration’s name (not for a reinstall)' }),
     events: eventsInput.default(['*']),
     projects: projectsInput.nullable().default(null),
     integrationId: token.optional().meta({
@@ -59,7 +61,7 @@ export const slackInstallBody = z
 
 const slackInstallQuery = z
   .strictObject({
-    name: nameInput.optional(),
+    name: integrationNameInput.optional(),
     events: list.pipe(eventsInput).optional().meta({ description: 'comma-separated; default *' }),
     projects: list
       .pipe(z.array(token))
