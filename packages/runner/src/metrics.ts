@@ -29,6 +29,12 @@ export class Metrics {
     help: "Deliveries the router handed straight to this runner's worker, without the partition stream",
     registers: [this.registry],
   });
+  readonly deliveriesParked = new Counter({
+    name: 'herald_deliveries_parked_total',
+    help: 'Deliveries parked in HERALD_PARKED: level "backlog" (could not be attempted soon) or "retry" (waiting for a retry)',
+    labelNames: ['level'],
+    registers: [this.registry],
+  });
   readonly attempts = new Counter({
     name: 'herald_attempts_total',
     help: 'Delivery attempts by provider and outcome',

@@ -184,6 +184,9 @@ describe('isolation — a backlog is parked, not held', () => {
     const jsm = await jetstreamManager(nc);
     await eventually(async () => (await jsm.streams.info(PARKED_STREAM)).state.messages >= BACKLOG - 100);
     expect(herald.service.worker.pending).toBeLessThanOrEqual(200);
+    const metrics = await (await fetch(`${herald.url}/metrics`)).text();
+    const parked = Number(/herald_deliveries_parked_total\{level="backlog"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    expect(parked).toBeGreaterThanOrEqual(BACKLOG - 100);
 
     // The endpoint comes back: every parked delivery arrives, and the parked stream empties.
     sink.release('/hang-backlog');

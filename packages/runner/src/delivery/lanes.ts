@@ -1,6 +1,7 @@
 import { stateOf } from '@herald/core';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/config.js';
+import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
@@ -33,6 +34,7 @@ export interface LanesDeps {
   steps: DeliverySteps;
   parked: ParkedStore;
   logger: Logger;
+  metrics: Pick<Metrics, 'deliveriesParked'>;
 }
 
 interface Lane {
@@ -146,6 +148,7 @@ export class Lanes {
   parkedBacklog(integrationId: string): void {
     const lane = this.#lane(integrationId);
     lane.parked.counted(0);
+    this.#deps.metrics.deliveriesParked.inc({ level: 'backlog' });
     this.#pump(lane);
   }
 
@@ -438,7 +441,10 @@ export class Lanes {
       .finally(() => {
         if (level === 0) lane.parked.parkingBacklog(-1);
       })
-      .then(() => lane.parked.counted(level));
+      .then(() => {
+        lane.parked.counted(level);
+        this.#deps.metrics.deliveriesParked.inc({ level: level === 0 ? 'backlog' : 'retry' });
+      });
     return this.#settle(lane, item, parked, true);
   }
 

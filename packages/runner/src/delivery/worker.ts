@@ -82,6 +82,7 @@ export class DeliveryWorker {
       steps: new DeliverySteps(deps),
       parked: this.#parked,
       logger: deps.logger,
+      metrics: deps.metrics,
     });
     this.#handOver = new HandOver({
       lanes: this.#lanes,
