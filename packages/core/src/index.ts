@@ -57,6 +57,20 @@ export {
   retryDelayMs,
 } from './policy.js';
 export type {
+  AuthorizeInput,
+  ConnectFlow,
+  ConnectionRow,
+  ConnectionView,
+  ConnectPresentation,
+  ConnectSettings,
+  DisconnectInput,
+  ExchangeInput,
+  ExchangeResult,
+  SetupHttp,
+  SetupHttpResult,
+} from './provider/connect.js';
+export { CONNECT_ENV_NAME, defineConnectFlow } from './provider/connect.js';
+export type {
   AnyProvider,
   DeliverContext,
   DeliveringProvider,

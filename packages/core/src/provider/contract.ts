@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HeraldError } from '../errors.js';
 import type { HeraldEvent } from '../events/envelope.js';
 import type { EventSummary } from '../events/summary.js';
+import { type ConnectFlow, connectFlowShape } from './connect.js';
 
 /** What a provider renders from: the event, who it is for, and which attempt this is. */
 export interface Notification {
@@ -71,6 +72,8 @@ export interface ProviderBase<C> {
   setupHelp?: string;
   /** Masks a secret field's value for reads; by default, all but a recognisable prefix. */
   maskSecret?: (field: string, value: string) => string;
+  /** An OAuth-style install that ends with a config ("Add to Slack"), hosted by the runner. */
+  connect?: ConnectFlow<unknown, C>;
 }
 
 export interface HttpProvider<C> extends ProviderBase<C> {
@@ -109,6 +112,7 @@ const providerShape = z.object({
   render: fn.optional(),
   interpret: fn.optional(),
   deliver: fn.optional(),
+  connect: connectFlowShape.optional(),
 });
 
 function hasBehaviour(value: unknown): boolean {
