@@ -1,5 +1,6 @@
 import { defineProvider } from '@herald/core';
 import { maskSlackSecret, SLACK_SECRET_FIELDS, type SlackConfig, slackConfigSchema } from './config.js';
+import { slackInstall } from './install.js';
 import { interpretSlack } from './interpret.js';
 import { renderSlack } from './render.js';
 
@@ -22,6 +23,7 @@ const slackProvider = defineProvider<SlackConfig>({
   maskSecret: maskSlackSecret,
   render: renderSlack,
   interpret: interpretSlack,
+  connect: slackInstall,
 });
 
 export default slackProvider;
@@ -29,6 +31,11 @@ export default slackProvider;
 export { checkSlackLimits } from './check-limits.js';
 export type { SlackConfig } from './config.js';
 export { maskSlackSecret, SLACK_SECRET_FIELDS, slackConfigSchema } from './config.js';
+export { describeSlackInstall, SLACK_REINSTALL_FIXES, slackInstall } from './install.js';
+export type { SlackInstallDetails } from './install-oauth.js';
+export { exchangeSlackCode, SLACK_SCOPE, slackAuthorizeUrl } from './install-oauth.js';
+export type { SlackAppSettings } from './install-settings.js';
+export { DEFAULT_SLACK_API_URL, slackAppSettings } from './install-settings.js';
 export type { SlackErrorReading } from './interpret.js';
 export { interpretSlack, SLACK_WEBHOOK_ERRORS, slackErrorCode } from './interpret.js';
 export {
