@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { LeaseManager } from './cluster/leases.js';
 import type { HeraldConfig } from './config/config.js';
+import { Connections } from './connect/connections.js';
+import { hostConnectFlows } from './connect/flows.js';
 import { ActorRegistry } from './delivery/actors.js';
 import { EgressGuard } from './delivery/egress-guard.js';
 import { publishHealthEvent } from './delivery/health-events.js';
@@ -72,6 +74,9 @@ export class HeraldService {
     const providers = await loadProviders(config.providers).catch((err: unknown) => {
       throw new StartupError((err as Error).message.split('\n')[0]!, err);
     });
+    // Before NATS: a connect flow's half-set variables stop start-up here (a ConfigError
+    // listing each problem, like the environment's own).
+    const connectFlows = hostConnectFlows(providers, config);
     const coalescing = installWriteCoalescing();
     const nc = await connect({
       servers: config.natsUrl,
@@ -180,6 +185,14 @@ export class HeraldService {
           metrics,
         }),
       });
+      c.register(TOKENS.connections, {
+        useValue: new Connections({
+          flows: connectFlows,
+          kv: buckets.teams,
+          sender: c.resolve(TOKENS.sender),
+          logger,
+        }),
+      });
       return new HeraldService(c);
     } catch (err) {
       await nc.close();
@@ -239,6 +252,9 @@ export class HeraldService {
   }
   get logger(): Logger {
     return this.container.resolve(TOKENS.logger);
+  }
+  get connections(): Connections {
+    return this.container.resolve(TOKENS.connections);
   }
 
   /**

@@ -19,4 +19,5 @@ export const TOKENS = {
   actors: Symbol('actors'),
   worker: Symbol('worker'),
   router: Symbol('router'),
+  connections: Symbol('connections'),
 } as const;

@@ -1,8 +1,11 @@
 import { exampleEvent } from '@herald/core';
 import { startNats, type TestNats } from '@herald/core/testing';
+import slackProvider from '@herald/provider-slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.js';
-import { signState, stateKeyFrom, verifyState } from '../src/http/slack-state.js';
+import { hostConnectFlows } from '../src/connect/flows.js';
+import { stateKeyFrom as keyFrom, signState, verifyState } from '../src/connect/state.js';
+import { ProviderRegistry } from '../src/providers/registry.js';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
@@ -10,6 +13,13 @@ import { eventually, type LogCapture, startHerald } from './support/herald.js';
 import { freePort, type SlackImitation, startSlackImitation } from './support/slack-imitation.js';
 
 const CALLBACK = '/v1/integrations/slack/callback';
+/** Slack's install links are signed with a key derived from the app's client secret. */
+const stateKeyFrom = (clientSecret: string) => keyFrom('slack', clientSecret);
+
+/** The Slack app's settings as a runner with this environment reads them at start-up (null: not set). */
+function slackAppOf(env: Record<string, string>) {
+  return hostConnectFlows(new ProviderRegistry([slackProvider]), loadConfig(env)).get('slack')!.settings;
+}
 
 /** An install as the dashboard starts it: the authorize URL and the cookie that binds it to "this browser". */
 async function startInstall(api: ApiClient, body: Record<string, unknown>) {
@@ -388,21 +398,39 @@ describe('Slack install — without a Slack app', () => {
   });
 
   it('config: a half-configured Slack app stops start-up naming what is missing', () => {
-    expect(() => loadConfig({ HERALD_SLACK_CLIENT_ID: '1.2' })).toThrow(ConfigError);
+    expect(() => slackAppOf({ HERALD_SLACK_CLIENT_ID: '1.2' })).toThrow(ConfigError);
     try {
-      loadConfig({ HERALD_SLACK_CLIENT_ID: '1.2' });
+      slackAppOf({ HERALD_SLACK_CLIENT_ID: '1.2' });
     } catch (err) {
       expect((err as ConfigError).problems.join('\n')).toMatch(
         /HERALD_SLACK_CLIENT_SECRET[\s\S]*HERALD_PUBLIC_URL/,
       );
     }
-    const full = loadConfig({
+    const env = {
       HERALD_SLACK_CLIENT_ID: '1.2',
       HERALD_SLACK_CLIENT_SECRET: 's3cr3t',
       HERALD_PUBLIC_URL: 'https://herald.example.com/',
-    });
+    };
+    const full = loadConfig(env);
     expect(full.publicUrl).toBe('https://herald.example.com');
-    expect(full.slackApp).toEqual({ clientId: '1.2', clientSecret: 's3cr3t', apiUrl: 'https://slack.com' });
-    expect(loadConfig({}).slackApp).toBeNull();
+    expect(slackAppOf(env)).toEqual({ clientId: '1.2', clientSecret: 's3cr3t', apiUrl: 'https://slack.com' });
+    expect(slackAppOf({})).toBeNull();
+  });
+
+  it('start-up stops on a half-configured Slack app, before anything listens', async () => {
+    const started = startHerald(nats.url, { HERALD_SLACK_CLIENT_SECRET: 's3cr3t' });
+    await expect(started).rejects.toBeInstanceOf(ConfigError);
+    await expect(started).rejects.toThrow(
+      /HERALD_SLACK_CLIENT_ID: required when HERALD_SLACK_CLIENT_SECRET is set/,
+    );
+    const badUrl = {
+      HERALD_SLACK_CLIENT_ID: '1.2',
+      HERALD_SLACK_CLIENT_SECRET: 's3cr3t',
+      HERALD_PUBLIC_URL: 'https://herald.example.com',
+      HERALD_SLACK_API_URL: 'ftp://slack.example.com',
+    };
+    await expect(startHerald(nats.url, badUrl)).rejects.toThrow(
+      /HERALD_SLACK_API_URL: must be an http\(s\) URL like https:\/\/slack\.com/,
+    );
   });
 });

@@ -46,18 +46,6 @@ const cidrList = list.superRefine((entries, ctx) => {
 });
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** Where Slack's OAuth pages and Web API live; tests point HERALD_SLACK_API_URL at an imitation. */
-export const DEFAULT_SLACK_API_URL = 'https://slack.com';
-
-/** The operator's Slack app, for "Add to Slack" (https://docs.slack.dev/authentication/installing-with-oauth). */
-export interface SlackAppConfig {
-  clientId: string;
-  /** Never logged, never answered by the API. */
-  clientSecret: string;
-  /** `https://slack.com`: the authorize page is `<apiUrl>/oauth/v2/authorize`, the exchange `<apiUrl>/api/oauth.v2.access`. */
-  apiUrl: string;
-}
-
 /** Every environment variable Herald reads, with its default (the README's table is generated from this). */
 export const ENV_SCHEMA = z.object({
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
@@ -108,12 +96,6 @@ export const ENV_SCHEMA = z.object({
     })
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
-  HERALD_SLACK_CLIENT_ID: z.string().trim().min(1).optional(),
-  HERALD_SLACK_CLIENT_SECRET: z.string().min(1).optional(),
-  HERALD_SLACK_API_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://slack.com' })
-    .transform((url) => url.replace(/\/+$/, ''))
-    .default(DEFAULT_SLACK_API_URL),
 });
 
 export interface HeraldConfig {
@@ -149,8 +131,11 @@ export interface HeraldConfig {
   logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
   /** Where users reach Herald (`HERALD_PUBLIC_URL`, no trailing slash); OAuth redirects come back here. */
   publicUrl?: string | null;
-  /** The Slack app for "Add to Slack"; null when not configured (then only pasted webhook URLs work). */
-  slackApp?: SlackAppConfig | null;
+  /**
+   * The `HERALD_*` variables as set, for those that providers declare (a connect flow's
+   * settings, such as HERALD_SLACK_CLIENT_ID), parsed when the providers are loaded.
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** A configuration that cannot start; `problems` lists every bad variable. */
@@ -177,7 +162,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'HERALD_ACK_WAIT: must be longer than HERALD_HTTP_TIMEOUT, or attempts in flight would be redelivered',
     ]);
   }
-  const slackApp = slackAppOf(e);
   return {
     natsUrl: e.NATS_URL,
     port: e.HERALD_PORT,
@@ -211,25 +195,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.HERALD_SHUTDOWN_GRACE,
     logLevel: e.LOG_LEVEL,
     publicUrl: e.HERALD_PUBLIC_URL ?? null,
-    slackApp,
+    env: heraldVariables(env),
   };
 }
 
-/**
- * The Slack app, when configured. Half a configuration stops start-up rather than
- * leaving an "Add to Slack" button that cannot work.
- */
-function slackAppOf(e: z.infer<typeof ENV_SCHEMA>): SlackAppConfig | null {
-  const id = e.HERALD_SLACK_CLIENT_ID;
-  const secret = e.HERALD_SLACK_CLIENT_SECRET;
-  if (id === undefined && secret === undefined) return null;
-  const problems: string[] = [];
-  if (id === undefined)
-    problems.push('HERALD_SLACK_CLIENT_ID: required when HERALD_SLACK_CLIENT_SECRET is set');
-  if (secret === undefined)
-    problems.push('HERALD_SLACK_CLIENT_SECRET: required when HERALD_SLACK_CLIENT_ID is set');
-  if (e.HERALD_PUBLIC_URL === undefined)
-    problems.push('HERALD_PUBLIC_URL: required with a Slack app (the OAuth redirect URL is built from it)');
-  if (problems.length) throw new ConfigError(problems);
-  return { clientId: id!, clientSecret: secret!, apiUrl: e.HERALD_SLACK_API_URL };
+/** The `HERALD_*` variables that are set (an empty one counts as unset, as above). */
+function heraldVariables(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (name.startsWith('HERALD_') && value) out[name] = value;
+  return out;
 }

@@ -1,116 +1,105 @@
 import { createHash } from 'node:crypto';
-import type { Integration } from '@herald/core';
+import type { AnyProvider, Integration } from '@herald/core';
 import type { KV } from '@nats-io/kv';
-import type { HeraldService } from '../../service.js';
-import { liveJson } from '../../store/kv.js';
-import type { SlackWebhookGrant } from './slack-install-oauth.js';
+import { isLive, liveJson } from '../store/kv.js';
 
-// What an "Add to Slack" install brought besides the webhook URL: the channel name,
-// Slack's configuration page, the workspace. The Slack provider's config schema is
-// `{ url }` and strips other fields, so a `channel` kept in the config would vanish at
-// the next PATCH (the dashboard's edit form sends one); it lives next to the
-// integration instead, in the teams bucket under `slack-install.<integrationId>`, and
-// reads attach it as `slack`. It carries a hash of the URL it came with: once someone
-// pastes another URL, the channel is no longer known and reads stop showing it.
+// What a connect flow's install brought besides the config: for Slack the channel name,
+// the workspace and Slack's configuration page. A provider's config schema strips
+// fields it does not know, so details kept in the config would vanish at the next
+// PATCH; they live next to the integration instead, in the teams bucket under
+// `<type>-install.<integrationId>` (`slack-install.…`), and reads attach them. A record
+// carries a fingerprint of the config's secret fields as installed (what the install
+// granted: Slack's webhook URL): once someone pastes another URL, the details no longer
+// describe the integration and reads stop showing them.
 
-const KEY_PREFIX = 'slack-install.';
-
-/** The install record as stored. */
-export interface SlackInstallRecord {
+/** An install record as stored. */
+export interface InstallRecord {
   integrationId: string;
   teamId: string;
-  channel: string;
-  channelId: string | null;
-  configurationUrl: string | null;
-  workspace: { id: string; name: string | null } | null;
   installedAt: string;
-  /** Hex SHA-256 of the webhook URL installed with it. */
-  urlHash: string;
+  /** Hex SHA-256 of the secret config fields' values as installed. */
+  fingerprint: string;
+  /** What the flow's exchange returned as details. */
+  details: Record<string, unknown>;
 }
 
-/** What reads of a Slack integration show of its install. */
-export interface SlackInstallView {
-  channel: string;
-  channelId: string | null;
-  configurationUrl: string | null;
-  workspace: string | null;
-  installedAt: string;
+/**
+ * The fingerprint of a config: SHA-256 of its secret fields' values, one per line. With
+ * Slack's one secret field it is the SHA-256 of the webhook URL, as records were keyed
+ * when this store was Slack's alone.
+ */
+export function configFingerprint(provider: AnyProvider, config: Record<string, unknown>): string {
+  const values = provider.secretFields.map((f) => {
+    const v = config[f];
+    return typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
+  });
+  return createHash('sha256').update(values.join('\n')).digest('hex');
 }
 
-function urlHash(url: unknown): string {
-  return createHash('sha256')
-    .update(typeof url === 'string' ? url : '')
-    .digest('hex');
-}
-
-/** The install record of a new grant. */
-export function installRecord(integration: Integration, grant: SlackWebhookGrant): SlackInstallRecord {
+/**
+ * A stored record in today's shape. Records written before connect flows were generic
+ * (Slack's, until 2026-12) are flat: their details at the top and the fingerprint
+ * named `urlHash`.
+ */
+function normalise(stored: Record<string, unknown>): InstallRecord | null {
+  const { integrationId, teamId, installedAt, fingerprint, urlHash, details, ...flat } = stored;
+  const print = fingerprint ?? urlHash;
+  if (typeof integrationId !== 'string' || typeof teamId !== 'string' || typeof print !== 'string')
+    return null;
   return {
-    integrationId: integration.id,
-    teamId: integration.teamId,
-    channel: grant.channel,
-    channelId: grant.channelId,
-    configurationUrl: grant.configurationUrl,
-    workspace: grant.workspace,
-    installedAt: new Date().toISOString(),
-    urlHash: urlHash(grant.url),
+    integrationId,
+    teamId,
+    installedAt: typeof installedAt === 'string' ? installedAt : new Date(0).toISOString(),
+    fingerprint: print,
+    details: details && typeof details === 'object' ? (details as Record<string, unknown>) : flat,
   };
 }
 
-/** Install records in the teams bucket. */
-export class SlackInstalls {
+/** One provider type's install records in the teams bucket. */
+export class InstallRecords {
   readonly #kv: KV;
+  readonly #prefix: string;
 
-  constructor(kv: KV) {
+  constructor(kv: KV, type: string) {
     this.#kv = kv;
+    this.#prefix = `${type}-install.`;
   }
 
-  async get(integrationId: string): Promise<SlackInstallRecord | null> {
-    return liveJson<SlackInstallRecord>(await this.#kv.get(`${KEY_PREFIX}${integrationId}`));
+  async get(integrationId: string): Promise<InstallRecord | null> {
+    const stored = liveJson<Record<string, unknown>>(await this.#kv.get(`${this.#prefix}${integrationId}`));
+    return stored && typeof stored === 'object' ? normalise(stored) : null;
   }
 
-  async save(record: SlackInstallRecord): Promise<void> {
-    await this.#kv.put(`${KEY_PREFIX}${record.integrationId}`, JSON.stringify(record));
+  async save(record: InstallRecord): Promise<void> {
+    await this.#kv.put(`${this.#prefix}${record.integrationId}`, JSON.stringify(record));
   }
 
   /** Forgets an integration's record, if it has one (no tombstone for integrations that never had one). */
   async forget(integrationId: string): Promise<void> {
-    if (await this.get(integrationId)) await this.#kv.purge(`${KEY_PREFIX}${integrationId}`);
+    const key = `${this.#prefix}${integrationId}`;
+    if (isLive(await this.#kv.get(key))) await this.#kv.purge(key);
   }
 }
 
-/** The install shown in reads of a Slack integration; undefined for other types, pasted URLs or stale records. */
-export async function slackInstallOf(
-  service: HeraldService,
+/** The record of a new install. */
+export function installRecord(
+  provider: AnyProvider,
   integration: Integration,
-): Promise<SlackInstallView | undefined> {
-  if (integration.type !== 'slack') return undefined;
-  const record = await new SlackInstalls(service.buckets.teams).get(integration.id);
-  if (!record || record.teamId !== integration.teamId || record.urlHash !== urlHash(integration.config.url))
-    return undefined;
+  details: Record<string, unknown>,
+): InstallRecord {
   return {
-    channel: record.channel,
-    channelId: record.channelId,
-    configurationUrl: record.configurationUrl,
-    workspace: record.workspace?.name ?? null,
-    installedAt: record.installedAt,
+    integrationId: integration.id,
+    teamId: integration.teamId,
+    installedAt: new Date().toISOString(),
+    fingerprint: configFingerprint(provider, integration.config),
+    details,
   };
 }
 
-const watching = new WeakSet<HeraldService>();
-
-/** Drops the record of an integration when it is deleted (once per service). */
-export function forgetDeletedInstalls(service: HeraldService): void {
-  if (watching.has(service)) return;
-  watching.add(service);
-  const installs = new SlackInstalls(service.buckets.teams);
-  service.integrations.onChange((integration, id) => {
-    if (integration === null)
-      installs.forget(id).catch((err: unknown) => {
-        service.logger.warn(
-          { integrationId: id, err: (err as Error).message },
-          'slack install record not removed',
-        );
-      });
-  });
+/** True when the record still describes the integration (same team, same secret config). */
+export function describes(provider: AnyProvider, record: InstallRecord, integration: Integration): boolean {
+  return (
+    record.teamId === integration.teamId &&
+    record.fingerprint === configFingerprint(provider, integration.config)
+  );
 }

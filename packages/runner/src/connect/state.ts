@@ -3,23 +3,26 @@ import { eventPatternSchema, SAFE_TOKEN } from '@herald/core';
 import type { KV } from '@nats-io/kv';
 import { z } from 'zod';
 
-// The OAuth `state` of an "Add to Slack" install: it carries the team and the pending
-// integration's settings to the callback, signed (HMAC-SHA256) so nobody can forge or
-// alter it, expiring, and single-use through a nonce claimed with a CAS create in
-// NATS KV (so a replay fails on every runner). It is signed, not encrypted: Slack and
-// the browser see the team id and the settings, nothing secret.
+// The OAuth `state` of a connect flow's install ("Add to Slack"): it carries the team and
+// the pending integration's settings to the callback, signed (HMAC-SHA256) so nobody can
+// forge or alter it, expiring, and single-use through a nonce claimed with a CAS create
+// in NATS KV (so a replay fails on every runner). It is signed, not encrypted: the
+// destination and the browser see the team id and the settings, nothing secret. The key
+// is per provider type, so a state issued for one flow is refused by another's callback.
 // https://datatracker.ietf.org/doc/html/rfc6749#section-10.12
 
-/** How long an install link lives: from the click to Slack's redirect back. */
+/** How long an install link lives: from the click to the destination's redirect back. */
 export const STATE_TTL_MS = 10 * 60_000;
 /** Random bytes of a state's nonce (128 bits). */
 const NONCE_BYTES = 16;
-/** Longest state Herald issues: a URL parameter Slack passes back untouched. */
+/** Longest state Herald issues: a URL parameter the destination passes back untouched. */
 export const MAX_STATE_CHARS = 4_096;
 const VERSION = 'v1';
 const NONCE = /^[A-Za-z0-9_-]{22}$/;
-/** The KV key prefix of claimed nonces in the teams bucket. */
-export const NONCE_KEY_PREFIX = 'slack-state.';
+/** The KV key prefix of a flow's claimed nonces in the teams bucket (`slack-state.` for Slack). */
+export function noncePrefix(type: string): string {
+  return `${type}-state.`;
+}
 
 const token = z.string().regex(SAFE_TOKEN);
 
@@ -45,9 +48,12 @@ export type StateProblem = 'malformed' | 'bad_signature' | 'expired';
 
 export type StateCheck = { ok: true; payload: StatePayload } | { ok: false; problem: StateProblem };
 
-/** The HMAC key for states, derived from the Slack client secret (HKDF-SHA256), so every runner has it. */
-export function stateKeyFrom(clientSecret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', clientSecret, 'herald', 'herald slack oauth state v1', 32));
+/**
+ * The HMAC key for a flow's states, derived (HKDF-SHA256) from its state secret — the
+ * OAuth client secret, which every runner has. The provider type is in the derivation.
+ */
+export function stateKeyFrom(type: string, stateSecret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', stateSecret, 'herald', `herald ${type} oauth state v1`, 32));
 }
 
 /** A fresh nonce. */
@@ -91,10 +97,14 @@ export function verifyState(key: Buffer, state: string, now: number = Date.now()
  * Marks a nonce used: `claimed` the first time, `replayed` ever after (KV `create`
  * is a compare-and-set on "no value yet", atomic across runners).
  */
-export async function claimNonce(kv: KV, payload: StatePayload): Promise<'claimed' | 'replayed'> {
+export async function claimNonce(
+  kv: KV,
+  type: string,
+  payload: StatePayload,
+): Promise<'claimed' | 'replayed'> {
   try {
     await kv.create(
-      `${NONCE_KEY_PREFIX}${payload.n}`,
+      `${noncePrefix(type)}${payload.n}`,
       JSON.stringify({ teamId: payload.t, exp: payload.exp, usedAt: new Date().toISOString() }),
     );
     return 'claimed';
@@ -109,10 +119,10 @@ export async function claimNonce(kv: KV, payload: StatePayload): Promise<'claime
  * its nonce is looked at, so forgetting it cannot enable a replay). The teams bucket
  * has no per-key TTL on the NATS versions Herald supports, so callbacks tidy up.
  */
-export async function purgeExpiredNonces(kv: KV, now: number = Date.now()): Promise<number> {
+export async function purgeExpiredNonces(kv: KV, type: string, now: number = Date.now()): Promise<number> {
   let purged = 0;
   const keys: string[] = [];
-  for await (const k of await kv.keys(`${NONCE_KEY_PREFIX}>`)) keys.push(k);
+  for await (const k of await kv.keys(`${noncePrefix(type)}>`)) keys.push(k);
   for (const k of keys) {
     const entry = await kv.get(k);
     if (entry?.operation !== 'PUT') continue;

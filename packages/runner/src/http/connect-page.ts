@@ -1,10 +1,10 @@
 import type { FastifyReply } from 'fastify';
-import { DASHBOARD_HEADERS } from '../dashboard.js';
+import { DASHBOARD_HEADERS } from './dashboard.js';
 
-// The page a browser lands on when an install does not end on the integration's page:
-// consent denied, a bad, expired or replayed link, Slack refusing the code. Served
-// with the dashboard's headers (strict CSP: the dashboard's own stylesheets, no
-// script at all); every text is escaped.
+// The page a browser lands on when a connect flow's install does not end on the
+// integration's page: consent denied, a bad, expired or replayed link, the destination
+// refusing the code. Served with the dashboard's headers (strict CSP: the dashboard's
+// own stylesheets, no script at all); every text is escaped, the provider's too.
 
 /** Why an install ended here: a stable word, also on the page as `data-outcome`. */
 export type InstallOutcome =
@@ -14,7 +14,7 @@ export type InstallOutcome =
   | 'replayed_state'
   | 'other_browser'
   | 'denied'
-  | 'slack_error'
+  | 'destination_error'
   | 'bad_request'
   | 'integration_gone'
   | 'exchange_failed'
@@ -22,6 +22,8 @@ export type InstallOutcome =
   | 'internal';
 
 export interface InstallPage {
+  /** The provider type: the page's ids are `<type>-install-result` and `<type>-install-back`. */
+  type: string;
   status: number;
   outcome: InstallOutcome;
   title: string;
@@ -55,7 +57,7 @@ ${STYLESHEETS.map((s) => `    <link rel="stylesheet" href="/assets/${s}">`).join
   </head>
   <body>
     <main class="signin">
-      <div class="signin-card" id="slack-install-result" data-outcome="${page.outcome}">
+      <div class="signin-card" id="${escapeHtml(page.type)}-install-result" data-outcome="${page.outcome}">
         <img class="signin-logo" src="/assets/icon.svg" alt="Herald" width="32" height="32">
         <div class="callout callout-${tone}"${tone === 'bad' ? ' role="alert"' : ''}>
           <div class="callout-body">
@@ -63,7 +65,7 @@ ${STYLESHEETS.map((s) => `    <link rel="stylesheet" href="/assets/${s}">`).join
 ${page.message.map((p) => `            <p>${escapeHtml(p)}</p>`).join('\n')}
           </div>
         </div>
-        <p><a class="btn btn-primary" id="slack-install-back" href="${escapeHtml(page.back.href)}">${escapeHtml(page.back.label)}</a></p>
+        <p><a class="btn btn-primary" id="${escapeHtml(page.type)}-install-back" href="${escapeHtml(page.back.href)}">${escapeHtml(page.back.label)}</a></p>
       </div>
     </main>
   </body>
@@ -80,50 +82,10 @@ export function sendInstallPage(reply: FastifyReply, page: InstallPage): Fastify
     .send(installPageHtml(page));
 }
 
-/** Slack's exchange errors that mean the operator's app settings are wrong, not the user's click. */
-const APP_SETTING_ERRORS = new Set([
-  'invalid_client_id',
-  'bad_client_secret',
-  'bad_redirect_uri',
-  'oauth_authorization_url_mismatch',
-  'invalid_grant_type',
-]);
-
 /** An install page before its way back is known. */
-export type Page = Omit<InstallPage, 'back'>;
+export type Page = Omit<InstallPage, 'back' | 'type'>;
 
 /** A page without its way back (the callback knows where back is). */
 export function page(status: number, outcome: InstallOutcome, title: string, ...message: string[]): Page {
   return { status, outcome, title, message };
-}
-
-/** The page for a failed code exchange: the user's to retry, or the operator's to fix. */
-export function exchangeFailure(error: string, reinstall: boolean): Page {
-  const title = reinstall ? 'Slack was not reinstalled' : 'Slack was not connected';
-  if (error === 'invalid_code')
-    return page(
-      400,
-      'exchange_failed',
-      title,
-      'Slack did not accept the authorization (invalid_code): it expired or was already used.',
-      'Start again from Herald.',
-    );
-  if (APP_SETTING_ERRORS.has(error))
-    return page(
-      502,
-      'exchange_failed',
-      title,
-      `Slack refused Herald's Slack app settings (${error}).`,
-      'Ask the operator of this Herald to check the Slack app: its client id and secret, and the redirect URL <HERALD_PUBLIC_URL>/v1/integrations/slack/callback.',
-    );
-  if (error === 'no_incoming_webhook')
-    return page(
-      502,
-      'exchange_failed',
-      title,
-      'Slack did not return an incoming webhook: the Slack app must ask for the incoming-webhook scope.',
-    );
-  if (error === 'slack_unreachable' || error === 'slack_unavailable' || error === 'unexpected_answer')
-    return page(502, 'exchange_failed', title, 'Slack could not be reached just now. Try again in a minute.');
-  return page(502, 'exchange_failed', title, `Slack answered with an error (${error}).`, 'Try again.');
 }

@@ -100,10 +100,12 @@ function operationOf(route: AnyRoute, components: Json): Json {
   };
 }
 
-function configComponentName(provider: AnyProvider): string {
+function componentName(provider: AnyProvider, suffix: string): string {
   const words = provider.type.split('-').map((w) => `${w[0]!.toUpperCase()}${w.slice(1)}`);
-  return `${words.join('')}Config`;
+  return `${words.join('')}${suffix}`;
 }
+
+const configComponentName = (provider: AnyProvider) => componentName(provider, 'Config');
 
 /** A body's free-form `config` becomes "one of the loaded providers' configs" in the document. */
 function withConfigRefs(operation: Json, refs: Json[]): Json {
@@ -130,6 +132,21 @@ export function buildOpenApi(routes: AnyRoute[], providers: AnyProvider[], versi
       description: `config of type "${provider.type}" (${provider.displayName}); secret fields, masked in reads: ${
         provider.secretFields.join(', ') || 'none'
       }`,
+    };
+  }
+  // Each connect flow's details, which reads of a connected integration carry under its type.
+  for (const provider of providers) {
+    if (!provider.connect) continue;
+    const json = toJson(provider.connect.detailsSchema, 'output', components);
+    const properties = {
+      ...((json.properties as Json | undefined) ?? {}),
+      installedAt: { type: 'string', format: 'date-time' },
+    };
+    components[componentName(provider, 'Connection')] = {
+      ...json,
+      properties,
+      required: [...((json.required as string[] | undefined) ?? []), 'installedAt'],
+      description: `in reads of a "${provider.type}" integration set up with "${provider.connect.presentation.installLabel}", under \`${provider.type}\``,
     };
   }
   const configRefs = providers.map((p) => ({ $ref: `${COMPONENTS}${configComponentName(p)}` }));

@@ -150,32 +150,40 @@ export const healthSchema = named(
   'Health',
 );
 
-export const integrationSchema = named(
+export const connectionSchema = named(
   z.object({
-    id: z.string(),
-    name: z.string(),
     type: z.string(),
-    config: z.record(z.string(), z.unknown()).meta({ description: 'secret fields masked' }),
-    events: z.array(z.string()),
-    projects: z.array(z.string()).nullable(),
-    enabled: z.boolean(),
-    rateLimitPerSecond: z.number().nullable(),
-    state: z.enum(INTEGRATION_STATES),
-    createdAt: isoTime,
-    updatedAt: isoTime.nullable(),
-    health: healthSchema,
-    slack: z
-      .object({
-        channel: z.string(),
-        channelId: z.string().nullable(),
-        configurationUrl: z.string().nullable(),
-        workspace: z.string().nullable(),
-        installedAt: isoTime,
-      })
-      .optional()
-      .meta({ description: 'a Slack integration installed with "Add to Slack": where it posts' }),
+    installedAt: isoTime,
+    rows: z.array(
+      z.object({ id: z.string(), label: z.string(), text: z.string(), href: z.string().nullable() }),
+    ),
   }),
+  'Connection',
+  'what the dashboard shows of an integration set up with its provider’s connect flow ("Add to Slack")',
+);
+
+export const integrationSchema = named(
+  z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      type: z.string(),
+      config: z.record(z.string(), z.unknown()).meta({ description: 'secret fields masked' }),
+      events: z.array(z.string()),
+      projects: z.array(z.string()).nullable(),
+      enabled: z.boolean(),
+      rateLimitPerSecond: z.number().nullable(),
+      state: z.enum(INTEGRATION_STATES),
+      createdAt: isoTime,
+      updatedAt: isoTime.nullable(),
+      health: healthSchema,
+      connection: connectionSchema.optional(),
+    })
+    .catchall(z.unknown()),
   'Integration',
+  "An integration set up with its provider's connect flow also carries the flow's details under the " +
+    'provider type, e.g. `slack: {channel, channelId, configurationUrl, workspace, installedAt}` (see the ' +
+    '<Type>Connection components).',
 );
 
 export const attemptSchema = named(
@@ -265,6 +273,26 @@ export const eventTypeSchema = z.object({
   schema: z.record(z.string(), z.unknown()).meta({ description: 'JSON Schema of the event data' }),
 });
 
+const connectInfoSchema = z
+  .object({
+    installLabel: z.string(),
+    reinstallLabel: z.string(),
+    changeLabel: z.string().nullable(),
+    steps: z.array(z.string()),
+    manualLabel: z.string(),
+    cutOff: z.object({
+      title: z.string(),
+      cause: z.string(),
+      reinstallFix: z.string(),
+      manualFix: z.string(),
+    }),
+    reinstallFixes: z.array(z.string()),
+  })
+  .meta({
+    description:
+      'the provider’s connect flow ("Add to Slack") as a form shows it; whether it is available here: GET /v1/integrations/<type>/app',
+  });
+
 export const providerSchema = named(
   z.object({
     type: z.string(),
@@ -274,6 +302,7 @@ export const providerSchema = named(
     configSchema: z
       .record(z.string(), z.unknown())
       .meta({ description: 'JSON Schema (2020-12) of the config a create or PATCH takes' }),
+    connect: connectInfoSchema.nullable(),
   }),
   'Provider',
 );

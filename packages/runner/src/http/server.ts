@@ -7,11 +7,11 @@ import { toErrorResponse } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import { genReqId, installRequestLog } from './request-log.js';
 import { type AnyRoute, bearerAuth, registerRoutes } from './route.js';
+import { connectRoutes } from './routes/connect.js';
+import { registerConnectCallbacks } from './routes/connect-callback.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { integrationActionRoutes } from './routes/integration-actions.js';
 import { integrationRoutes } from './routes/integrations.js';
-import { slackInstallRoutes } from './routes/slack-install.js';
-import { registerSlackCallback } from './routes/slack-install-callback.js';
 import { teamRoutes } from './routes/team.js';
 
 /** Largest API request body (an event is at most 256 KiB; leave room for its envelope). */
@@ -35,7 +35,7 @@ export function apiRoutes(service: HeraldService): AnyRoute[] {
     ...integrationRoutes(service),
     ...integrationActionRoutes(service),
     ...deliveryRoutes(service),
-    ...slackInstallRoutes(service),
+    ...connectRoutes(service),
   ];
 }
 
@@ -118,7 +118,7 @@ export async function createHttpServer(
     routes,
     bearerAuth((key) => keys.verify(key)),
   );
-  registerSlackCallback(app, service);
+  registerConnectCallbacks(app, service);
   let document: unknown;
   app.get('/openapi.json', async () => {
     document ??= buildOpenApi(routes, service.providers.all(), version);

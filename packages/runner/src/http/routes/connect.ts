@@ -1,35 +1,36 @@
 import { eventPatternSchema, SAFE_TOKEN } from '@herald/core';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { SlackAppConfig } from '../../config/config.js';
-import type { HeraldService } from '../../service.js';
-import { ApiError, invalidRequest } from '../errors.js';
-import { type AnyRoute, defineRoute } from '../route.js';
-import { integrationNameInput } from '../schemas.js';
+import type { HostedFlow } from '../../connect/flows.js';
 import {
   MAX_STATE_CHARS,
   newNonce,
   STATE_TTL_MS,
   type StatePayload,
   signState,
-  stateKeyFrom,
-} from '../slack-state.js';
+} from '../../connect/state.js';
+import type { HeraldService } from '../../service.js';
+import { ApiError, invalidRequest } from '../errors.js';
+import { type AnyRoute, defineRoute } from '../route.js';
+import { integrationNameInput } from '../schemas.js';
 import { findIntegration } from './common.js';
-import { authorizeUrl, redirectUri, SLACK_CALLBACK_PATH } from './slack-install-oauth.js';
 
-// "Add to Slack": where an install starts. The browser must be sent to Slack with a
-// signed state; a navigation cannot carry the API key (and a key never goes in a URL),
-// so the dashboard asks with its key (POST) and navigates to the answer. The answer
-// also sets a short-lived cookie named after the state's nonce: the callback accepts
-// the state only from the browser that started the install, so a link to someone
-// else's install cannot attach the clicker's Slack channel to another team (RFC 6749
-// §10.12). The callback itself is in slack-install-callback.ts.
+// Where a connect flow's install starts ("Add to Slack"), for every provider that has
+// one: `/v1/integrations/<type>/app` and `/install`. The browser must be sent to the
+// destination with a signed state; a navigation cannot carry the API key (and a key
+// never goes in a URL), so the dashboard asks with its key (POST) and navigates to the
+// answer. The answer also sets a short-lived cookie named after the state's nonce: the
+// callback accepts the state only from the browser that started the install, so a link
+// to someone else's install cannot attach the clicker's channel to another team
+// (RFC 6749 §10.12). The callback itself is in connect-callback.ts.
 
-const TAG = 'Slack app';
-/** The env variables an operator sets to offer "Add to Slack". */
-const SLACK_APP_VARIABLES = 'HERALD_SLACK_CLIENT_ID, HERALD_SLACK_CLIENT_SECRET and HERALD_PUBLIC_URL';
-/** The cookie that binds an install to the browser that started it: `herald_slack_<nonce>`. */
-export const INSTALL_COOKIE_PREFIX = 'herald_slack_';
+/** What these routes use of the service. */
+export type ConnectHost = Pick<HeraldService, 'connections' | 'integrations'>;
+
+/** The cookie that binds an install to the browser that started it: `herald_<type>_<nonce>`. */
+export function installCookie(type: string, nonce: string): string {
+  return `herald_${type}_${nonce}`;
+}
 
 const token = z.string().regex(SAFE_TOKEN, 'must match [A-Za-z0-9_-]{1,64}');
 const eventsInput = z.array(eventPatternSchema).min(1, 'pick at least one event type');
@@ -46,7 +47,7 @@ function nameUnlessReinstall(input: { name?: string; integrationId?: string }, c
     ctx.addIssue({ code: 'custom', path: ['name'], message: 'required for a new integration' });
 }
 
-export const slackInstallBody = z
+export const installBody = z
   .strictObject({
     name: integrationNameInput
       .optional()
@@ -54,12 +55,12 @@ export const slackInstallBody = z
     events: eventsInput.default(['*']),
     projects: projectsInput.nullable().default(null),
     integrationId: token.optional().meta({
-      description: 'reinstall: the Slack integration whose webhook is replaced (and which is enabled)',
+      description: 'reinstall: the integration whose config is replaced (and which is enabled)',
     }),
   })
   .superRefine(nameUnlessReinstall);
 
-const slackInstallQuery = z
+const installQuery = z
   .strictObject({
     name: integrationNameInput.optional(),
     events: list.pipe(eventsInput).optional().meta({ description: 'comma-separated; default *' }),
@@ -71,144 +72,146 @@ const slackInstallQuery = z
   })
   .superRefine(nameUnlessReinstall);
 
-const slackAppSchema = z.object({
+const appSchema = z.object({
   installAvailable: z.boolean(),
   reason: z.string().nullable().meta({ description: 'why not, when it is not available' }),
   clientId: z.string().nullable(),
-  redirectUri: z.string().nullable().meta({ description: 'the redirect URL to register with the Slack app' }),
+  redirectUri: z.string().nullable().meta({ description: 'the redirect URL to register with the app' }),
 });
 
 const installStartedSchema = z.object({
-  url: z.string().meta({ description: "Slack's authorize page; send the same browser there" }),
+  url: z.string().meta({ description: "the destination's authorize page; send the same browser there" }),
   expiresAt: z.iso.datetime(),
 });
 
-type InstallInput = {
-  name?: string;
-  events?: string[];
-  projects?: string[] | null;
-  integrationId?: string;
-};
+type InstallInput = { name?: string; events?: string[]; projects?: string[] | null; integrationId?: string };
+type Where = 'body' | 'query';
+type Settings = Pick<StatePayload, 'name' | 'events' | 'projects' | 'integrationId'>;
 
-/** The Slack app and public URL, or a 409 saying what the operator has to set. */
-function slackAppOf(service: HeraldService): { app: SlackAppConfig; publicUrl: string } {
-  const { slackApp, publicUrl } = service.config;
-  if (!slackApp || !publicUrl)
-    throw new ApiError(
-      409,
-      'slack_app_not_configured',
-      `"Add to Slack" needs a Slack app: the operator sets ${SLACK_APP_VARIABLES} (see the README). Paste an incoming webhook URL instead.`,
-    );
-  return { app: slackApp, publicUrl };
-}
+const problemIn = (where: Where, path: string, message: string) =>
+  invalidRequest(`invalid request ${where === 'body' ? 'body' : 'query string'}`, [
+    { path, message, in: where },
+  ]);
 
-/** Signs a state for the install, sets the browser-binding cookie, returns Slack's authorize URL. */
-function startInstall(
-  service: HeraldService,
-  teamId: string,
-  input: InstallInput,
-  reply: FastifyReply,
-  where: 'body' | 'query',
-): { url: string; expiresAt: string } {
-  const { app, publicUrl } = slackAppOf(service);
-  let settings: Pick<StatePayload, 'name' | 'events' | 'projects' | 'integrationId'>;
-  if (input.integrationId !== undefined) {
-    const current = findIntegration(service, teamId, input.integrationId);
-    if (current.type !== 'slack')
-      throw invalidRequest(`invalid request ${where === 'body' ? 'body' : 'query string'}`, [
-        { path: 'integrationId', message: `is a ${current.type} integration, not a Slack one`, in: where },
-      ]);
-    settings = {
-      name: current.name,
-      events: current.events,
-      projects: current.projects,
-      integrationId: current.id,
-    };
-  } else {
-    settings = {
+/** The pending integration's settings: the input's, or a reinstalled integration's own. */
+function pendingOf(host: ConnectHost, hosted: HostedFlow, teamId: string, input: InstallInput, where: Where) {
+  if (input.integrationId === undefined)
+    return {
       name: input.name!,
       events: input.events ?? ['*'],
       projects: input.projects?.length ? input.projects : null,
       integrationId: null,
-    };
-  }
-  const payload: StatePayload = { n: newNonce(), t: teamId, exp: Date.now() + STATE_TTL_MS, ...settings };
-  const state = signState(stateKeyFrom(app.clientSecret), payload);
-  if (state.length > MAX_STATE_CHARS)
-    throw invalidRequest(`invalid request ${where === 'body' ? 'body' : 'query string'}`, [
-      { path: 'projects', message: 'too many projects or event types for an install link', in: where },
-    ]);
-  const secure = publicUrl.startsWith('https:') ? '; Secure' : '';
-  reply.header(
-    'set-cookie',
-    `${INSTALL_COOKIE_PREFIX}${payload.n}=1; Path=${SLACK_CALLBACK_PATH}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; SameSite=Lax${secure}`,
-  );
-  reply.header('cache-control', 'no-store');
-  return { url: authorizeUrl(app, publicUrl, state), expiresAt: new Date(payload.exp).toISOString() };
+    } satisfies Settings;
+  const current = findIntegration(host, teamId, input.integrationId);
+  if (current.type !== hosted.type)
+    throw problemIn(
+      where,
+      'integrationId',
+      `is a ${current.type} integration, not a ${hosted.provider.displayName} one`,
+    );
+  const { name, events, projects, id } = current;
+  return { name, events, projects, integrationId: id } satisfies Settings;
 }
 
-/** The Slack app's availability and the two ways to start an install. */
-export function slackInstallRoutes(service: HeraldService): AnyRoute[] {
+/** Signs a state for the install, sets the browser-binding cookie, returns the authorize URL. */
+function startInstall(
+  host: ConnectHost,
+  hosted: HostedFlow,
+  ctx: { teamId: string; input: InstallInput; reply: FastifyReply; where: Where },
+): { url: string; expiresAt: string } {
+  const { settings, stateKey, redirectUri } = hosted;
+  if (settings === null || stateKey === null || redirectUri === null)
+    throw new ApiError(
+      409,
+      `${hosted.type.replaceAll('-', '_')}_app_not_configured`,
+      `"${hosted.flow.presentation.installLabel}" is not set up on this Herald: the operator sets ${hosted.variables} (see the README). ${hosted.flow.presentation.manualLabel}.`,
+    );
+  const pending = pendingOf(host, hosted, ctx.teamId, ctx.input, ctx.where);
+  const payload: StatePayload = { n: newNonce(), t: ctx.teamId, exp: Date.now() + STATE_TTL_MS, ...pending };
+  const state = signState(stateKey, payload);
+  if (state.length > MAX_STATE_CHARS)
+    throw problemIn(ctx.where, 'projects', 'too many projects or event types for an install link');
+  const secure = redirectUri.startsWith('https:') ? '; Secure' : '';
+  ctx.reply.header(
+    'set-cookie',
+    `${installCookie(hosted.type, payload.n)}=1; Path=${hosted.paths.callback}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; SameSite=Lax${secure}`,
+  );
+  ctx.reply.header('cache-control', 'no-store');
+  return {
+    url: hosted.flow.authorizeUrl({ settings, redirectUri, state }),
+    expiresAt: new Date(payload.exp).toISOString(),
+  };
+}
+
+const pascal = (type: string) =>
+  type
+    .split('-')
+    .map((w) => `${w[0]!.toUpperCase()}${w.slice(1)}`)
+    .join('');
+
+/** One flow's availability and the two ways to start an install. */
+function flowRoutes(host: ConnectHost, hosted: HostedFlow): AnyRoute[] {
+  const { installLabel } = hosted.flow.presentation;
+  const name = pascal(hosted.type);
+  const tag = `${hosted.provider.displayName} app`;
+  const start = (teamId: string, input: InstallInput, reply: FastifyReply, where: Where) =>
+    startInstall(host, hosted, { teamId, input, reply, where });
   return [
     defineRoute({
       method: 'GET',
-      path: '/v1/integrations/slack/app',
-      operationId: 'getSlackApp',
-      summary: 'Whether "Add to Slack" is available here, and the redirect URL to register',
-      tag: TAG,
+      path: hosted.paths.app,
+      operationId: `get${name}App`,
+      summary: `Whether "${installLabel}" is available here, and the redirect URL to register`,
+      tag,
       auth: true,
       status: 200,
-      response: slackAppSchema,
-      handler: async () => {
-        const { slackApp, publicUrl } = service.config;
-        const available = !!slackApp && !!publicUrl;
-        return {
-          installAvailable: available,
-          reason: available
-            ? null
-            : `The operator has not registered a Slack app with this Herald (${SLACK_APP_VARIABLES} are not set).`,
-          clientId: slackApp?.clientId ?? null,
-          redirectUri: publicUrl ? redirectUri(publicUrl) : null,
-        };
-      },
+      response: appSchema,
+      handler: async () => ({
+        installAvailable: hosted.settings !== null,
+        reason: hosted.unavailableReason,
+        clientId: hosted.settings !== null ? (hosted.flow.clientId?.(hosted.settings) ?? null) : null,
+        redirectUri: hosted.redirectUri,
+      }),
     }),
-
     defineRoute({
       method: 'POST',
-      path: '/v1/integrations/slack/install',
-      operationId: 'startSlackInstall',
-      summary: 'Start "Add to Slack": the URL of Slack’s authorize page for a new or reinstalled integration',
+      path: hosted.paths.install,
+      operationId: `start${name}Install`,
+      summary: `Start "${installLabel}": the URL of ${hosted.provider.displayName}’s authorize page for a new or reinstalled integration`,
       description:
-        'Send the same browser to `url` (it carries a cookie that binds the install to it). After the user ' +
-        'picks a channel and allows, Slack sends the browser to GET /v1/integrations/slack/callback, which ' +
-        'creates the integration (or replaces a reinstalled one’s webhook and enables it), sends a test ' +
+        `Send the same browser to \`url\` (it carries a cookie that binds the install to it). After the user ` +
+        `allows, ${hosted.provider.displayName} sends the browser to GET ${hosted.paths.callback}, which ` +
+        'creates the integration (or replaces a reinstalled one’s config and enables it), sends a test ' +
         'notification and redirects to the integration’s page. The link expires after 10 minutes and works once.',
-      tag: TAG,
+      tag,
       auth: true,
-      body: slackInstallBody,
+      body: installBody,
       status: 200,
       response: installStartedSchema,
       errors: [404, 409],
-      handler: async ({ teamId, body, reply }) => startInstall(service, teamId, body, reply, 'body'),
+      handler: async ({ teamId, body, reply }) => start(teamId, body, reply, 'body'),
     }),
-
     defineRoute({
       method: 'GET',
-      path: '/v1/integrations/slack/install',
-      operationId: 'redirectToSlackInstall',
-      summary: 'Start "Add to Slack" with a redirect (302) to Slack’s authorize page',
+      path: hosted.paths.install,
+      operationId: `redirectTo${name}Install`,
+      summary: `Start "${installLabel}" with a redirect (302) to ${hosted.provider.displayName}’s authorize page`,
       description:
         'The same as POST, for a client that sends the API key in the Authorization header and follows the ' +
         'redirect in the browser that will come back (the install is bound to it by a cookie).',
-      tag: TAG,
+      tag,
       auth: true,
-      query: slackInstallQuery,
+      query: installQuery,
       status: 302,
       errors: [404, 409],
       handler: async ({ teamId, query, reply }) => {
-        const { url } = startInstall(service, teamId, query, reply, 'query');
-        reply.header('location', url);
+        reply.header('location', start(teamId, query, reply, 'query').url);
       },
     }),
   ];
+}
+
+/** The install routes of every hosted connect flow. */
+export function connectRoutes(host: ConnectHost): AnyRoute[] {
+  return host.connections.flows.all().flatMap((hosted) => flowRoutes(host, hosted));
 }

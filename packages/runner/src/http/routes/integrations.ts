@@ -139,9 +139,11 @@ export function integrationRoutes(service: HeraldService): AnyRoute[] {
       status: 204,
       errors: [404],
       handler: async ({ teamId, params }) => {
-        findIntegration(service, teamId, params.id);
+        const integration = findIntegration(service, teamId, params.id);
         await service.integrations.delete(teamId, params.id);
         await service.control(params.id, 'forget');
+        // A connected one: its provider's goodbye and the install record.
+        await service.connections.forget(integration);
       },
     }),
   ];

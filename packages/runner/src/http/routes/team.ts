@@ -35,6 +35,22 @@ function describeProvider(provider: AnyProvider): z.output<typeof providerSchema
     setupHelp: provider.setupHelp ?? null,
     secretFields: [...provider.secretFields],
     configSchema,
+    connect: connectInfoOf(provider),
+  };
+}
+
+/** What a form shows of a provider's connect flow (its availability is per runner: GET …/<type>/app). */
+function connectInfoOf(provider: AnyProvider): z.output<typeof providerSchema>['connect'] {
+  if (!provider.connect) return null;
+  const { presentation: p, reinstallFixes } = provider.connect;
+  return {
+    installLabel: p.installLabel,
+    reinstallLabel: p.reinstallLabel,
+    changeLabel: p.changeLabel ?? null,
+    steps: [...p.steps],
+    manualLabel: p.manualLabel,
+    cutOff: { ...p.cutOff },
+    reinstallFixes: [...(reinstallFixes ?? [])],
   };
 }
 
