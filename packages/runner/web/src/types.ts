@@ -38,24 +38,33 @@ export interface Integration {
   createdAt: string;
   updatedAt: string | null;
   health: Health;
-  /** Where a Slack integration installed with "Add to Slack" posts. */
-  slack?: SlackInstallInfo;
+  /** For one set up with its provider's connect flow ("Add to Slack"): what to show of it. */
+  connection?: Connection;
 }
 
-export interface SlackInstallInfo {
-  channel: string;
-  channelId: string | null;
-  configurationUrl: string | null;
-  workspace: string | null;
+export interface Connection {
+  type: string;
   installedAt: string;
+  rows: Array<{ id: string; label: string; text: string; href: string | null }>;
 }
 
-/** GET /v1/integrations/slack/app: whether "Add to Slack" works on this Herald. */
-export interface SlackAppInfo {
+/** GET /v1/integrations/<type>/app: whether a provider's connect flow works on this Herald. */
+export interface ConnectAppInfo {
   installAvailable: boolean;
   reason: string | null;
   clientId: string | null;
   redirectUri: string | null;
+}
+
+/** A provider's connect flow, as GET /v1/providers describes it. */
+export interface ConnectInfo {
+  installLabel: string;
+  reinstallLabel: string;
+  changeLabel: string | null;
+  steps: string[];
+  manualLabel: string;
+  cutOff: { title: string; cause: string; reinstallFix: string; manualFix: string };
+  reinstallFixes: string[];
 }
 
 export interface Attempt {
@@ -123,6 +132,7 @@ export interface ProviderInfo {
   setupHelp: string | null;
   secretFields: string[];
   configSchema: JsonSchema;
+  connect: ConnectInfo | null;
 }
 
 export interface EventTypeInfo {

@@ -88,7 +88,7 @@ export function settingsCard(i: Integration): HTMLElement {
       fieldLabel(k),
       h('span', { class: 'mono small break' }, typeof v === 'string' ? v : JSON.stringify(v)),
     ]),
-    ...slackRows(i),
+    ...connectionRows(i),
     ['Pace', i.rateLimitPerSecond ? `${i.rateLimitPerSecond} / s` : 'Provider default'],
     ['Created', h('time', { datetime: i.createdAt }, dateTime(i.createdAt))],
     ['Id', h('span', { class: 'mono small' }, i.id)],
@@ -104,17 +104,18 @@ export function settingsCard(i: Integration): HTMLElement {
   );
 }
 
-/** Where an integration added with "Add to Slack" posts, and Slack's page for the app's webhooks. */
-function slackRows(i: Integration): Array<[string, Node | string]> {
-  if (!i.slack) return [];
-  const { channel, workspace, configurationUrl } = i.slack;
-  const rows: Array<[string, Node | string]> = [
-    ['Channel', h('span', { id: 'slack-channel' }, workspace ? `${channel} in ${workspace}` : channel)],
-  ];
-  if (configurationUrl)
-    rows.push([
-      'In Slack',
-      h('a', { href: configurationUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Manage the webhook'),
-    ]);
-  return rows;
+/** What a connect flow ("Add to Slack") brought, as its provider words it: where it posts, a link to manage it. */
+function connectionRows(i: Integration): Array<[string, Node | string]> {
+  if (!i.connection) return [];
+  const { type, rows } = i.connection;
+  return rows.map((row) => [
+    row.label,
+    row.href
+      ? h(
+          'a',
+          { id: `${type}-${row.id}`, href: row.href, target: '_blank', rel: 'noopener noreferrer' },
+          row.text,
+        )
+      : h('span', { id: `${type}-${row.id}` }, row.text),
+  ]);
 }

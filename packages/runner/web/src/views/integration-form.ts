@@ -2,46 +2,20 @@ import { ApiError } from '../api.js';
 import type { Context, View } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import { links } from '../router.js';
-import type { ApiIssue, Integration, IntegrationCreated, ProviderInfo, SlackAppInfo } from '../types.js';
+import type { ApiIssue, Integration, IntegrationCreated } from '../types.js';
 import { busy, button, card, errorCallout, linkButton, loading, pageHead, typeMark } from '../ui.js';
+import { configSlot } from './config-slot.js';
+import { type Connectable, goConnect } from './connect.js';
 import { eventPicker } from './event-picker.js';
 import { clearIssuesOnInput, errorSlot, showIssues } from './field-errors.js';
-import { type ConfigForm, configForm } from './schema-form.js';
-import { goToSlack, slackApp, slackInstallPanel, slackPasteNote } from './slack-install.js';
 import { testResultPanel } from './test-result.js';
-import { watchUrlShape } from './url-shape.js';
+import { typePicker } from './type-picker.js';
 
 /** What the integration page shows once after a create or edit (secret, test result). */
 export const FLASH_KEY = 'integration-saved';
 export type Flash = Pick<IntegrationCreated, 'generatedSecret' | 'confirmation'> & { id: string };
 
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-function typePicker(
-  providers: ProviderInfo[],
-  selected: string,
-  onPick: (type: string) => void,
-): HTMLElement {
-  return h(
-    'div',
-    { class: 'type-picker', role: 'radiogroup', 'aria-label': 'Integration type' },
-    providers.map((p) =>
-      h(
-        'label',
-        { class: 'type-option', for: `type-${p.type}` },
-        h('input', {
-          type: 'radio',
-          name: 'type',
-          id: `type-${p.type}`,
-          value: p.type,
-          checked: p.type === selected,
-          onchange: () => onPick(p.type),
-        }),
-        typeMark(p.type, p.displayName),
-      ),
-    ),
-  );
-}
 
 /** `#/integrations/new` and `#/integrations/:id/edit`: the form, driven by the provider's schema. */
 export function integrationFormView(ctx: Context, id: string | null): View {
@@ -50,11 +24,10 @@ export function integrationFormView(ctx: Context, id: string | null): View {
   const el = h('div', { class: 'page page-narrow' }, loading());
 
   const build = async () => {
-    const [providers, catalogue, existing, slackInfo] = await Promise.all([
+    const [providers, catalogue, existing] = await Promise.all([
       ctx.providers(),
       ctx.eventTypes(),
       id ? ctx.api.get<Integration>(`/v1/integrations/${id}`) : Promise.resolve(null),
-      id ? Promise.resolve<SlackAppInfo | null>(null) : slackApp(ctx),
     ]);
     let type =
       existing?.type ?? providers.find((p) => p.type === 'webhook')?.type ?? providers[0]?.type ?? '';
@@ -69,38 +42,17 @@ export function integrationFormView(ctx: Context, id: string | null): View {
       autocomplete: 'off',
       value: existing?.name ?? '',
     });
-    const configSlot = h('div');
-    let config: ConfigForm;
-    // A new Slack integration is added through Slack ("Add to Slack") when this Herald
-    // has a Slack app, unless the user would rather paste a webhook URL.
-    let pasteSlackUrl = false;
-    const installing = () =>
-      !editing && type === 'slack' && slackInfo?.installAvailable === true && !pasteSlackUrl;
-    const showConfig = () => {
-      if (installing()) {
-        fill(
-          configSlot,
-          slackInstallPanel(() => {
-            pasteSlackUrl = true;
-            showConfig();
-          }),
+    const config = await configSlot(ctx, {
+      providers,
+      existing,
+      onMode: (flow) => {
+        submit.replaceChildren(
+          flow ? flow.connect.installLabel : editing ? 'Save changes' : 'Create integration',
         );
-      } else {
-        config = configForm(providerOf(type) ?? fallbackProvider(type), existing?.config ?? null);
-        const note =
-          !editing && type === 'slack' && slackInfo
-            ? slackPasteNote(slackInfo, () => {
-                pasteSlackUrl = false;
-                showConfig();
-              })
-            : null;
-        fill(configSlot, note, config.el);
-        watchUrlShape(configSlot, type);
-      }
-      submit.replaceChildren(installing() ? 'Add to Slack' : editing ? 'Save changes' : 'Create integration');
-      // The install always sends a confirmation: no choice to offer.
-      fill(confirmSlot, installing() ? null : confirmLabel);
-    };
+        // The install always sends a confirmation: no choice to offer.
+        fill(confirmSlot, flow ? null : confirmLabel);
+      },
+    });
     const events = eventPicker(catalogue, existing?.events ?? ['*']);
 
     const someProjects = Array.isArray(existing?.projects);
@@ -174,7 +126,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
               h('span', { class: 'label', id: 'type-label' }, 'Type'),
               typePicker(providers, type, (t) => {
                 type = t;
-                showConfig();
+                config.show(t);
               }),
               errorSlot('type'),
             ),
@@ -186,7 +138,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
           h('p', { class: 'hint' }, 'Shown here and sent with each request, e.g. “Deploys to #ops”.'),
           errorSlot('name'),
         ),
-        configSlot,
+        config.el,
       ),
       card(
         'Events',
@@ -235,8 +187,8 @@ export function integrationFormView(ctx: Context, id: string | null): View {
     );
 
     async function save(): Promise<void> {
-      const viaSlack = installing();
-      const { config: cfg, problems } = viaSlack ? { config: {}, problems: [] } : config.read();
+      const flow = config.installing();
+      const { config: cfg, problems } = config.read();
       const issues: ApiIssue[] = [...problems];
       if (!name.value.trim()) issues.push({ path: 'name', message: 'Give it a name' });
       const picked = events.value();
@@ -254,7 +206,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
           });
       }
       if (issues.length) return showIssues(form, issues);
-      if (viaSlack) return addToSlack({ name: name.value.trim(), events: picked, projects });
+      if (flow) return connect(flow, { name: name.value.trim(), events: picked, projects });
       const body = editing
         ? { name: name.value.trim(), config: cfg, events: picked, projects }
         : { name: name.value.trim(), type, config: cfg, events: picked, projects, confirm: confirm.checked };
@@ -280,23 +232,24 @@ export function integrationFormView(ctx: Context, id: string | null): View {
       }
     }
 
-    /** Asks for Slack's authorize page and leaves for it; the integration is created when Slack sends the user back. */
-    async function addToSlack(body: Record<string, unknown>): Promise<void> {
+    /** Asks for the destination's authorize page and leaves for it; the integration is created when the user is sent back. */
+    async function connect(flow: Connectable, body: Record<string, unknown>): Promise<void> {
       try {
-        await busy(submit, () => goToSlack(ctx, body));
+        await busy(submit, () => goConnect(ctx, flow.type, body));
       } catch (err) {
         if (err instanceof ApiError && err.issues.length) showIssues(form, err.issues);
         else
           showIssues(form, [
             {
               path: 'form',
-              message: err instanceof ApiError ? err.message : 'Could not reach Slack; try again.',
+              message:
+                err instanceof ApiError ? err.message : `Could not reach ${flow.displayName}; try again.`,
             },
           ]);
       }
     }
 
-    showConfig();
+    config.show(type);
     fill(
       el,
       pageHead(editing ? `Edit ${existing!.name}` : 'New integration', {
@@ -317,9 +270,4 @@ export function integrationFormView(ctx: Context, id: string | null): View {
 
   build().catch((err: unknown) => fill(el, errorCallout(err, 'Could not load the form')));
   return { el };
-}
-
-/** An integration whose provider is not loaded any more: its config can still be edited as JSON. */
-function fallbackProvider(type: string): ProviderInfo {
-  return { type, displayName: type, setupHelp: null, secretFields: [], configSchema: {} };
 }

@@ -3,7 +3,7 @@ import { type Context, poll, type View } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import { eventsSummary, projectsSummary } from '../format.js';
 import { links } from '../router.js';
-import type { Integration, ProviderInfo, SlackAppInfo, TestResult } from '../types.js';
+import type { ConnectAppInfo, Integration, ProviderInfo, TestResult } from '../types.js';
 import {
   busy,
   button,
@@ -17,10 +17,10 @@ import {
   toggle,
   typeMark,
 } from '../ui.js';
+import { changeButton, connectApp, connectable, cutOff, reinstallNotice } from './connect.js';
 import { deliveriesPanel } from './deliveries-panel.js';
 import { healthNotice, historyCard, settingsCard } from './integration-cards.js';
 import { FLASH_KEY, type Flash } from './integration-form.js';
-import { changeChannelButton, cutOffBySlack, reinstallNotice, slackApp } from './slack-install.js';
 import { testResultPanel } from './test-result.js';
 
 /** An open integration page refreshes its state and deliveries this often. */
@@ -39,7 +39,7 @@ export function integrationView(ctx: Context, id: string): View {
   const testOut = h('div', { 'aria-live': 'polite' });
   let current: Integration | null = null;
   let shown = '';
-  let slackInfo: SlackAppInfo | null = null;
+  let appInfo: ConnectAppInfo | null = null;
 
   const setEnabled = async (next: boolean, sw: HTMLButtonElement) => {
     sw.disabled = true;
@@ -123,13 +123,17 @@ export function integrationView(ctx: Context, id: string): View {
         },
       ),
     );
-    fill(notices, slackInfo && cutOffBySlack(i) ? reinstallNotice(ctx, i, slackInfo) : healthNotice(i));
+    const flow = connectable(provider) && appInfo ? provider : null;
+    fill(
+      notices,
+      flow && appInfo && cutOff(i, flow) ? reinstallNotice(ctx, i, flow, appInfo) : healthNotice(i),
+    );
     const settings = settingsCard(i);
     settings.appendChild(
       h(
         'footer',
         { class: 'card-foot' },
-        slackInfo?.installAvailable && i.state !== 'disabled' ? changeChannelButton(ctx, i) : null,
+        flow && appInfo?.installAvailable && i.state !== 'disabled' ? changeButton(ctx, i, flow) : null,
         button('Delete integration', () => dialog.showModal(), {
           kind: 'ghost',
           icon: ICONS.trash,
@@ -164,7 +168,8 @@ export function integrationView(ctx: Context, id: string): View {
       ctx.api.get<Integration>(`/v1/integrations/${id}`),
       ctx.providers(),
     ]);
-    if (i.type === 'slack') slackInfo ??= await slackApp(ctx);
+    const provider = providers.find((p) => p.type === i.type);
+    if (connectable(provider)) appInfo ??= await connectApp(ctx, provider);
     draw(i, providers);
   };
 
