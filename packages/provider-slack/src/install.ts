@@ -73,6 +73,7 @@ export const slackInstall = defineConnectFlow<SlackAppSettings, SlackConfig>({
     manualLabel: 'Paste a webhook URL instead',
     notConfigured: 'The operator has not registered a Slack app with this Herald',
     cutOff: {
+      fixes: SLACK_REINSTALL_FIXES,
       title: 'Slack no longer accepts this integration’s messages',
       cause: 'The app was removed from the channel, or the channel was archived or deleted.',
       reinstallFix:
@@ -87,5 +88,4 @@ export const slackInstall = defineConnectFlow<SlackAppSettings, SlackConfig>({
   exchange: exchangeSlackCode,
   detailsSchema: slackInstallViewSchema,
   describe: describeSlackInstall,
-  reinstallFixes: SLACK_REINSTALL_FIXES,
 });

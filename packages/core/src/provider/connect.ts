@@ -29,7 +29,7 @@ export interface ConnectSettings<S> {
 export interface ConnectPresentation {
   /** The button that starts a connect: "Add to Slack". */
   installLabel: string;
-  /** Offered when the destination cut an integration off (see `reinstallFixes`): "Reinstall to Slack". */
+  /** Offered when the destination cut an integration off (see `cutOff`): "Reinstall to Slack". */
   reinstallLabel: string;
   /** Offered on a connected, enabled integration to connect it again elsewhere; absent: not offered. */
   changeLabel?: string;
@@ -39,8 +39,10 @@ export interface ConnectPresentation {
   manualLabel: string;
   /** Why the flow is unavailable when its settings are not set: "The operator has not registered a Slack app". */
   notConfigured: string;
-  /** The notice on an integration that a reinstall would fix. */
-  cutOff: {
+  /** The notice on an integration that a reinstall would fix; absent: none is suggested. */
+  cutOff?: {
+    /** Words in a disabling failure that a reinstall fixes (the destination's error codes, a status). */
+    fixes: readonly string[];
     title: string;
     /** What probably happened. */
     cause: string;
@@ -133,8 +135,6 @@ export interface ConnectFlow<S = unknown, C = unknown> {
   detailsSchema: z.ZodType;
   /** Reads stored details (parse them: they may be older or damaged); undefined shows nothing. */
   describe(stored: unknown): ConnectionView | undefined;
-  /** Words in a disabling failure that a reinstall fixes (the destination's error codes). */
-  reinstallFixes?: readonly string[];
   /** Called once, best effort, after a connected integration is deleted (revoke what the install granted). */
   disconnect?(input: DisconnectInput<S, C>): Promise<void>;
 }
@@ -169,7 +169,15 @@ export const connectFlowShape = z
       steps: z.array(text),
       manualLabel: text,
       notConfigured: text,
-      cutOff: z.object({ title: text, cause: text, reinstallFix: text, manualFix: text }),
+      cutOff: z
+        .object({
+          fixes: z.array(z.string().regex(/^\w{1,64}$/, 'must be a word: an error code or a status')).min(1),
+          title: text,
+          cause: text,
+          reinstallFix: text,
+          manualFix: text,
+        })
+        .optional(),
     }),
     stateSecret: fn,
     clientId: fn.optional(),
@@ -177,7 +185,6 @@ export const connectFlowShape = z
     exchange: fn,
     detailsSchema: schemaLike,
     describe: fn,
-    reinstallFixes: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be an error code')).optional(),
     disconnect: fn.optional(),
   })
   .refine((f) => f.settings.required.every((v) => v in f.settings.env), {

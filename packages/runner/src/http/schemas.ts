@@ -280,13 +280,16 @@ const connectInfoSchema = z
     changeLabel: z.string().nullable(),
     steps: z.array(z.string()),
     manualLabel: z.string(),
-    cutOff: z.object({
-      title: z.string(),
-      cause: z.string(),
-      reinstallFix: z.string(),
-      manualFix: z.string(),
-    }),
-    reinstallFixes: z.array(z.string()),
+    cutOff: z
+      .object({
+        fixes: z.array(z.string()),
+        title: z.string(),
+        cause: z.string(),
+        reinstallFix: z.string(),
+        manualFix: z.string(),
+      })
+      .nullable()
+      .meta({ description: 'the notice on a disabled integration whose failure names one of `fixes`' }),
   })
   .meta({
     description:

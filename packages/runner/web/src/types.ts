@@ -63,8 +63,8 @@ export interface ConnectInfo {
   changeLabel: string | null;
   steps: string[];
   manualLabel: string;
-  cutOff: { title: string; cause: string; reinstallFix: string; manualFix: string };
-  reinstallFixes: string[];
+  /** The notice on a disabled integration whose failure names one of `fixes`. */
+  cutOff: { fixes: string[]; title: string; cause: string; reinstallFix: string; manualFix: string } | null;
 }
 
 export interface Attempt {

@@ -42,15 +42,14 @@ function describeProvider(provider: AnyProvider): z.output<typeof providerSchema
 /** What a form shows of a provider's connect flow (its availability is per runner: GET …/<type>/app). */
 function connectInfoOf(provider: AnyProvider): z.output<typeof providerSchema>['connect'] {
   if (!provider.connect) return null;
-  const { presentation: p, reinstallFixes } = provider.connect;
+  const p = provider.connect.presentation;
   return {
     installLabel: p.installLabel,
     reinstallLabel: p.reinstallLabel,
     changeLabel: p.changeLabel ?? null,
     steps: [...p.steps],
     manualLabel: p.manualLabel,
-    cutOff: { ...p.cutOff },
-    reinstallFixes: [...(reinstallFixes ?? [])],
+    cutOff: p.cutOff ? { ...p.cutOff, fixes: [...p.cutOff.fixes] } : null,
   };
 }
 

@@ -92,8 +92,9 @@ export function manualNote(p: Connectable, info: ConnectAppInfo, onInstall: () =
 
 /** True when health disabled the integration for an answer that a reinstall fixes. */
 export function cutOff(i: Integration, p: Connectable): boolean {
-  if (i.health.state !== 'disabled' || p.connect.reinstallFixes.length === 0) return false;
-  const fixes = new RegExp(`\\b(${p.connect.reinstallFixes.join('|')})\\b`);
+  const words = p.connect.cutOff?.fixes ?? [];
+  if (i.health.state !== 'disabled' || words.length === 0) return false;
+  const fixes = new RegExp(`\\b(${words.join('|')})\\b`);
   const reasons = [
     i.health.lastError ?? '',
     ...i.health.transitions.filter((t) => t.to === 'disabled').map((t) => t.reason),
@@ -117,8 +118,9 @@ export function reinstallNotice(
   i: Integration,
   p: Connectable,
   info: ConnectAppInfo,
-): HTMLElement {
+): HTMLElement | null {
   const { cutOff: text, reinstallLabel } = p.connect;
+  if (!text) return null;
   const el = callout(
     'bad',
     text.title,
