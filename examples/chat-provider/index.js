@@ -2,8 +2,11 @@
 // one file whose default export is a provider object. It posts `{ "text": … }`, which
 // Mattermost, Rocket.Chat and Zulip's Slack-compatible incoming webhooks accept.
 // Load it with HERALD_PROVIDERS=@herald/provider-webhook,./examples/chat-provider/index.js
+// It also offers a connect flow (connect.js), as Slack's "Add to Slack" does: set
+// HERALD_CHAT_SERVER_URL, HERALD_CHAT_CLIENT_ID and HERALD_CHAT_CLIENT_SECRET to turn it on.
 import { defineProvider, interpretHttp } from '@herald/core';
 import { z } from 'zod';
+import { chatConnect } from './connect.js';
 
 const ICONS = {
   success: ':white_check_mark:',
@@ -41,4 +44,5 @@ export default defineProvider({
     };
   },
   interpret: (response) => interpretHttp(response),
+  connect: chatConnect,
 });
