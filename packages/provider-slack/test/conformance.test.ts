@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runProviderConformance } from '@herald/core/testing';
+import { runConnectConformance, runProviderConformance } from '@herald/core/testing';
 import slack, { checkSlackLimits } from '../src/index.js';
 import { WEBHOOK_TOKEN, WEBHOOK_URL } from './fixtures.js';
 
@@ -22,4 +22,10 @@ runProviderConformance({
   statusTable: { 403: 'disable', 404: 'disable' },
   responseBody: (status) => (status >= 200 && status < 300 ? 'ok' : (SLACK_BODIES[status] ?? '')),
   goldenDir: join(import.meta.dirname, 'golden'),
+});
+
+runConnectConformance({
+  provider: slack,
+  env: { HERALD_SLACK_CLIENT_ID: '1234.5678', HERALD_SLACK_CLIENT_SECRET: 'slack-client-secret-0123' },
+  secrets: ['slack-client-secret-0123'],
 });

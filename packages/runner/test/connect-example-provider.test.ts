@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { exampleEvent } from '@herald/core';
-import { startNats, type TestNats } from '@herald/core/testing';
+import { runConnectConformance, startNats, type TestNats } from '@herald/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import chatProvider from '../../../examples/chat-provider/index.js';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
@@ -17,6 +18,17 @@ const CHAT_PROVIDER = resolve(import.meta.dirname, '../../../examples/chat-provi
 const CALLBACK = '/v1/integrations/chat/callback';
 
 type Herald = RunningHerald & { logs: LogCapture };
+
+// The checks every connect flow passes, Slack's included (provider-slack/test/conformance.test.ts).
+runConnectConformance({
+  provider: chatProvider,
+  env: {
+    HERALD_CHAT_SERVER_URL: 'https://chat.example.com',
+    HERALD_CHAT_CLIENT_ID: 'herald',
+    HERALD_CHAT_CLIENT_SECRET: 'chat-client-secret-0123',
+  },
+  secrets: ['chat-client-secret-0123'],
+});
 
 /** A Herald with the example provider and its flow set up against `chat`, on the port its public URL names. */
 function heraldFor(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { exampleEvent } from '@herald/core';
 import { startNats, type TestNats } from '@herald/core/testing';
 import slackProvider from '@herald/provider-slack';
@@ -351,6 +352,43 @@ describe('Slack install — API, against an imitation of Slack', () => {
     });
     expect(pasted.status).toBe(200);
     expect(pasted.body.slack).toBeUndefined();
+  });
+
+  it('still shows an install record written before connect flows were generic (flat, with urlHash)', async () => {
+    const url = `${slack.url}/services/T0/B9/legacy`;
+    const created = await api.post('/v1/integrations', {
+      name: 'Legacy',
+      type: 'slack',
+      config: { url },
+      confirm: false,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.slack).toBeUndefined();
+    await herald.service.buckets.teams.put(
+      `slack-install.${created.body.id}`,
+      JSON.stringify({
+        integrationId: created.body.id,
+        teamId: 'acme',
+        channel: '#legacy',
+        channelId: 'C0LEGACY',
+        configurationUrl: null,
+        workspace: { id: 'T0', name: 'Old Inc' },
+        installedAt: '2026-11-30T12:00:00.000Z',
+        urlHash: createHash('sha256').update(url).digest('hex'),
+      }),
+    );
+    const read = (await api.get(`/v1/integrations/${created.body.id}`)).body;
+    expect(read.slack).toEqual({
+      channel: '#legacy',
+      channelId: 'C0LEGACY',
+      configurationUrl: null,
+      workspace: 'Old Inc',
+      installedAt: '2026-11-30T12:00:00.000Z',
+    });
+    expect(read.connection.rows).toEqual([
+      { id: 'channel', label: 'Channel', text: '#legacy in Old Inc', href: null },
+    ]);
+    expect((await api.delete(`/v1/integrations/${created.body.id}`)).status).toBe(204);
   });
 
   it('never logs the client secret, codes, states or webhook URLs; forgets the install record when the integration is deleted', async () => {

@@ -158,7 +158,15 @@ const schemaLike = z.custom<z.ZodType>(
 export const connectFlowShape = z
   .object({
     settings: z.object({
-      env: z.record(z.string().regex(CONNECT_ENV_NAME, 'must be named HERALD_…'), z.string()),
+      env: z.record(z.string(), z.string()).superRefine((env, ctx) => {
+        for (const name of Object.keys(env))
+          if (!CONNECT_ENV_NAME.test(name))
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: 'must be named HERALD_… (Herald’s namespace)',
+            });
+      }),
       required: z.array(z.string()).min(1),
       schema: schemaLike,
     }),

@@ -6,6 +6,8 @@ export {
   inflateEvent,
   runProviderConformance,
 } from './conformance.js';
+export type { ConnectConformanceOptions } from './connect-conformance.js';
+export { runConnectConformance } from './connect-conformance.js';
 export type { ClusterNode, TestNatsCluster } from './nats-cluster.js';
 export { startNatsCluster } from './nats-cluster.js';
 export type { StartNatsOptions, TestNats } from './nats-server.js';
