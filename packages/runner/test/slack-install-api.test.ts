@@ -19,7 +19,10 @@ const stateKeyFrom = (clientSecret: string) => keyFrom('slack', clientSecret);
 
 /** The Slack app's settings as a runner with this environment reads them at start-up (null: not set). */
 function slackAppOf(env: Record<string, string>) {
-  return hostConnectFlows(new ProviderRegistry([slackProvider]), loadConfig(env)).get('slack')!.settings;
+  return (
+    hostConnectFlows(new ProviderRegistry([slackProvider]), loadConfig(env)).get('slack')!.setup?.settings ??
+    null
+  );
 }
 
 /** An install as the dashboard starts it: the authorize URL and the cookie that binds it to "this browser". */

@@ -109,10 +109,10 @@ export class Connections {
     const record = await records.get(integration.id).catch(log('install record not read'));
     if (!record) return;
     // Only a connection that still is one: after a pasted config, the grant is not this config's.
-    if (hosted.flow.disconnect && hosted.settings !== null && describes(hosted.provider, record, integration))
+    if (hosted.flow.disconnect && hosted.setup && describes(hosted.provider, record, integration))
       await hosted.flow
         .disconnect({
-          settings: hosted.settings,
+          settings: hosted.setup.settings,
           config: integration.config,
           details: record.details,
           http: this.http,

@@ -22,15 +22,21 @@ const READ_FIELDS = new Set([
   'confirmation',
 ]);
 
+/** A configured flow's settings and what is derived from them. */
+export interface FlowSetup {
+  settings: unknown;
+  /** The HMAC key of install links, from the flow's state secret. */
+  stateKey: Buffer;
+  redirectUri: string;
+}
+
 /** One provider's flow on this runner. */
 export interface HostedFlow {
   type: string;
   provider: AnyProvider;
   flow: ConnectFlow;
-  /** Null when the operator has not set the flow's variables: then it is unavailable. */
-  settings: unknown | null;
-  /** The HMAC key of install links, from the flow's state secret (null when unavailable). */
-  stateKey: Buffer | null;
+  /** What the flow runs with; null when the operator has not set its variables (then it is unavailable). */
+  setup: FlowSetup | null;
   paths: { app: string; install: string; callback: string };
   /** Where the destination sends the browser back; null without HERALD_PUBLIC_URL. */
   redirectUri: string | null;
@@ -62,21 +68,34 @@ export function listOf(names: readonly string[]): string {
   return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
-function hosted(provider: AnyProvider, flow: ConnectFlow, settings: FlowSettings, publicUrl: string | null) {
+function hosted(
+  provider: AnyProvider,
+  flow: ConnectFlow,
+  settings: Exclude<FlowSettings, { state: 'invalid' }>,
+  publicUrl: string | null,
+): HostedFlow {
   const base = `/v1/integrations/${provider.type}`;
   const variables = listOf([...flow.settings.required, 'HERALD_PUBLIC_URL']);
-  const on = settings.state === 'configured';
+  const redirectUri = publicUrl ? `${publicUrl}${base}/callback` : null;
+  // A configured flow always has its public URL: settingsOf refuses one without.
+  const setup =
+    settings.state === 'configured' && redirectUri
+      ? {
+          settings: settings.settings,
+          stateKey: stateKeyFrom(provider.type, flow.stateSecret(settings.settings)),
+          redirectUri,
+        }
+      : null;
   return {
     type: provider.type,
     provider,
     flow,
-    settings: on ? settings.settings : null,
-    stateKey: on ? stateKeyFrom(provider.type, flow.stateSecret(settings.settings)) : null,
+    setup,
     paths: { app: `${base}/app`, install: `${base}/install`, callback: `${base}/callback` },
-    redirectUri: publicUrl ? `${publicUrl}${base}/callback` : null,
+    redirectUri,
     variables,
-    unavailableReason: on ? null : `${flow.presentation.notConfigured} (${variables} are not set).`,
-  } satisfies HostedFlow;
+    unavailableReason: setup ? null : `${flow.presentation.notConfigured} (${variables} are not set).`,
+  };
 }
 
 /**

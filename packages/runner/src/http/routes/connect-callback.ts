@@ -37,8 +37,8 @@ async function claimState(
   const name = hosted.provider.displayName;
   const state = one((request.query as Record<string, unknown>).state);
   const check =
-    state && hosted.stateKey
-      ? verifyState(hosted.stateKey, state)
+    state && hosted.setup
+      ? verifyState(hosted.setup.stateKey, state)
       : ({ ok: false, problem: 'malformed' } as const);
   if (!check.ok)
     return check.problem === 'expired'
@@ -124,7 +124,7 @@ function consentProblem(hosted: HostedFlow, s: StatePayload, query: Record<strin
 }
 
 async function handle(host: CompleteHost, hosted: HostedFlow, request: FastifyRequest, reply: FastifyReply) {
-  if (hosted.settings === null)
+  if (!hosted.setup)
     return sendInstallPage(reply, {
       ...page(
         404,
@@ -152,7 +152,7 @@ async function handle(host: CompleteHost, hosted: HostedFlow, request: FastifyRe
       (e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'code' && e[0] !== 'state',
     ),
   );
-  const done = await completeInstall(host, hosted, s, { code: one(query.code)!, params });
+  const done = await completeInstall(host, hosted, hosted.setup, s, { code: one(query.code)!, params });
   if ('end' in done)
     return sendInstallPage(reply, { ...done.end, type: hosted.type, back: done.home ? HOME : backOf(s) });
   return reply.header('cache-control', 'no-store').redirect(`/#/integrations/${done.integrationId}`, 302);

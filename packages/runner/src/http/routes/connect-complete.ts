@@ -1,6 +1,6 @@
 import { type Integration, integrationSchema, newId } from '@herald/core';
 import { z } from 'zod';
-import type { HostedFlow } from '../../connect/flows.js';
+import type { FlowSetup, HostedFlow } from '../../connect/flows.js';
 import type { StatePayload } from '../../connect/state.js';
 import type { HeraldService } from '../../service.js';
 import { ConflictError } from '../../store/integrations.js';
@@ -90,11 +90,12 @@ async function save(
 async function exchange(
   host: CompleteHost,
   hosted: HostedFlow,
+  setup: FlowSetup,
   input: { code: string; params: Record<string, string> },
 ) {
   const answer = await hosted.flow.exchange({
-    settings: hosted.settings,
-    redirectUri: hosted.redirectUri!,
+    settings: setup.settings,
+    redirectUri: setup.redirectUri,
     code: input.code,
     params: input.params,
     http: host.connections.http,
@@ -111,6 +112,7 @@ async function exchange(
 export async function completeInstall(
   host: CompleteHost,
   hosted: HostedFlow,
+  setup: FlowSetup,
   s: StatePayload,
   input: { code: string; params: Record<string, string> },
 ): Promise<Completed> {
@@ -137,7 +139,7 @@ export async function completeInstall(
         ),
       };
   }
-  const result = await exchange(host, hosted, input);
+  const result = await exchange(host, hosted, setup, input);
   if (!result.ok) {
     log('exchange_failed', { destinationError: result.error });
     return 'status' in result

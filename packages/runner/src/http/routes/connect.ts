@@ -119,8 +119,7 @@ function startInstall(
   hosted: HostedFlow,
   ctx: { teamId: string; input: InstallInput; reply: FastifyReply; where: Where },
 ): { url: string; expiresAt: string } {
-  const { settings, stateKey, redirectUri } = hosted;
-  if (settings === null || stateKey === null || redirectUri === null)
+  if (!hosted.setup)
     throw new ApiError(
       409,
       `${hosted.type.replaceAll('-', '_')}_app_not_configured`,
@@ -128,6 +127,7 @@ function startInstall(
     );
   const pending = pendingOf(host, hosted, ctx.teamId, ctx.input, ctx.where);
   const payload: StatePayload = { n: newNonce(), t: ctx.teamId, exp: Date.now() + STATE_TTL_MS, ...pending };
+  const { settings, stateKey, redirectUri } = hosted.setup;
   const state = signState(stateKey, payload);
   if (state.length > MAX_STATE_CHARS)
     throw problemIn(ctx.where, 'projects', 'too many projects or event types for an install link');
@@ -167,9 +167,9 @@ function flowRoutes(host: ConnectHost, hosted: HostedFlow): AnyRoute[] {
       status: 200,
       response: appSchema,
       handler: async () => ({
-        installAvailable: hosted.settings !== null,
+        installAvailable: hosted.setup !== null,
         reason: hosted.unavailableReason,
-        clientId: hosted.settings !== null ? (hosted.flow.clientId?.(hosted.settings) ?? null) : null,
+        clientId: hosted.setup ? (hosted.flow.clientId?.(hosted.setup.settings) ?? null) : null,
         redirectUri: hosted.redirectUri,
       }),
     }),
