@@ -32,6 +32,8 @@ function maxAckPending(config: HeraldConfig): number {
   return config.maxQueued + 4 * config.maxInFlight + 2 * PULL_BATCH;
 }
 const PULL_BATCH = 256;
+/** How often the parked deliveries of owned partitions are counted again. */
+const PARKED_RESCAN_MS = 30_000;
 
 export function partitionConsumerName(partition: number): string {
   return `herald-deliveries-${partition}`;
@@ -63,6 +65,7 @@ export class DeliveryWorker {
   readonly #consumers = new Map<number, ResumingConsumer>();
   readonly #partitionStops = new Map<number, Promise<void>>();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #rescan: NodeJS.Timeout;
   readonly #lanes: Lanes;
   readonly #parked: ParkedStore;
   readonly #handOver: HandOver;
@@ -93,6 +96,8 @@ export class DeliveryWorker {
     // Deliveries waiting in a lane are still JetStream's; tell it they are being worked on.
     this.#heartbeat = setInterval(() => this.#lanes.touchQueued(), deps.config.ackWaitMs / 3);
     this.#heartbeat.unref();
+    this.#rescan = setInterval(() => void this.#rescanParked(), PARKED_RESCAN_MS);
+    this.#rescan.unref();
   }
 
   get partitions(): number[] {
@@ -157,8 +162,24 @@ export class DeliveryWorker {
     this.#handOver.stop();
     this.#lanes.hold();
     clearInterval(this.#heartbeat);
+    clearInterval(this.#rescan);
     await Promise.all([...this.#consumers.keys()].map((p) => this.stopPartition(p)));
     await this.#lanes.stop(graceMs);
+  }
+
+  /**
+   * Takes up again what is parked for the owned partitions. A delivery parked by a runner
+   * that lost the partition a moment before (its attempt finished after the move) lands
+   * after the new owner counted: without this it would wait for that integration's next park.
+   */
+  async #rescanParked(): Promise<void> {
+    for (const partition of this.#consumers.keys()) {
+      try {
+        this.#lanes.adopt(await this.#parked.counts(partition));
+      } catch (err) {
+        this.#deps.logger.warn({ partition, err: (err as Error).message }, 'cannot count parked deliveries');
+      }
+    }
   }
 
   /** See HandOver.take: the router's delivery, started here, or null. */
