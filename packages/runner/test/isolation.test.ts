@@ -42,35 +42,45 @@ async function hangingSink(): Promise<Sink & { release(path: string): void }> {
   });
 }
 
-describe('isolation — many hanging endpoints', () => {
-  let nats: TestNats;
-  let herald: RunningHerald;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let sink: Awaited<ReturnType<typeof hangingSink>>;
+type HangingSink = Awaited<ReturnType<typeof hangingSink>>;
 
+/** A private nats-server, a runner in this process with `env`, a client and a hanging sink, for one describe. */
+function useStack(env: Record<string, string>) {
+  const stack = {} as {
+    nats: TestNats;
+    herald: RunningHerald;
+    nc: NatsConnection;
+    js: JetStreamClient;
+    sink: HangingSink;
+  };
   beforeAll(async () => {
-    nats = await startNats();
-    // 8 slots for 42 integrations, and an HTTP timeout far longer than the bound checked below.
-    herald = await startHerald(nats.url, {
-      HERALD_MAX_IN_FLIGHT: '8',
-      HERALD_HTTP_TIMEOUT: '20s',
-      HERALD_ACK_WAIT: '30s',
-      HERALD_PARTITIONS: String(PARTITIONS),
-    });
-    nc = await connect({ servers: nats.url });
-    js = jetstream(nc);
-    sink = await hangingSink();
+    stack.nats = await startNats();
+    stack.herald = await startHerald(stack.nats.url, env);
+    stack.nc = await connect({ servers: stack.nats.url });
+    stack.js = jetstream(stack.nc);
+    stack.sink = await hangingSink();
   });
   afterAll(async () => {
-    await nc?.close();
+    await stack.nc?.close();
     // The sink first: its hanging requests end, so the runner's stop need not wait for them.
-    await sink?.close();
-    await herald?.stop();
-    await nats?.cleanup();
+    await stack.sink?.close();
+    await stack.herald?.stop();
+    await stack.nats?.cleanup();
+  });
+  return stack;
+}
+
+describe('isolation — many hanging endpoints', () => {
+  // 8 slots for 42 integrations, and an HTTP timeout far longer than the bound checked below.
+  const stack = useStack({
+    HERALD_MAX_IN_FLIGHT: '8',
+    HERALD_HTTP_TIMEOUT: '20s',
+    HERALD_ACK_WAIT: '30s',
+    HERALD_PARTITIONS: String(PARTITIONS),
   });
 
   it('delivers every healthy event promptly while 40 endpoints hang with 8 slots in all', async () => {
+    const { herald, js, sink } = stack;
     const team = 'many-hanging';
     for (let i = 0; i < 40; i++) {
       await herald.service.integrations.create(
@@ -118,30 +128,12 @@ describe('isolation — a backlog is parked, not held', () => {
     HERALD_RETRY_SCHEDULE: '1s,1s,1s',
     HERALD_PARTITIONS: String(PARTITIONS),
   };
-  let nats: TestNats;
-  let herald: RunningHerald;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let sink: Awaited<ReturnType<typeof hangingSink>>;
-
-  beforeAll(async () => {
-    nats = await startNats();
-    herald = await startHerald(nats.url, ENV);
-    nc = await connect({ servers: nats.url });
-    js = jetstream(nc);
-    sink = await hangingSink();
-  });
-  afterAll(async () => {
-    await nc?.close();
-    // The sink first: its hanging requests end, so the runner's stop need not wait for them.
-    await sink?.close();
-    await herald?.stop();
-    await nats?.cleanup();
-  });
+  const stack = useStack(ENV);
 
   it('keeps another integration of the same partition flowing beside a backlog far above the ack window, and loses nothing of it', {
     timeout: 90_000,
   }, async () => {
+    const { herald, js, sink, nc } = stack;
     const team = 'backlog';
     const stuck = integration({
       id: idIn(1, 'int_stuck'),
@@ -198,6 +190,7 @@ describe('isolation — a backlog is parked, not held', () => {
   });
 
   it('leaves a parked backlog for the next runner, which delivers it all', { timeout: 60_000 }, async () => {
+    const { herald, js, sink, nc } = stack;
     const team = 'backlog-restart';
     const stuck = integration({
       teamId: team,
@@ -220,7 +213,7 @@ describe('isolation — a backlog is parked, not held', () => {
     await eventually(async () => (await parkedFor()) >= BACKLOG - 10, 20_000);
     // This runner stops; the next one owns the partitions and finds what was parked.
     await herald.stop();
-    herald = await startHerald(nats.url, ENV);
+    stack.herald = await startHerald(stack.nats.url, ENV);
     sink.release('/hang-restart');
     const arrived = () =>
       new Set(sink.requests.filter((r) => r.path === '/hang-restart').map((r) => r.headers[EVENT_ID_HEADER]));
@@ -232,6 +225,7 @@ describe('isolation — a backlog is parked, not held', () => {
   it('pauses an integration for a long Retry-After: one request, fewer than one asking for 2 s', {
     timeout: 30_000,
   }, async () => {
+    const { herald, js, sink } = stack;
     const team = 'retry-after';
     const long = integration({
       teamId: team,
