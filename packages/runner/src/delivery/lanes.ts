@@ -437,7 +437,7 @@ export class Lanes {
   #park(lane: Lane, item: Item, job: DeliveryJob, level: number, after: Promise<void>): Promise<void> {
     if (level === 0) lane.parked.parkingBacklog(1);
     const parked = after
-      .then(() => this.#deps.parked.park(job, level, item.key))
+      .then(() => this.#deps.parked.park(job, level))
       .finally(() => {
         if (level === 0) lane.parked.parkingBacklog(-1);
       })

@@ -36,16 +36,16 @@ export class ParkedStore {
   }
 
   /**
-   * Parks a delivery at a level; resolves once JetStream has it. `key` names where it comes
-   * from (a stream sequence, a parked entry), so a repeated park of the same message dedups.
+   * Parks a delivery at a level; resolves once JetStream has it. No `Nats-Msg-Id`: entries
+   * are deleted once settled, and a replicated stream that deletes messages forgets their ids
+   * on a replica that restarts, which then stores a repeated id the others dropped — the
+   * replicas' sequences, which reads and deletes go by, drift apart. A park repeated after a
+   * lost answer is read twice instead; the delivery's record tells the second read it is done.
    */
-  async park(job: DeliveryJob, level: number, key: string): Promise<void> {
+  async park(job: DeliveryJob, level: number): Promise<void> {
     await this.#publisher.publish(
       parkedSubject(job.integrationId, this.#partitions, level),
       JSON.stringify(job),
-      {
-        msgId: `park:${key}:${level}`,
-      },
     );
   }
 

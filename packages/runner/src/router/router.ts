@@ -180,9 +180,8 @@ export class Router {
         job.repeat = true;
         published.push(
           publisher
-            .publish(parkedSubject(integration.id, partitions, 0), JSON.stringify(job), {
-              msgId: `park:${event.id}:${integration.id}`,
-            })
+            // No Nats-Msg-Id, as for every park (ParkedStore.park says why).
+            .publish(parkedSubject(integration.id, partitions, 0), JSON.stringify(job))
             .then(
               () => {
                 this.#deps.parkedBacklog(integration.id);
