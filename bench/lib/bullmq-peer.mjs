@@ -13,9 +13,18 @@ import { freePort } from './nats-server.mjs';
 const PEERS = fileURLToPath(new URL('../peers/', import.meta.url));
 const READY_TIMEOUT_MS = 15_000;
 const live = new Set();
-process.on('exit', () => {
+const dirs = new Set();
+const killAll = () => {
   for (const child of live) child.kill('SIGKILL');
-});
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+};
+process.on('exit', killAll);
+// Interrupted: kill them, then die of the signal as the harness would have without us.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
 
 function track(child) {
   live.add(child);
@@ -80,11 +89,13 @@ function ipc(child) {
 
 export async function startBullmqPeer({ signingSecret, concurrency = 256, httpTimeoutMs = 15_000 }) {
   const dir = mkdtempSync(join(tmpdir(), 'herald-bench-redis-'));
+  dirs.add(dir);
   const port = await freePort();
   const started = [];
   const stop = async () => {
     for (const child of started.reverse()) await kill(child);
     rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
   };
   try {
     const redis = track(
@@ -122,6 +133,10 @@ export async function startBullmqPeer({ signingSecret, concurrency = 256, httpTi
       CONCURRENCY: String(concurrency),
       HTTP_TIMEOUT_MS: String(httpTimeoutMs),
       SIGNING_SECRET: signingSecret,
+      // If the harness dies without a word (SIGKILL), the peers see their IPC channel close
+      // and take redis-server and its dir with them.
+      REDIS_PID: String(redis.pid),
+      REDIS_DIR: dir,
     };
     const forkPeer = async (file, what) => {
       const child = track(

@@ -285,7 +285,7 @@ export function resultRows(r) {
       l.complete
         ? `p50 ${l.latencyMs.p50} / p99 ${l.latencyMs.p99} ms`
         : `INCOMPLETE ${l.delivered}/${l.expected}`;
-    const n = `${pe.deliveries} deliveries, ${pe.endpoints} endpoints`;
+    const n = `${pe.deliveries} deliveries, ${pe.endpoints} endpoints${pe.rounds > 1 ? `, median of ${pe.rounds}` : ''}`;
     row('11 peers', `Herald: ${n}`, tp(h));
     row('11 peers', `BullMQ + Redis AOF: ${n}`, `${tp(b)}; ${b.attemptsLogged} attempts XADDed`);
     row('11 peers', 'throughput Herald ÷ BullMQ (target ≥ 1.25)', `× ${pe.ratios.throughput}`);
@@ -317,6 +317,14 @@ export function resultRows(r) {
       "other processes' CPU: Herald / BullMQ throughput",
       `${h.cpu.otherProcessesCores} / ${b.cpu.otherProcessesCores} cores`,
     );
+    if (pe.rounds > 1)
+      row(
+        '11 peers',
+        'per round: Herald | BullMQ deliveries/s',
+        pe.perRound
+          .map((x) => `${x.herald.deliveriesPerSecond} | ${x.bullmq.deliveriesPerSecond}`)
+          .join(', '),
+      );
   }
   return rows;
 }

@@ -3,6 +3,7 @@
 // one job per id while it exists: completed jobs are kept an hour, failed a day). Commands
 // over IPC: `burst` (500 adds outstanding, as the harness publishes to JetStream) and `paced`
 // (a steady rate); each answers with when every job was added.
+import { rmSync } from 'node:fs';
 import { Queue } from 'bullmq';
 
 const core = await import('../../packages/core/dist/index.js');
@@ -107,5 +108,14 @@ process.on('message', async (m) => {
   }
   process.send({ id: m.id, ...reply });
 });
-process.on('disconnect', () => process.exit(0));
+// The harness is gone (even SIGKILLed): take the private redis-server and its dir along.
+process.on('disconnect', () => {
+  try {
+    process.kill(Number(process.env.REDIS_PID), 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+  rmSync(process.env.REDIS_DIR, { recursive: true, force: true });
+  process.exit(0);
+});
 process.send({ ready: true });

@@ -4,6 +4,7 @@
 // HttpSender does; every attempt is logged with one XADD (request headers, status, the first
 // KB of the response body) before the job completes or fails. Non-2xx throws, so BullMQ
 // retries with the job's exponential backoff (8 attempts, set by the producer).
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'bullmq';
@@ -124,4 +125,13 @@ process.on('message', async (m) => {
   await agent.close();
   process.exit(0);
 });
-process.on('disconnect', () => process.exit(0));
+// The harness is gone (even SIGKILLed): take the private redis-server and its dir along.
+process.on('disconnect', () => {
+  try {
+    process.kill(Number(process.env.REDIS_PID), 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+  rmSync(process.env.REDIS_DIR, { recursive: true, force: true });
+  process.exit(0);
+});

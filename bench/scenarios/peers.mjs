@@ -151,38 +151,96 @@ async function bullmq(ctx, s) {
   }
 }
 
-export async function run(ctx) {
-  const s = sizes(ctx);
-  ctx.log(`  Herald: ${s.deliveries} deliveries to ${s.endpoints} endpoints`);
+async function heraldRound(ctx, s) {
   const h = await heraldThroughput({ ...ctx, deliveries: s.deliveries, heapSnapshot: false });
+  const us = h.cpuMicrosecondsPerDelivery;
   const herald = {
     deliveries: h.deliveries,
     complete: h.complete,
     seconds: h.seconds,
     deliveriesPerSecond: h.deliveriesPerSecond,
-    cpuMicrosecondsPerDelivery: h.cpuMicrosecondsPerDelivery,
+    cpuMicrosecondsPerDelivery: us,
+    cpuMicrosecondsPerDeliveryTotal: us.runner + us.nats,
     peakRssMb: { runner: h.runner.peakRssMb, nats: h.cpu.nats.sampledPeakRssMb },
     cpu: h.cpu,
   };
   ctx.log(`  Herald: ${herald.deliveriesPerSecond} deliveries/s; then ${s.rate} events/s`);
   herald.latency = await heraldSteady(ctx, s);
-  ctx.log(`  BullMQ: the same`);
+  herald.complete &&= herald.latency.complete;
+  return herald;
+}
+
+async function bullmqRound(ctx, s) {
   const b = await bullmq(ctx, s);
-  const hUs = herald.cpuMicrosecondsPerDelivery.runner + herald.cpuMicrosecondsPerDelivery.nats;
-  const bu = b.throughput.cpuMicrosecondsPerDelivery;
-  const bUs = bu.worker + bu.producer + bu.redis;
+  const us = b.throughput.cpuMicrosecondsPerDelivery;
+  return {
+    ...b.throughput,
+    complete: b.throughput.complete && b.latency.complete,
+    cpuMicrosecondsPerDeliveryTotal: us.worker + us.producer + us.redis,
+    latency: b.latency,
+  };
+}
+
+const median = (xs) => {
+  const v = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
+  return v.length ? v[Math.floor((v.length - 1) / 2)] : null;
+};
+
+/** Field-wise median of the rounds' figures (numbers only; the rest from the first round). */
+function medianOf(rounds) {
+  const walk = (xs) => {
+    if (typeof xs[0] === 'number' || xs[0] === null) return median(xs);
+    if (Array.isArray(xs[0]) || typeof xs[0] !== 'object') return xs[0];
+    return Object.fromEntries(Object.keys(xs[0]).map((k) => [k, walk(xs.map((x) => x?.[k]))]));
+  };
+  const out = walk(rounds);
+  out.complete = rounds.every((r) => r.complete);
+  return out;
+}
+
+export async function run(ctx) {
+  const s = sizes(ctx);
+  const rounds = ctx.peerRounds ?? (ctx.quick ? 1 : 3);
+  const heralds = [];
+  const bulls = [];
+  for (let k = 0; k < rounds; k++) {
+    // Alternating order, so a neighbour's burst of load does not always hit the same system.
+    const order = k % 2 === 0 ? ['herald', 'bullmq'] : ['bullmq', 'herald'];
+    for (const which of order) {
+      ctx.log(`  round ${k + 1}/${rounds}: ${which}, ${s.deliveries} deliveries to ${s.endpoints} endpoints`);
+      if (which === 'herald') heralds.push(await heraldRound(ctx, s));
+      else bulls.push(await bullmqRound(ctx, s));
+    }
+  }
+  const herald = medianOf(heralds);
+  const bull = medianOf(bulls);
   const ratio = (a, b) => (a && b ? round(a / b, 2) : null);
   return {
     endpoints: s.endpoints,
     deliveries: s.deliveries,
     rate: s.rate,
-    complete: herald.complete && b.throughput.complete && herald.latency.complete && b.latency.complete,
-    herald: { ...herald, cpuMicrosecondsPerDeliveryTotal: hUs },
-    bullmq: { ...b.throughput, latency: b.latency, cpuMicrosecondsPerDeliveryTotal: bUs },
+    rounds,
+    complete: herald.complete && bull.complete,
+    herald,
+    bullmq: bull,
     ratios: {
-      throughput: ratio(herald.deliveriesPerSecond, b.throughput.deliveriesPerSecond),
-      cpuPerDelivery: ratio(hUs, bUs),
-      p99: ratio(herald.latency.latencyMs.p99, b.latency.latencyMs.p99),
+      throughput: ratio(herald.deliveriesPerSecond, bull.deliveriesPerSecond),
+      cpuPerDelivery: ratio(herald.cpuMicrosecondsPerDeliveryTotal, bull.cpuMicrosecondsPerDeliveryTotal),
+      p99: ratio(herald.latency.latencyMs.p99, bull.latency.latencyMs.p99),
     },
+    perRound: heralds.map((h, k) => ({
+      herald: {
+        deliveriesPerSecond: h.deliveriesPerSecond,
+        cpuUs: h.cpuMicrosecondsPerDeliveryTotal,
+        p99: h.latency.latencyMs.p99,
+        otherCores: h.cpu.otherProcessesCores,
+      },
+      bullmq: {
+        deliveriesPerSecond: bulls[k].deliveriesPerSecond,
+        cpuUs: bulls[k].cpuMicrosecondsPerDeliveryTotal,
+        p99: bulls[k].latency.latencyMs.p99,
+        otherCores: bulls[k].cpu.otherProcessesCores,
+      },
+    })),
   };
 }
