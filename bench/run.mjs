@@ -24,7 +24,10 @@ const SCENARIOS = [
   'broken-many',
   'backlog',
   'hostile',
+  'peers',
 ];
+/** Run only when asked (`--peers` or `--only peers`): not part of a plain or `--quick` run. */
+const OPT_IN = ['peers'];
 const USAGE = `usage: node bench/run.mjs [options]   (pnpm bench [options])
   --quick                  small sizes, under a minute, no targets evaluated
   --only <s>[,<s>…]        scenarios: ${SCENARIOS.join(', ')}
@@ -35,6 +38,10 @@ const USAGE = `usage: node bench/run.mjs [options]   (pnpm bench [options])
   --broken-seconds <s>     broken-many: seconds of events beside the hanging ones (default 120, quick 3)
   --backlog <n>            backlog: deliveries queued for the hanging integration (default 25000, quick 500)
   --hostile-seconds <s>    hostile: seconds of events beside the hostile endpoints (default 300, quick 10)
+  --peers                  also run the BullMQ peer beside Herald (scenario peers; ~3.5 minutes)
+  --peer-deliveries <n>    peers: deliveries of the throughput phase (default 30000, quick 2000)
+  --peer-rate <n>          peers: events/s of the latency phase (default 500, quick 200)
+  --peer-rounds <n>        peers: alternating rounds, medians reported (default 3, quick 1)
   --heap-snapshot          the throughput runner writes a heap snapshot once every delivery arrived
   --runner-env K=V         extra environment for the runner (repeatable), e.g. HERALD_MAX_IN_FLIGHT=1024
   --runner-node-arg=<arg>  extra node argument for the runner (repeatable), e.g.
@@ -65,6 +72,10 @@ function parseArgs(argv) {
     } else if (a.startsWith('--runner-node-arg=')) args.runnerNodeArgs.push(a.slice(18));
     else if (a === '--deliveries') args.deliveries = Number(argv[++i]);
     else if (a === '--heap-snapshot') args.heapSnapshot = true;
+    else if (a === '--peers') args.peers = true;
+    else if (a === '--peer-deliveries') args.peerDeliveries = Number(argv[++i]);
+    else if (a === '--peer-rate') args.peerRate = Number(argv[++i]);
+    else if (a === '--peer-rounds') args.peerRounds = Number(argv[++i]);
     else if (a === '--hang-every') args.hangEvery = Number(argv[++i]);
     else if (a === '--hanging') args.hanging = Number(argv[++i]);
     else if (a === '--broken-seconds') args.brokenSeconds = Number(argv[++i]);
@@ -102,13 +113,18 @@ const ctx = {
   brokenSeconds: args.brokenSeconds ?? null,
   backlog: args.backlog ?? null,
   hostileSeconds: args.hostileSeconds ?? null,
+  peerDeliveries: args.peerDeliveries ?? null,
+  peerRate: args.peerRate ?? null,
+  peerRounds: args.peerRounds ?? null,
   sink,
   log,
   profileDir: (name) => join(RESULTS, 'profiles', runName, name),
 };
 const results = {};
 const errors = [];
-const selected = SCENARIOS.filter((s) => !args.only || args.only.includes(s));
+const selected = SCENARIOS.filter((s) =>
+  args.only ? args.only.includes(s) || (args.peers && OPT_IN.includes(s)) : !OPT_IN.includes(s) || args.peers,
+);
 try {
   for (const name of selected) {
     log(`scenario ${name}${args.quick ? ' (quick)' : ''}`);

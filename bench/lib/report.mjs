@@ -150,6 +150,26 @@ export function evaluateTargets(r) {
       `in ${h.seconds} s at ${h.rate} events/s`,
     );
   }
+  if (r.peers?.complete) {
+    const pe = r.peers;
+    const note = `Herald ${pe.herald.deliveriesPerSecond}/s, ${pe.herald.cpuMicrosecondsPerDeliveryTotal} µs; BullMQ ${pe.bullmq.deliveriesPerSecond}/s, ${pe.bullmq.cpuMicrosecondsPerDeliveryTotal} µs${noisy(pe.herald)}${noisy(pe.bullmq)}`;
+    add(
+      'peers: throughput ≥ 1.25 × BullMQ',
+      pe.ratios.throughput,
+      1.25,
+      '×',
+      pe.ratios.throughput >= 1.25,
+      note,
+    );
+    add(
+      'peers: CPU per delivery ≤ 0.8 × BullMQ',
+      pe.ratios.cpuPerDelivery,
+      0.8,
+      '×',
+      pe.ratios.cpuPerDelivery <= 0.8,
+      note,
+    );
+  }
   return t;
 }
 
@@ -254,6 +274,58 @@ export function resultRows(r) {
     row('7 log', 'detail p50/p95', `${g.detailMs.p50}/${g.detailMs.p95} ms`);
   }
   isolationRows(r, row);
+  const pe = r.peers;
+  if (pe) {
+    const h = pe.herald;
+    const b = pe.bullmq;
+    const hu = h.cpuMicrosecondsPerDelivery;
+    const bu = b.cpuMicrosecondsPerDelivery;
+    const tp = (x) => (x.complete ? `${x.deliveriesPerSecond} deliveries/s (${x.seconds} s)` : 'INCOMPLETE');
+    const lat = (l) =>
+      l.complete
+        ? `p50 ${l.latencyMs.p50} / p99 ${l.latencyMs.p99} ms`
+        : `INCOMPLETE ${l.delivered}/${l.expected}`;
+    const n = `${pe.deliveries} deliveries, ${pe.endpoints} endpoints${pe.rounds > 1 ? `, median of ${pe.rounds}` : ''}`;
+    row('11 peers', `Herald: ${n}`, tp(h));
+    row('11 peers', `BullMQ + Redis AOF: ${n}`, `${tp(b)}; ${b.attemptsLogged} attempts XADDed`);
+    row('11 peers', 'throughput Herald ÷ BullMQ (target ≥ 1.25)', `× ${pe.ratios.throughput}`);
+    row(
+      '11 peers',
+      'CPU per delivery: Herald (runner + nats-server)',
+      `${h.cpuMicrosecondsPerDeliveryTotal} µs (${hu.runner} + ${hu.nats})`,
+    );
+    row(
+      '11 peers',
+      'CPU per delivery: BullMQ (worker + redis + producer)',
+      `${b.cpuMicrosecondsPerDeliveryTotal} µs (${bu.worker} + ${bu.redis} + ${bu.producer})`,
+    );
+    row('11 peers', 'CPU per delivery Herald ÷ BullMQ (target ≤ 0.8)', `× ${pe.ratios.cpuPerDelivery}`);
+    row(
+      '11 peers',
+      'peak RSS: Herald runner / nats-server',
+      `${h.peakRssMb.runner} / ${h.peakRssMb.nats} MB`,
+    );
+    row(
+      '11 peers',
+      'peak RSS: BullMQ worker / redis / producer',
+      `${b.peakRssMb.worker} / ${b.peakRssMb.redis} / ${b.peakRssMb.producer} MB`,
+    );
+    row('11 peers', `latency at ${pe.rate} events/s: Herald`, lat(h.latency));
+    row('11 peers', `latency at ${pe.rate} events/s: BullMQ`, lat(b.latency));
+    row(
+      '11 peers',
+      "other processes' CPU: Herald / BullMQ throughput",
+      `${h.cpu.otherProcessesCores} / ${b.cpu.otherProcessesCores} cores`,
+    );
+    if (pe.rounds > 1)
+      row(
+        '11 peers',
+        'per round: Herald | BullMQ deliveries/s',
+        pe.perRound
+          .map((x) => `${x.herald.deliveriesPerSecond} | ${x.bullmq.deliveriesPerSecond}`)
+          .join(', '),
+      );
+  }
   return rows;
 }
 
