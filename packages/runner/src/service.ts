@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { DELIVERIES_STREAM, deliverySubject, EVENTS_STREAM, type Integration, newId } from '@herald/core';
+import {
+  DELIVERIES_PREFIX,
+  DELIVERIES_STREAM,
+  deliverySubject,
+  EVENTS_STREAM,
+  type Integration,
+  newId,
+} from '@herald/core';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -16,11 +23,17 @@ import { HttpSender } from './delivery/http-sender.js';
 import type { ControlJob, DeliveryJob } from './delivery/job.js';
 import { restrictedCeiling } from './delivery/slots.js';
 import { sendTestNotification, type TestNotificationResult } from './delivery/test-notification.js';
-import { DeliveryWorker } from './delivery/worker.js';
+import { DeliveryWorker, partitionConsumerName } from './delivery/worker.js';
 import { Metrics } from './metrics.js';
 import { AckedPublisher } from './nats/acked-publisher.js';
+import { AckedPurge, PURGE_INTERVAL_MS } from './nats/acked-purge.js';
 import { ForgottenAcks } from './nats/forgotten-acks.js';
-import { type Buckets, provisionWithRetry, requireJetStream } from './nats/provision.js';
+import {
+  type Buckets,
+  deliveriesRetentionWarning,
+  provisionWithRetry,
+  requireJetStream,
+} from './nats/provision.js';
 import { installWriteCoalescing } from './nats/write-coalescing.js';
 import { loadProviders, type ProviderRegistry } from './providers/registry.js';
 import { Router } from './router/router.js';
@@ -64,6 +77,7 @@ export class HeraldService {
   readonly container: DependencyContainer;
   #started = false;
   #leases: LeaseManager | null = null;
+  #purging: NodeJS.Timeout | null = null;
 
   private constructor(container: DependencyContainer) {
     this.container = container;
@@ -104,6 +118,8 @@ export class HeraldService {
         },
         'connected to NATS',
       );
+      const retention = await deliveriesRetentionWarning(jsm).catch(() => null);
+      if (retention) logger.warn(retention);
       const c = rootContainer.createChildContainer();
       c.register(TOKENS.config, { useValue: config });
       c.register(TOKENS.logger, { useValue: logger });
@@ -328,6 +344,20 @@ export class HeraldService {
     });
     await this.#leases.start();
     await this.router.start();
+    const purge = new AckedPurge({
+      jsm: this.jsm,
+      stream: DELIVERIES_STREAM,
+      consumer: partitionConsumerName,
+      filter: (p) => `${DELIVERIES_PREFIX}.${p}.*`,
+      logger: this.logger,
+    });
+    let purging = false;
+    this.#purging = setInterval(() => {
+      if (purging) return;
+      purging = true;
+      void purge.round(this.worker.partitions).finally(() => (purging = false));
+    }, PURGE_INTERVAL_MS);
+    this.#purging.unref();
     this.#started = true;
   }
 
@@ -354,6 +384,7 @@ export class HeraldService {
    */
   async stop(): Promise<void> {
     this.#started = false;
+    if (this.#purging) clearInterval(this.#purging);
     const { logger } = this;
     const bounded = async (what: string, step: Promise<unknown>, ms: number) => {
       if (!(await settledWithin(step, ms)))

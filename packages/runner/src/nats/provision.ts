@@ -114,6 +114,17 @@ async function ensureBucket(
   return kv;
 }
 
+/**
+ * A deliveries stream created as a work queue (by an earlier Herald) cannot be changed in
+ * place; replicated, it can lose deliveries after a node restart (AckedPurge). Returns
+ * what to tell the operator, or null when all is well.
+ */
+export async function deliveriesRetentionWarning(jsm: JetStreamManager): Promise<string | null> {
+  const info = await jsm.streams.info(DELIVERIES_STREAM);
+  if (info.config.retention !== RetentionPolicy.Workqueue || info.config.num_replicas <= 1) return null;
+  return `${DELIVERIES_STREAM} is a replicated work-queue stream: after a NATS node restart it can lose deliveries. Stop the runners, let nothing publish, delete the stream (nats stream rm ${DELIVERIES_STREAM}) once its consumers have no pending messages, and start again: it is re-created with limits retention`;
+}
+
 function isTimeout(err: unknown): boolean {
   return (err as Error).name === 'TimeoutError' || /timeout/i.test(String(err));
 }
@@ -165,8 +176,8 @@ export async function provision(
   await ensureStream(jsm, {
     name: DELIVERIES_STREAM,
     subjects: [`${DELIVERIES_PREFIX}.>`],
-    // Acked deliveries are gone; each partition's consumer owns a disjoint filter.
-    retention: RetentionPolicy.Workqueue,
+    // Not a work queue: acked deliveries are purged after the dedup window (AckedPurge says why).
+    retention: RetentionPolicy.Limits,
     max_age: config.logMaxAgeMs * NS_PER_MS,
     discard: DiscardPolicy.Old,
     ...common,
