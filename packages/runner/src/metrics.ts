@@ -66,6 +66,11 @@ export class Metrics {
     help: 'Deliveries waiting in this runner (queued or in flight)',
     registers: [this.registry],
   });
+  readonly attemptsInFlight = new Gauge({
+    name: 'herald_attempts_in_flight',
+    help: 'Attempts started by this runner and not yet recorded (what a crash now could repeat)',
+    registers: [this.registry],
+  });
   readonly integrationsByState = new Gauge({
     name: 'herald_integrations',
     help: 'Integrations by health state, as known to this runner',

@@ -98,6 +98,10 @@ export class HeraldService {
       timeout: CONNECT_TIMEOUT_MS,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // A silent link (cut, or a node gone without a FIN) is noticed in ~15 s, not the
+      // default 4 min, and the client moves to another server of the cluster.
+      pingInterval: 5_000,
+      maxPingOut: 3,
       // nats.js otherwise builds an error with a captured stack for every request, thrown
       // or not: ~17 % of the runner's CPU per delivery (bench/README.md).
       noAsyncTraces: true,
@@ -315,6 +319,7 @@ export class HeraldService {
         sender: this.sender,
         deliveryLog: this.deliveryLog,
         headerPrefix: this.config.headerPrefix,
+        runnerId: this.config.runnerId,
         metrics: this.metrics,
       },
       integration,
@@ -341,8 +346,11 @@ export class HeraldService {
       ttlMs: this.config.leaseTtlMs,
       owner: this.worker,
       logger: this.logger,
+      runnerId: this.config.runnerId,
     });
-    await this.#leases.start();
+    const leases = this.#leases;
+    this.worker.fenceWith(() => leases.fenceExpiring());
+    await leases.start();
     await this.router.start();
     const purge = new AckedPurge({
       jsm: this.jsm,
@@ -362,8 +370,8 @@ export class HeraldService {
   }
 
   /** This runner's id in the partition leases, and the partitions it owns. */
-  get ownership(): { runnerId: string | null; partitions: number[] } {
-    return { runnerId: this.#leases?.runnerId ?? null, partitions: this.#leases?.held ?? [] };
+  get ownership(): { runnerId: string; partitions: number[] } {
+    return { runnerId: this.config.runnerId, partitions: this.#leases?.held ?? [] };
   }
 
   /** True once `start()` finished, until `stop()` begins: the API answers 503 outside. */

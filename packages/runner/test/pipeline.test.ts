@@ -50,7 +50,10 @@ describe('pipeline — route, deliver, record', () => {
       'x-herald-notification-integration-token': 'tok-123',
       'x-herald-notification-integration-event-id': 'evt_pipeline_1',
       'x-herald-notification-integration-event-type': 'build:start',
+      // Which runner made the attempt (several share the partitions in a cluster).
+      'x-herald-runner-id': herald.service.config.runnerId,
     });
+    expect(herald.service.config.runnerId).toMatch(/^rnr_/);
     expect(() => new Webhook(SIGNING_SECRET).verify(req!.body, req!.headers)).not.toThrow();
 
     const page = await eventually(async () => {
@@ -61,6 +64,7 @@ describe('pipeline — route, deliver, record', () => {
     const detail = await herald.service.deliveryLog.getDetail(hook.id, page.items[0]!.id);
     expect(detail!.attempts).toHaveLength(1);
     expect(detail!.attempts[0]!.response!.status).toBe(200);
+    expect(detail!.attempts[0]!.request.headers['X-Herald-Runner-Id']).toBe(herald.service.config.runnerId);
     // The token is masked in the log.
     expect(JSON.stringify(detail)).not.toContain('tok-123');
     expect(JSON.stringify(detail)).not.toContain(SIGNING_SECRET);

@@ -29,6 +29,15 @@ export interface LeaseManagerOptions {
  */
 export const LEASE_RELEASE_TIMEOUT_MS = 1_000;
 
+/**
+ * A runner stops working a partition this long before its lease could expire at the
+ * earliest (the last renewal's send + TTL): the time to stop starting attempts, plus room
+ * for the two machines' clocks running at slightly different rates. A quarter of the TTL.
+ */
+export function fenceMarginMs(ttlMs: number): number {
+  return Math.floor(ttlMs / 4);
+}
+
 function score(partition: number, member: string): string {
   return createHash('sha256').update(`${partition}:${member}`).digest('hex');
 }
@@ -71,7 +80,10 @@ export class LeaseManager {
   readonly runnerId: string;
   readonly #o: LeaseManagerOptions;
   readonly #held = new Map<number, number>(); // partition → lease revision
+  /** Partition → `performance.now()` after which its lease may have expired and been taken. */
+  readonly #validUntil = new Map<number, number>();
   #timer: NodeJS.Timeout | null = null;
+  #fence: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
   #stopped = false;
 
@@ -85,13 +97,49 @@ export class LeaseManager {
     return [...this.#held.keys()].sort((a, b) => a - b);
   }
 
-  /** Joins, takes a first share, then renews and rebalances every third of the TTL. */
+  /**
+   * Joins, takes a first share, then renews and rebalances every third of the TTL, and
+   * fences: a partition whose lease was not renewed in time is stopped before anyone else
+   * can take it.
+   */
   async start(): Promise<void> {
+    this.#fence = setInterval(() => this.fenceExpiring(), Math.max(50, Math.floor(this.#o.ttlMs / 20)));
     await this.tick();
     const every = Math.max(200, Math.floor(this.#o.ttlMs / 3));
     this.#timer = setInterval(() => {
       if (!this.#ticking) this.#ticking = this.tick().finally(() => (this.#ticking = null));
     }, every);
+  }
+
+  /**
+   * Self-fencing, on this runner's own clock: a lease written at send time `t` expires on
+   * the server no sooner than `t + TTL`, and another runner claims it only after that, so
+   * stopping at `t + TTL - margin` leaves one runner working each partition even when this
+   * one cannot reach NATS at all (cut off, or its node in a minority). Renewals that come
+   * back later let it claim the partition again in a later round.
+   */
+  fenceExpiring(now = performance.now()): void {
+    for (const [partition, until] of this.#validUntil) {
+      if (now < until) continue;
+      this.#o.logger.warn(
+        { partition, runner: this.runnerId },
+        'fenced a partition: its lease was not renewed in time and may pass to another runner',
+      );
+      this.#forget(partition);
+      void this.#o.owner.stopPartition(partition).catch((err: Error) => {
+        this.#o.logger.error({ partition, err: err.message }, 'cannot stop a fenced partition');
+      });
+    }
+  }
+
+  #forget(partition: number): void {
+    this.#held.delete(partition);
+    this.#validUntil.delete(partition);
+  }
+
+  #hold(partition: number, revision: number, sentAt: number): void {
+    this.#held.set(partition, revision);
+    this.#validUntil.set(partition, sentAt + this.#o.ttlMs - fenceMarginMs(this.#o.ttlMs));
   }
 
   /** One round: announce, read members, release what is no longer ours, claim what is. */
@@ -117,14 +165,19 @@ export class LeaseManager {
   }
 
   async #renew(partition: number, revision: number): Promise<void> {
+    const sentAt = performance.now();
     try {
-      this.#held.set(partition, await this.#o.kv.update(`partition.${partition}`, this.runnerId, revision));
+      const renewed = await this.#o.kv.update(`partition.${partition}`, this.runnerId, revision);
+      // Fenced or released while the renewal was under way: a later round claims it again.
+      if (this.#held.get(partition) === revision) this.#hold(partition, renewed, sentAt);
     } catch (err) {
-      // A slow cluster is not a lost lease: keep the partition and renew next round.
+      // A slow cluster is not a lost lease: keep the partition and renew next round (the
+      // fence stops it if no renewal comes back in time).
       if (!/wrong last sequence/i.test(String(err))) return;
+      if (this.#held.get(partition) !== revision) return;
       // Someone else holds it now (our lease expired): stop at once.
       this.#o.logger.warn({ partition }, 'lost a partition lease');
-      this.#held.delete(partition);
+      this.#forget(partition);
       await this.#o.owner.stopPartition(partition);
     }
   }
@@ -141,6 +194,7 @@ export class LeaseManager {
     const key = `partition.${partition}`;
     const entry = await this.#o.kv.get(key);
     let revision: number;
+    const sentAt = performance.now();
     try {
       if (!isLive(entry)) revision = await this.#o.kv.create(key, this.runnerId);
       else if (entry.string() === this.runnerId)
@@ -149,29 +203,36 @@ export class LeaseManager {
     } catch {
       return; // another runner won the race
     }
+    // Logged as soon as the lease is ours, before any attempt: fault tests line the logs of
+    // several runners up with what their sink received.
+    this.#o.logger.info({ partition, runner: this.runnerId }, 'took a partition');
     try {
       await this.#o.owner.startPartition(partition);
     } catch (err) {
       // Not consuming it: give the lease back so the next round claims it afresh.
+      this.#o.logger.warn(
+        { partition, err: (err as Error).message },
+        'released a partition it could not start',
+      );
       await this.#o.kv.delete(`partition.${partition}`, { previousSeq: revision }).catch(() => undefined);
       throw err;
     }
-    this.#held.set(partition, revision);
-    this.#o.logger.info({ partition, runner: this.runnerId }, 'took a partition');
+    this.#hold(partition, revision, sentAt);
     // A stop that gave up waiting for this round has released what it saw: this one too.
     if (this.#stopped) await this.#release(partition);
   }
 
   async #release(partition: number): Promise<void> {
     const revision = this.#held.get(partition);
-    this.#held.delete(partition);
+    this.#forget(partition);
     await this.#o.owner.stopPartition(partition);
+    // Stopped: logged before the lease goes, so the next owner's "took" comes after it.
+    this.#o.logger.info({ partition, runner: this.runnerId }, 'released a partition');
     if (revision !== undefined)
       await settledWithin(
         this.#o.kv.delete(`partition.${partition}`, { previousSeq: revision }),
         LEASE_RELEASE_TIMEOUT_MS,
       );
-    this.#o.logger.info({ partition, runner: this.runnerId }, 'released a partition');
   }
 
   /**
@@ -182,6 +243,7 @@ export class LeaseManager {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#fence) clearInterval(this.#fence);
     await settledWithin(this.#ticking, LEASE_RELEASE_TIMEOUT_MS);
     await Promise.all([
       ...this.held.map((p) => this.#release(p)),

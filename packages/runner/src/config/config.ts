@@ -5,6 +5,7 @@ import {
   type DeliveryPolicy,
   type HealthPolicy,
   HeraldError,
+  newId,
   parseDuration,
   parseRetrySchedule,
 } from '@herald/core';
@@ -87,6 +88,10 @@ export const ENV_SCHEMA = z.object({
   HERALD_DLQ_MAX_AGE: duration.prefault('30d'),
   HERALD_IDLE_ACTOR_TTL: duration.prefault('5m'),
   HERALD_LEASE_TTL: duration.prefault('10s'),
+  HERALD_RUNNER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "_" or "-" (it names NATS keys)')
+    .optional(),
   HERALD_SHUTDOWN_GRACE: duration.prefault('10s'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HERALD_PUBLIC_URL: z
@@ -126,6 +131,8 @@ export interface HeraldConfig {
   idleActorTtlMs: number;
   /** A dead runner's partitions are taken over within about this long. */
   leaseTtlMs: number;
+  /** This runner's name in the partition leases and on every attempt it makes (`<prefix>-Runner-Id`). */
+  runnerId: string;
   /** On SIGTERM, attempts in flight get this long to finish; the whole stop takes at most this plus `STOP_MARGIN_MS`. */
   shutdownGraceMs: number;
   logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
@@ -192,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dlqMaxAgeMs: e.HERALD_DLQ_MAX_AGE,
     idleActorTtlMs: e.HERALD_IDLE_ACTOR_TTL,
     leaseTtlMs: e.HERALD_LEASE_TTL,
+    runnerId: e.HERALD_RUNNER_ID ?? newId('rnr'),
     shutdownGraceMs: e.HERALD_SHUTDOWN_GRACE,
     logLevel: e.LOG_LEVEL,
     publicUrl: e.HERALD_PUBLIC_URL ?? null,

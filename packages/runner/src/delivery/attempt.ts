@@ -19,6 +19,8 @@ export interface AttemptInput {
   number: number;
   trigger: AttemptTrigger;
   headerPrefix: string;
+  /** Sent as `<prefix>-Runner-Id`: which runner made the attempt (receivers and the log can tell). */
+  runnerId: string;
   /** For a plugin provider's own `deliver` (HTTP providers are bounded by the sender's timeout). */
   signal?: AbortSignal;
 }
@@ -104,8 +106,11 @@ async function attemptUnredacted(sender: HttpSender, input: AttemptInput): Promi
       },
     };
   }
-  const result = await sender.send(spec);
-  const request = spec;
+  const request: HttpRequestSpec = {
+    ...spec,
+    headers: { ...spec.headers, [`${input.headerPrefix}-Runner-Id`]: input.runnerId },
+  };
+  const result = await sender.send(request);
   if (!result.ok) {
     const outcome = outcomeOfError(result.error.kind, result.error.message);
     return {

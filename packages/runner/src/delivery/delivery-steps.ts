@@ -15,7 +15,7 @@ import { decide } from './outcome-policy.js';
 const RECORD_CACHE_SIZE = 5_000;
 
 export interface StepDeps {
-  config: Pick<HeraldConfig, 'delivery' | 'headerPrefix'>;
+  config: Pick<HeraldConfig, 'delivery' | 'headerPrefix' | 'runnerId'>;
   integrations: IntegrationStore;
   providers: ProviderRegistry;
   actors: ActorRegistry;
@@ -168,6 +168,7 @@ export class DeliverySteps {
       number: record.attemptCount + 1,
       trigger: item.job.trigger,
       headerPrefix: config.headerPrefix,
+      runnerId: config.runnerId,
     });
     try {
       return await this.#settle(item, provider.type, record, !existing, result);

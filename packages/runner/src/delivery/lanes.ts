@@ -35,6 +35,8 @@ export interface LanesDeps {
   parked: ParkedStore;
   logger: Logger;
   metrics: Pick<Metrics, 'deliveriesParked'>;
+  /** Called before slots are handed out: stops partitions this runner may no longer own. */
+  beforeAttempts?: () => void;
 }
 
 interface Lane {
@@ -99,6 +101,11 @@ export class Lanes {
   }
 
   /** Deliveries queued in memory or being attempted. */
+  /** Attempts started and not yet recorded: at most what a crash now would make again. */
+  get attemptsInFlight(): number {
+    return this.#attempting.size;
+  }
+
   get pending(): number {
     const { shared, restricted } = this.#slots.inFlight;
     return this.#queued + shared + restricted;
@@ -322,6 +329,7 @@ export class Lanes {
   /** Hands free slots to waiting lanes in turn. */
   #fill(): void {
     if (this.#filling) return;
+    this.#deps.beforeAttempts?.();
     this.#filling = true;
     try {
       const classOf = (id: string) => this.#classOf(id);

@@ -25,6 +25,7 @@ export interface TestNotificationDeps {
   sender: HttpSender;
   deliveryLog: DeliveryLog;
   headerPrefix: string;
+  runnerId: string;
   metrics: Metrics;
 }
 
@@ -54,6 +55,7 @@ export async function sendTestNotification(
     number: 1,
     trigger: 'test',
     headerPrefix: deps.headerPrefix,
+    runnerId: deps.runnerId,
   });
   deps.metrics.attempts.inc({ provider: provider.type, outcome: result.record.outcome });
   deps.metrics.attemptSeconds.observe({ provider: provider.type }, result.record.durationMs / 1_000);

@@ -13,6 +13,7 @@ import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import { settledWithin } from '../settled-within.js';
 import type { DeliveryLog } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
@@ -32,6 +33,8 @@ function maxAckPending(config: HeraldConfig): number {
   return config.maxQueued + 4 * config.maxInFlight + 2 * PULL_BATCH;
 }
 const PULL_BATCH = 256;
+/** A partition's consumer closing with NATS unreachable is not waited for longer. */
+const CONSUMER_CLOSE_TIMEOUT_MS = 2_000;
 /** How often the parked deliveries of owned partitions are counted again. */
 const PARKED_RESCAN_MS = 30_000;
 
@@ -63,12 +66,15 @@ export interface WorkerDeps {
 export class DeliveryWorker {
   readonly #deps: WorkerDeps;
   readonly #consumers = new Map<number, ResumingConsumer>();
+  /** Partitions being worked here: a message of any other is given back at once. */
+  readonly #owned = new Set<number>();
   readonly #partitionStops = new Map<number, Promise<void>>();
   readonly #heartbeat: NodeJS.Timeout;
   readonly #rescan: NodeJS.Timeout;
   readonly #lanes: Lanes;
   readonly #parked: ParkedStore;
   readonly #handOver: HandOver;
+  #fence: () => void = () => undefined;
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
@@ -83,6 +89,7 @@ export class DeliveryWorker {
       providers: deps.providers,
       actors: deps.actors,
       steps: new DeliverySteps(deps),
+      beforeAttempts: () => this.#fence(),
       parked: this.#parked,
       logger: deps.logger,
       metrics: deps.metrics,
@@ -100,8 +107,21 @@ export class DeliveryWorker {
     this.#rescan.unref();
   }
 
+  /**
+   * Runs `check` before attempts start, so a partition whose lease may have expired is
+   * stopped even when a stalled event loop held back the lease manager's own timer.
+   */
+  fenceWith(check: () => void): void {
+    this.#fence = check;
+  }
+
   get partitions(): number[] {
     return [...this.#consumers.keys()];
+  }
+
+  /** See `Lanes.attemptsInFlight`. */
+  get attemptsInFlight(): number {
+    return this.#lanes.attemptsInFlight;
   }
 
   get pending(): number {
@@ -126,35 +146,44 @@ export class DeliveryWorker {
     });
     // What earlier owners parked for this partition's integrations.
     this.#lanes.adopt(await this.#parked.counts(partition));
-    const consumer = await consumeResuming(js, DELIVERIES_STREAM, name, {
-      maxMessages: PULL_BATCH,
-      onMessage: (msg) => this.#accept(msg),
-      logger: this.#deps.logger,
-      label: { partition },
-    });
+    this.#owned.add(partition);
+    let consumer: ResumingConsumer;
+    try {
+      consumer = await consumeResuming(js, DELIVERIES_STREAM, name, {
+        maxMessages: PULL_BATCH,
+        onMessage: (msg) => this.#accept(msg, partition),
+        logger: this.#deps.logger,
+        label: { partition },
+      });
+    } catch (err) {
+      this.#owned.delete(partition);
+      throw err;
+    }
     this.#consumers.set(partition, consumer);
   }
 
-  /** Stops consuming a partition; its waiting deliveries go back to JetStream for the next owner. */
+  /**
+   * Stops working a partition: nothing more of it is attempted from the moment this is
+   * called (a fenced partition relies on it), its waiting deliveries go back to JetStream
+   * for the next owner, and its consumer closes (bounded: NATS may be unreachable).
+   * Attempts in flight finish and settle.
+   */
   async stopPartition(partition: number): Promise<void> {
     const consumer = this.#consumers.get(partition);
     if (!consumer) return;
     this.#consumers.delete(partition);
-    const stopping = this.#stopPartitionNow(partition, consumer);
+    this.#owned.delete(partition);
+    const inPartition = (id: string) => partitionOf(id, this.#deps.config.partitions) === partition;
+    // Its integrations' actors now live with the partition's next owner.
+    this.#deps.actors.release(inPartition);
+    this.#lanes.release(inPartition);
+    const stopping = settledWithin(consumer.close(), CONSUMER_CLOSE_TIMEOUT_MS).then(() => undefined);
     this.#partitionStops.set(partition, stopping);
     try {
       await stopping;
     } finally {
       if (this.#partitionStops.get(partition) === stopping) this.#partitionStops.delete(partition);
     }
-  }
-
-  async #stopPartitionNow(partition: number, consumer: ResumingConsumer): Promise<void> {
-    await consumer.close();
-    const inPartition = (id: string) => partitionOf(id, this.#deps.config.partitions) === partition;
-    // Its integrations' actors now live with the partition's next owner.
-    this.#deps.actors.release(inPartition);
-    this.#lanes.release(inPartition);
   }
 
   /** Stops pulling, lets attempts in flight finish (bounded), returns the rest to JetStream. */
@@ -210,7 +239,12 @@ export class DeliveryWorker {
     this.#lanes.forgetPacer(integrationId);
   }
 
-  #accept(msg: JsMsg): Promise<void> | undefined {
+  #accept(msg: JsMsg, partition: number): Promise<void> | undefined {
+    // Pulled just before the partition stopped or was fenced.
+    if (!this.#owned.has(partition)) {
+      msg.nak();
+      return;
+    }
     let message: PartitionMessage;
     try {
       message = msg.json<PartitionMessage>();

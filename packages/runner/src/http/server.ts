@@ -94,10 +94,12 @@ export async function createHttpServer(
       nats: !service.nats.isClosed(),
       consumers: service.router.running,
       ...service.ownership,
+      attemptsInFlight: service.worker.attemptsInFlight,
     });
   });
   app.get('/metrics', async (_req, reply) => {
     service.metrics.pendingDeliveries.set(service.worker.pending);
+    service.metrics.attemptsInFlight.set(service.worker.attemptsInFlight);
     for (const [state, n] of Object.entries(service.actors.states()))
       service.metrics.integrationsByState.set({ state }, n);
     const dlq = await Promise.race([
