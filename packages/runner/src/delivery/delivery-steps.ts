@@ -10,6 +10,7 @@ import type { HttpSender } from './http-sender.js';
 import type { Item, Settlement, StepResult } from './item.js';
 import type { DeliveryJob } from './job.js';
 import { decide } from './outcome-policy.js';
+import { recordRecovered, unrecordedBefore } from './recovered-attempt.js';
 
 /** Records of unfinished deliveries kept to spare a read when their retry comes (bounded: memory). */
 const RECORD_CACHE_SIZE = 5_000;
@@ -160,6 +161,12 @@ export class DeliverySteps {
       });
       return settled(ACK, saved.indexed);
     }
+    let isNew = !existing;
+    let recovered: Promise<void> | null = null;
+    if (known && (await unrecordedBefore(deliveryLog, item, existing))) {
+      ({ record, indexed: recovered } = await recordRecovered(deliveryLog, record, isNew));
+      isNew = false;
+    }
     const result = await attempt(this.#deps.sender, {
       provider,
       integration,
@@ -171,7 +178,9 @@ export class DeliverySteps {
       runnerId: config.runnerId,
     });
     try {
-      return await this.#settle(item, provider.type, record, !existing, result);
+      const step = await this.#settle(item, provider.type, record, isNew, result);
+      if (!recovered) return step;
+      return { ...step, listed: Promise.all([recovered, step.listed]).then(() => undefined) };
     } catch (err) {
       if (!(err instanceof RecordExistsError) || known) throw err;
       // Not new after all (done before nats-server forgot an ack): this attempt comes after those.

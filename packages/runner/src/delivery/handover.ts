@@ -70,9 +70,11 @@ export class HandOver {
         key,
         deliveryCount: from.deliveryCount,
         mayRepeat: from.mayRepeat,
+        // The event came again: this runner's predecessor may have had it handed over.
+        heldBefore: from.deliveryCount > 1,
         source: {
           ack: resolve,
-          giveBack: () => void this.#giveBack(job).then(resolve, reject),
+          giveBack: () => void this.#giveBack(job, from.deliveryCount > 1).then(resolve, reject),
           abandon: reject,
           working: from.working,
         },
@@ -111,10 +113,14 @@ export class HandOver {
   }
 
   /** Handed back (partition moved, stopping): to the partition's stream, for its owner. */
-  async #giveBack(job: DeliveryJob): Promise<void> {
+  async #giveBack(job: DeliveryJob, heldBefore: boolean): Promise<void> {
+    // Not attempted here; one held before this runner may have been (`rerouted` keeps that known).
+    const copy: DeliveryJob = heldBefore
+      ? { ...job, repeat: true, rerouted: true }
+      : { ...job, repeat: true };
     await this.#deps.publisher.publish(
       deliverySubject(job.integrationId, this.#deps.partitions),
-      JSON.stringify({ ...job, repeat: true }),
+      JSON.stringify(copy),
       { msgId: `${job.event.id}:${job.integrationId}` },
     );
   }

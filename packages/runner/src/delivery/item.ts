@@ -25,6 +25,12 @@ export interface Item {
   deliveryCount: number;
   /** Handed out for the first time, yet possibly done before (a forgotten ack, a re-routed event, parked). */
   mayRepeat: boolean;
+  /**
+   * Handed out before to a holder that let it go unsettled (JetStream redelivered it, or its
+   * event was routed again): that holder may have sent an attempt and stopped before
+   * recording it. False for a parked entry, whose earlier reads nothing tells.
+   */
+  heldBefore: boolean;
   /** Set when it was read from the parked stream. */
   parked?: { level: number; seq: number };
   source: ItemSource;

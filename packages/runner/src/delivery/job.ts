@@ -7,7 +7,7 @@ export interface DeliveryJob {
   integrationId: string;
   teamId: string;
   event: HeraldEvent;
-  trigger: Exclude<AttemptTrigger, 'test'>;
+  trigger: Exclude<AttemptTrigger, 'test' | 'recovered'>;
   routedAt: string;
   /** When the event entered the events stream (ms), for publish→delivered latency. */
   publishedAt: number;
@@ -15,6 +15,11 @@ export interface DeliveryJob {
   notBefore?: number;
   /** The delivery may have been attempted already: look its record up first. */
   repeat?: boolean;
+  /**
+   * Routed again from an event that was delivered to a router before and not acknowledged:
+   * a runner that stopped may have attempted this delivery (handed over to it) unrecorded.
+   */
+  rerouted?: boolean;
 }
 
 /** A user's enable/disable, sent through the partition so the actor's owner applies it in order. */

@@ -36,6 +36,7 @@ export function parkedItem(entry: ParkedEntry, level: number, store: ParkedStore
     key: parkedKey(seq),
     deliveryCount: 1,
     mayRepeat: true,
+    heldBefore: false,
     parked: { level, seq },
     source: {
       ack: () =>

@@ -14,7 +14,7 @@ import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { settledWithin } from '../settled-within.js';
-import type { DeliveryLog } from '../store/delivery-records.js';
+import type { DeliveryLog, GivenBack } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
 import { DeliverySteps } from './delivery-steps.js';
@@ -75,6 +75,8 @@ export class DeliveryWorker {
   readonly #parked: ParkedStore;
   readonly #handOver: HandOver;
   #fence: () => void = () => undefined;
+  /** Deliveries being given back (their note written, then nak). */
+  readonly #givingBack = new Set<Promise<void>>();
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
@@ -194,6 +196,7 @@ export class DeliveryWorker {
     clearInterval(this.#rescan);
     await Promise.all([...this.#consumers.keys()].map((p) => this.stopPartition(p)));
     await this.#lanes.stop(graceMs);
+    await Promise.allSettled([...this.#givingBack]);
   }
 
   /**
@@ -265,15 +268,23 @@ export class DeliveryWorker {
     const seq = msg.info.streamSequence;
     const key = `s${seq}`;
     if (this.#lanes.has(key)) return;
+    const deliveryId = deliveryIdFor(message.event.id, message.integrationId);
+    const deliveryCount = msg.info.deliveryCount;
+    const heldBefore = deliveryCount > 1 || message.rerouted === true;
     this.#lanes.add({
       job: message,
-      deliveryId: deliveryIdFor(message.event.id, message.integrationId),
+      deliveryId,
       key,
-      deliveryCount: msg.info.deliveryCount,
+      deliveryCount,
       mayRepeat: message.repeat === true || this.#deps.forgottenAcks.possible(seq),
+      heldBefore,
       source: {
         ack: () => msg.ack(),
-        giveBack: () => msg.nak(),
+        // Held before, an earlier holder may have attempted it: its next holder must still ask.
+        giveBack: () =>
+          heldBefore
+            ? msg.nak()
+            : this.#giveBack(msg, message.integrationId, deliveryId, { key, deliveryCount }),
         // Left unacknowledged: JetStream redelivers it after the ack wait.
         abandon: () => undefined,
         working: () => msg.working(),
@@ -281,6 +292,25 @@ export class DeliveryWorker {
     });
     // Back-pressure: with the lanes full, the consumer waits (what they hold can go soon).
     return this.#lanes.room() ?? undefined;
+  }
+
+  /**
+   * Gives a message back unattempted. Its redelivery will look like one after a crash, so
+   * a note says first that no attempt was made (one write per delivery given back, which
+   * happens when a partition moves or the runner stops, never per attempt). If the note
+   * cannot be written, the message goes back all the same: its next holder then records
+   * that an attempt may have been made, which is the cautious error.
+   */
+  #giveBack(msg: JsMsg, integrationId: string, deliveryId: string, mark: GivenBack): void {
+    const given = this.#deps.deliveryLog.markGivenBack(integrationId, deliveryId, mark).then(
+      () => msg.nak(),
+      (err: Error) => {
+        this.#deps.logger.warn({ deliveryId, err: err.message }, 'cannot note a delivery given back');
+        msg.nak();
+      },
+    );
+    this.#givingBack.add(given);
+    void given.finally(() => this.#givingBack.delete(given));
   }
 
   async #control(msg: JsMsg, job: ControlJob): Promise<void> {

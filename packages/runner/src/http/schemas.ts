@@ -189,7 +189,12 @@ export const integrationSchema = named(
 export const attemptSchema = named(
   z.object({
     number: z.number().int(),
-    trigger: z.enum(['scheduled', 'manual', 'test', 'replay']),
+    trigger: z.enum(['scheduled', 'manual', 'test', 'replay', 'recovered']).meta({
+      description:
+        '`recovered`: not a try of its own but the note that the runner handling the attempt before ' +
+        'it stopped (a crash) before recording its outcome; that attempt may have reached the ' +
+        'destination (outcome `unknown`). The next attempt is the real one.',
+    }),
     at: isoTime,
     durationMs: z.number(),
     request: z.object({
@@ -207,7 +212,9 @@ export const attemptSchema = named(
       })
       .nullable(),
     error: z.string().nullable(),
-    outcome: z.enum(['success', 'retry', 'rateLimited', 'fail', 'disable']),
+    outcome: z.enum(['success', 'retry', 'rateLimited', 'fail', 'disable', 'unknown']).meta({
+      description: '`unknown`: whether it reached the destination cannot be told (trigger `recovered`)',
+    }),
     reason: z.string().nullable(),
   }),
   'Attempt',

@@ -193,6 +193,8 @@ export class Router {
         continue;
       }
       if (repeat) job.repeat = true;
+      // Routed before and not acknowledged: a runner that stopped may have had it handed over.
+      if (from.deliveryCount > 1) job.rerouted = true;
       published.push(
         publisher
           .publish(deliverySubject(integration.id, partitions), JSON.stringify(job), {

@@ -7,6 +7,7 @@ import type {
   DeliveryLog,
   DeliveryRecord,
   DeliveryStatus,
+  GivenBack,
   ListPage,
   ListQuery,
   SaveChanges,
@@ -68,7 +69,10 @@ function decodeCursor(text: string): Cursor {
  * - `p.<integration>.<chain>.<page>` / `h.<integration>.<chain>` (LogIndex): append-only pages of
  *   delivery ids and the number of the newest page. Chain `all` lists every delivery,
  *   `failed` and `skipped` those that entered that status. Listing newest first walks
- *   pages backwards, so a page costs O(page) reads whatever the history's length.
+ *   pages backwards, so a page costs O(page) reads whatever the history's length;
+ * - `g.<integration>.<delivery>`: the delivery's message was last given back unattempted
+ *   (GivenBack); written only when a runner gives deliveries back, read only on a
+ *   redelivery the record shows no attempt of. Like every key, it expires with the bucket's TTL.
  *
  * A record is written before its index entries, and a chain's page at most every
  * INDEX_WRITE_INTERVAL_MS with every id that arrived meanwhile, so a busy integration
@@ -134,6 +138,14 @@ export class KvDeliveryLog implements DeliveryLog {
       expectLastSubjectSeq: expectRevision,
     });
     return ack.seq;
+  }
+
+  async markGivenBack(integrationId: string, deliveryId: string, mark: GivenBack): Promise<void> {
+    await this.#put(`g.${integrationId}.${deliveryId}`, mark);
+  }
+
+  async givenBack(integrationId: string, deliveryId: string): Promise<GivenBack | null> {
+    return liveJson<GivenBack>(await this.#kv.get(`g.${integrationId}.${deliveryId}`)) ?? null;
   }
 
   async getRecord(integrationId: string, deliveryId: string): Promise<DeliveryRecord | null> {

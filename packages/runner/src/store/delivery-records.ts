@@ -4,8 +4,14 @@ import type { HeraldEvent, HttpRequestSpec, Outcome } from '@herald/core';
 export type DeliveryStatus = 'pending' | 'succeeded' | 'retrying' | 'failed' | 'skipped';
 export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'retrying', 'failed', 'skipped'];
 
-/** What started an attempt. */
-export type AttemptTrigger = 'scheduled' | 'manual' | 'test' | 'replay';
+/**
+ * What started an attempt. `recovered` is no try of this runner's: an earlier holder of the
+ * delivery stopped (a crash) after it may have sent an attempt and before recording it.
+ */
+export type AttemptTrigger = 'scheduled' | 'manual' | 'test' | 'replay' | 'recovered';
+
+/** `unknown`: whether the attempt reached the destination cannot be told (see `recovered`). */
+export type AttemptOutcome = Outcome['kind'] | 'disable' | 'unknown';
 
 /** One HTTP try, as the log keeps it (secrets masked). */
 export interface AttemptRecord {
@@ -16,7 +22,7 @@ export interface AttemptRecord {
   request: HttpRequestSpec;
   response: { status: number; headers: Record<string, string>; body: string; truncated: boolean } | null;
   error: string | null;
-  outcome: Outcome['kind'] | 'disable';
+  outcome: AttemptOutcome;
   reason: string | null;
 }
 
@@ -87,4 +93,20 @@ export interface DeliveryLog {
   list(integrationId: string, query: ListQuery): Promise<ListPage>;
   /** Failed and skipped deliveries created since `since`, newest first. */
   replayable(integrationId: string, since: string, statuses: DeliveryStatus[]): Promise<DeliveryRecord[]>;
+  /** Notes that a holder gives a delivery's message back unattempted (see GivenBack). */
+  markGivenBack(integrationId: string, deliveryId: string, mark: GivenBack): Promise<void>;
+  /** The last such note of a delivery, or null. */
+  givenBack(integrationId: string, deliveryId: string): Promise<GivenBack | null>;
+}
+
+/**
+ * A runner gave a delivery's message back to JetStream without attempting it (its partition
+ * moved, it stops). JetStream's redelivery then looks like one after a crash; this note,
+ * written before the message is given back, tells the next holder that no attempt was made.
+ * `key` and `deliveryCount` name the message and the delivery of it that was given back.
+ * Only a delivery not held before is marked: otherwise a holder before may have attempted it.
+ */
+export interface GivenBack {
+  key: string;
+  deliveryCount: number;
 }

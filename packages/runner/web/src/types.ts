@@ -69,13 +69,14 @@ export interface ConnectInfo {
 
 export interface Attempt {
   number: number;
-  trigger: 'scheduled' | 'manual' | 'test' | 'replay';
+  /** `recovered`: a note that the attempt before it may have reached the destination (outcome `unknown`). */
+  trigger: 'scheduled' | 'manual' | 'test' | 'replay' | 'recovered';
   at: string;
   durationMs: number;
   request: { method: string; url: string; headers: Record<string, string>; body: string };
   response: { status: number; headers: Record<string, string>; body: string; truncated: boolean } | null;
   error: string | null;
-  outcome: 'success' | 'retry' | 'rateLimited' | 'fail' | 'disable';
+  outcome: 'success' | 'retry' | 'rateLimited' | 'fail' | 'disable' | 'unknown';
   reason: string | null;
 }
 

@@ -25,6 +25,7 @@ const OUTCOME: Record<Attempt['outcome'], [string, string]> = {
   rateLimited: ['Rate limited', 'warn'],
   fail: ['Failed', 'bad'],
   disable: ['Failed, integration disabled', 'bad'],
+  unknown: ['May have reached the destination', 'warn'],
 };
 
 const TRIGGER: Record<Attempt['trigger'], string> = {
@@ -32,7 +33,24 @@ const TRIGGER: Record<Attempt['trigger'], string> = {
   manual: 'Resend',
   test: 'Test',
   replay: 'Replay',
+  recovered: 'Recovered',
 };
+
+/** What a `recovered` attempt says: no request of this runner's, an earlier one that may have arrived. */
+function recoveredBody(a: Attempt): HTMLElement {
+  return h(
+    'div',
+    { class: 'attempt-body' },
+    h(
+      'p',
+      null,
+      'The runner making this attempt stopped before it recorded the outcome: the destination may ' +
+        'have received it. It carried the same event id and webhook-id as the next attempt, so a ' +
+        'receiver that deduplicates on them sees it once.',
+    ),
+    a.reason ? h('p', { class: 'muted small' }, a.reason) : null,
+  );
+}
 
 function attemptRow(a: Attempt, open: boolean, onToggle: (open: boolean) => void): HTMLElement {
   const [outcome, tone] = OUTCOME[a.outcome];
@@ -53,37 +71,39 @@ function attemptRow(a: Attempt, open: boolean, onToggle: (open: boolean) => void
       ),
       h('span', { class: 'attempt-duration' }, duration(a.durationMs)),
     ),
-    h(
-      'div',
-      { class: 'attempt-body' },
-      h(
-        'p',
-        { class: 'request-line' },
-        h('span', { class: 'method' }, a.request.method),
-        h('span', { class: 'mono break' }, maskUrl(a.request.url)),
-      ),
-      a.error || a.reason
-        ? h(
-            'div',
-            { class: 'attempt-error' },
-            h('strong', null, a.response ? 'Reason' : 'Error'),
-            h('p', { class: 'mono small' }, a.error ?? a.reason),
-          )
-        : null,
-      a.response
-        ? [
-            h('h4', null, 'Response headers'),
-            headerList(a.response.headers),
-            h(
-              'h4',
-              null,
-              'Response body',
-              a.response.truncated ? h('span', { class: 'pill' }, 'truncated') : null,
-            ),
-            codeBlock(a.response.body, `Response body of attempt ${a.number}`),
-          ]
-        : h('p', { class: 'muted' }, 'No response was received.'),
-    ),
+    a.trigger === 'recovered'
+      ? recoveredBody(a)
+      : h(
+          'div',
+          { class: 'attempt-body' },
+          h(
+            'p',
+            { class: 'request-line' },
+            h('span', { class: 'method' }, a.request.method),
+            h('span', { class: 'mono break' }, maskUrl(a.request.url)),
+          ),
+          a.error || a.reason
+            ? h(
+                'div',
+                { class: 'attempt-error' },
+                h('strong', null, a.response ? 'Reason' : 'Error'),
+                h('p', { class: 'mono small' }, a.error ?? a.reason),
+              )
+            : null,
+          a.response
+            ? [
+                h('h4', null, 'Response headers'),
+                headerList(a.response.headers),
+                h(
+                  'h4',
+                  null,
+                  'Response body',
+                  a.response.truncated ? h('span', { class: 'pill' }, 'truncated') : null,
+                ),
+                codeBlock(a.response.body, `Response body of attempt ${a.number}`),
+              ]
+            : h('p', { class: 'muted' }, 'No response was received.'),
+        ),
   );
   return details;
 }
@@ -133,7 +153,8 @@ export function deliveryView(ctx: Context, integrationId: string, deliveryId: st
     ctx.setTitle(`${d.eventType} delivery`);
     const newest = d.attempts[d.attempts.length - 1];
     const attempts = [...d.attempts].reverse();
-    const request = newest?.request;
+    // A recovered attempt has no request of its own to show.
+    const request = attempts.find((a) => a.trigger !== 'recovered')?.request;
     fill(
       el,
       pageHead(h('span', { class: 'title-with-mark' }, d.eventType, statusBadge(d.status)), {
