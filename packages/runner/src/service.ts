@@ -29,6 +29,7 @@ import { AckedPublisher } from './nats/acked-publisher.js';
 import { AckedPurge, PURGE_INTERVAL_MS } from './nats/acked-purge.js';
 import { ForgottenAcks } from './nats/forgotten-acks.js';
 import {
+  BUCKETS,
   type Buckets,
   deliveriesRetentionWarning,
   provisionWithRetry,
@@ -342,6 +343,8 @@ export class HeraldService {
     this.integrations.onChange((_integration, id) => this.worker.forgetPacer(id));
     this.#leases = new LeaseManager({
       kv: this.buckets.leases,
+      bucket: BUCKETS.leases,
+      jsm: this.jsm,
       partitions: this.config.partitions,
       ttlMs: this.config.leaseTtlMs,
       owner: this.worker,
@@ -399,8 +402,10 @@ export class HeraldService {
         logger.warn({ step: what, waitedMs: ms }, 'stop step gave up waiting');
     };
     await bounded('router', this.router.stop(), ROUTER_STOP_TIMEOUT_MS);
-    await this.#leases?.stop();
-    await this.worker.stop(this.config.shutdownGraceMs);
+    // Attempts in flight get the grace period, within the partitions' leases; then the rest.
+    const graceEnds = Date.now() + this.config.shutdownGraceMs;
+    await this.#leases?.stop(this.config.shutdownGraceMs);
+    await this.worker.stop(Math.max(0, graceEnds - Date.now()));
     // The worker handed back what it had not started: the events can be settled now.
     await bounded('settle events', this.router.settled(), SETTLE_TIMEOUT_MS);
     this.actors.stop();

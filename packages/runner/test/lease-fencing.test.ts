@@ -1,4 +1,5 @@
 import { startNats, type TestNats } from '@herald/core/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
@@ -61,6 +62,8 @@ describe('partition leases fence themselves', () => {
     const kv = await new Kvm(nc).create('HERALD_LEASES_FENCING', { ttl: TTL_MS, history: 1 });
     const m = new LeaseManager({
       kv,
+      bucket: 'HERALD_LEASES_FENCING',
+      jsm: await jetstreamManager(nc),
       partitions: PARTITIONS,
       ttlMs: TTL_MS,
       owner,

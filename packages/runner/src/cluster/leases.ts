@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { newId } from '@herald/core';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { settledWithin } from '../settled-within.js';
@@ -8,11 +9,15 @@ import { isLive } from '../store/kv.js';
 /** What the lease manager drives: start or stop consuming one partition. */
 export interface PartitionOwner {
   startPartition(partition: number): Promise<void>;
-  stopPartition(partition: number): Promise<void>;
+  /** Stops it; returns once its attempts in flight are over, aborting those still running after `attemptsWithinMs`. */
+  stopPartition(partition: number, attemptsWithinMs: number): Promise<void>;
 }
 
 export interface LeaseManagerOptions {
   kv: KV;
+  /** The bucket's name, and a manager to read its stream with. */
+  bucket: string;
+  jsm: JetStreamManager;
   partitions: number;
   /** The bucket's max age: a lease or membership not renewed within it expires. */
   ttlMs: number;
@@ -85,6 +90,10 @@ export class LeaseManager {
   #timer: NodeJS.Timeout | null = null;
   #fence: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
+  #tickStartedAt = 0;
+  readonly #releasing = new Set<Promise<void>>();
+  readonly #renewing = new Set<number>();
+  #renewTimer: NodeJS.Timeout | null = null;
   #stopped = false;
 
   constructor(options: LeaseManagerOptions) {
@@ -106,8 +115,19 @@ export class LeaseManager {
     this.#fence = setInterval(() => this.fenceExpiring(), Math.max(50, Math.floor(this.#o.ttlMs / 20)));
     await this.tick();
     const every = Math.max(200, Math.floor(this.#o.ttlMs / 3));
+    this.#renewTimer = setInterval(() => this.renewHeld(), every);
     this.#timer = setInterval(() => {
-      if (!this.#ticking) this.#ticking = this.tick().finally(() => (this.#ticking = null));
+      // A round still under way after a whole TTL is stuck (a lossy link can leave a KV
+      // read waiting for ever): the next one starts beside it, or this runner would never
+      // claim a partition again.
+      if (this.#ticking && performance.now() - this.#tickStartedAt < this.#o.ttlMs) return;
+      if (this.#ticking)
+        this.#o.logger.warn({ runner: this.runnerId }, 'a lease round is stuck; starting another');
+      this.#tickStartedAt = performance.now();
+      const round = this.tick().finally(() => {
+        if (this.#ticking === round) this.#ticking = null;
+      });
+      this.#ticking = round;
     }, every);
   }
 
@@ -126,7 +146,8 @@ export class LeaseManager {
         'fenced a partition: its lease was not renewed in time and may pass to another runner',
       );
       this.#forget(partition);
-      void this.#o.owner.stopPartition(partition).catch((err: Error) => {
+      // Attempts in flight are aborted too: the next owner may start them any moment now.
+      void this.#o.owner.stopPartition(partition, 0).catch((err: Error) => {
         this.#o.logger.error({ partition, err: err.message }, 'cannot stop a fenced partition');
       });
     }
@@ -149,14 +170,14 @@ export class LeaseManager {
     try {
       await kv.put(`member.${this.runnerId}`, String(Date.now()));
       const owners = assignPartitions(partitions, await this.#members());
-      // Partitions are independent: renew, release and claim them all at once.
+      // Partitions are independent: release and claim them all at once.
       await Promise.all(
         Array.from({ length: partitions }, (_, p) => {
           const mine = owners[p] === this.runnerId;
-          const revision = this.#held.get(p);
-          if (revision !== undefined && !mine) return this.#release(p);
-          if (revision !== undefined) return this.#renew(p, revision);
-          return mine ? this.#claim(p) : Promise.resolve();
+          const held = this.#held.has(p);
+          // Not waited for: a release waits for the partition's attempts in flight.
+          if (held && !mine) return void this.#releaseInBackground(p);
+          return !held && mine ? this.#claim(p) : Promise.resolve();
         }),
       );
     } catch (err) {
@@ -164,10 +185,31 @@ export class LeaseManager {
     }
   }
 
+  /**
+   * Renews every lease held, on its own timer: a round that waits on a slow cluster (a
+   * claim starts a consumer) must not push a renewal past its fence. A lease whose last
+   * renewal is still under way is not renewed beside it.
+   */
+  renewHeld(): void {
+    if (this.#stopped) return;
+    for (const [partition, revision] of this.#held) {
+      if (this.#renewing.has(partition)) continue;
+      this.#renewing.add(partition);
+      void this.#renew(partition, revision)
+        .catch((err: Error) =>
+          this.#o.logger.warn({ partition, err: err.message }, 'renewing a lease failed'),
+        )
+        .finally(() => this.#renewing.delete(partition));
+    }
+  }
+
   async #renew(partition: number, revision: number): Promise<void> {
     const sentAt = performance.now();
     try {
       const renewed = await this.#o.kv.update(`partition.${partition}`, this.runnerId, revision);
+      const tookMs = performance.now() - sentAt;
+      if (tookMs > this.#o.ttlMs / 4)
+        this.#o.logger.warn({ partition, tookMs: Math.round(tookMs) }, 'a lease renewal was slow');
       // Fenced or released while the renewal was under way: a later round claims it again.
       if (this.#held.get(partition) === revision) this.#hold(partition, renewed, sentAt);
     } catch (err) {
@@ -178,14 +220,27 @@ export class LeaseManager {
       // Someone else holds it now (our lease expired): stop at once.
       this.#o.logger.warn({ partition }, 'lost a partition lease');
       this.#forget(partition);
-      await this.#o.owner.stopPartition(partition);
+      await this.#o.owner.stopPartition(partition, 0);
     }
   }
 
+  /**
+   * The live members: the bucket's `member.*` subjects from one stream info request (served
+   * by the stream's leader; `kv.keys()` would create a consumer every round, which waits on
+   * the cluster's meta leader and hangs while it is being elected), then each one's entry,
+   * since a member that left wrote a delete marker.
+   */
   async #members(): Promise<string[]> {
-    const keys = await this.#o.kv.keys('member.*');
-    const members: string[] = [];
-    for await (const key of keys) members.push(key.slice('member.'.length));
+    const { jsm, kv, bucket } = this.#o;
+    const prefix = `$KV.${bucket}.member.`;
+    const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}*` });
+    const candidates = Object.keys(info.state.subjects ?? {}).map((s) => s.slice(prefix.length));
+    const live = await Promise.all(
+      candidates.map(async (id) =>
+        id === this.runnerId || isLive(await kv.get(`member.${id}`)) ? id : null,
+      ),
+    );
+    const members = live.filter((id): id is string => id !== null);
     if (!members.includes(this.runnerId)) members.push(this.runnerId);
     return members.sort();
   }
@@ -203,8 +258,10 @@ export class LeaseManager {
     } catch {
       return; // another runner won the race
     }
-    // Logged as soon as the lease is ours, before any attempt: fault tests line the logs of
-    // several runners up with what their sink received.
+    // Held (renewed and fenced) from the moment the lease is ours, while the partition
+    // starts, which can take a while on a slow cluster. Logged at once, before any attempt:
+    // fault tests line the logs of several runners up with what their sink received.
+    this.#hold(partition, revision, sentAt);
     this.#o.logger.info({ partition, runner: this.runnerId }, 'took a partition');
     try {
       await this.#o.owner.startPartition(partition);
@@ -214,18 +271,35 @@ export class LeaseManager {
         { partition, err: (err as Error).message },
         'released a partition it could not start',
       );
-      await this.#o.kv.delete(`partition.${partition}`, { previousSeq: revision }).catch(() => undefined);
+      const current = this.#held.get(partition);
+      this.#forget(partition);
+      await this.#o.kv
+        .delete(`partition.${partition}`, { previousSeq: current ?? revision })
+        .catch(() => undefined);
       throw err;
     }
-    this.#hold(partition, revision, sentAt);
     // A stop that gave up waiting for this round has released what it saw: this one too.
-    if (this.#stopped) await this.#release(partition);
+    if (this.#stopped && this.#held.has(partition)) await this.#release(partition);
   }
 
-  async #release(partition: number): Promise<void> {
+  #releaseInBackground(partition: number): void {
+    const release = this.#release(partition).catch((err: Error) => {
+      this.#o.logger.warn({ partition, err: err.message }, 'releasing a partition failed');
+    });
+    this.#releasing.add(release);
+    void release.finally(() => this.#releasing.delete(release));
+  }
+
+  /**
+   * Gives a partition up: stops it, lets its attempts in flight end while the lease is
+   * still surely ours (at most `withinMs`), aborting what is left, then deletes the lease,
+   * so its next owner starts only when no attempt of this runner's runs.
+   */
+  async #release(partition: number, withinMs = Number.POSITIVE_INFINITY): Promise<void> {
     const revision = this.#held.get(partition);
+    const validMs = (this.#validUntil.get(partition) ?? 0) - performance.now();
     this.#forget(partition);
-    await this.#o.owner.stopPartition(partition);
+    await this.#o.owner.stopPartition(partition, Math.max(0, Math.min(validMs, withinMs)));
     // Stopped: logged before the lease goes, so the next owner's "took" comes after it.
     this.#o.logger.info({ partition, runner: this.runnerId }, 'released a partition');
     if (revision !== undefined)
@@ -236,17 +310,20 @@ export class LeaseManager {
   }
 
   /**
-   * Leaves: releases every partition so the others take them over at once. Bounded by
+   * Leaves: releases every partition so the others take them over at once, after their
+   * attempts in flight (at most `attemptsWithinMs`, then aborted). Bounded by that plus
    * about 2 × `LEASE_RELEASE_TIMEOUT_MS` when NATS does not answer (then the leases
    * expire after the TTL instead).
    */
-  async stop(): Promise<void> {
+  async stop(attemptsWithinMs = 0): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#renewTimer) clearInterval(this.#renewTimer);
     if (this.#fence) clearInterval(this.#fence);
     await settledWithin(this.#ticking, LEASE_RELEASE_TIMEOUT_MS);
     await Promise.all([
-      ...this.held.map((p) => this.#release(p)),
+      ...this.held.map((p) => this.#release(p, attemptsWithinMs)),
+      settledWithin(Promise.all(this.#releasing), attemptsWithinMs + LEASE_RELEASE_TIMEOUT_MS),
       settledWithin(this.#o.kv.delete(`member.${this.runnerId}`), LEASE_RELEASE_TIMEOUT_MS),
     ]);
   }

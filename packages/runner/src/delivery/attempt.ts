@@ -21,7 +21,7 @@ export interface AttemptInput {
   headerPrefix: string;
   /** Sent as `<prefix>-Runner-Id`: which runner made the attempt (receivers and the log can tell). */
   runnerId: string;
-  /** For a plugin provider's own `deliver` (HTTP providers are bounded by the sender's timeout). */
+  /** Aborts the attempt (its partition was fenced); a plugin provider's `deliver` gets it too. */
   signal?: AbortSignal;
 }
 
@@ -110,7 +110,7 @@ async function attemptUnredacted(sender: HttpSender, input: AttemptInput): Promi
     ...spec,
     headers: { ...spec.headers, [`${input.headerPrefix}-Runner-Id`]: input.runnerId },
   };
-  const result = await sender.send(request);
+  const result = await sender.send(request, input.signal);
   if (!result.ok) {
     const outcome = outcomeOfError(result.error.kind, result.error.message);
     return {

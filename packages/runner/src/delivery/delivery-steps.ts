@@ -127,7 +127,12 @@ export class DeliverySteps {
   }
 
   /** Makes one attempt of a delivery. */
-  async deliver(item: Item): Promise<StepResult> {
+  /**
+   * One attempt of the item and what follows from it. An attempt aborted through `signal`
+   * (its partition was fenced: another runner may own it by now) is not recorded and the
+   * item is abandoned, so its next owner makes it again, knowing it may have been sent.
+   */
+  async deliver(item: Item, signal?: AbortSignal): Promise<StepResult> {
     const id = item.job.integrationId;
     const { integrations, providers, deliveryLog, config } = this.#deps;
     const integration = integrations.byId(id);
@@ -176,7 +181,15 @@ export class DeliverySteps {
       trigger: item.job.trigger,
       headerPrefix: config.headerPrefix,
       runnerId: config.runnerId,
+      signal,
     });
+    if (signal?.aborted)
+      return {
+        settlement: { kind: 'abandon', error: signal.reason as Error },
+        listed: Promise.resolve(),
+        pauseUntil: null,
+        durationMs: null,
+      };
     try {
       const step = await this.#settle(item, provider.type, record, isNew, result);
       if (!recovered) return step;

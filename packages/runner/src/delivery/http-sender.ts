@@ -78,7 +78,7 @@ export class HttpSender {
    * handler, not `request()`: no response stream, promise or abort signal per request,
    * the body kept in chunks up to the cap.
    */
-  send(spec: HttpRequestSpec): Promise<SendResult> {
+  send(spec: HttpRequestSpec, signal?: AbortSignal): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let url: URL;
@@ -112,10 +112,12 @@ export class HttpSender {
       let controller: Dispatcher.DispatchController | null = null;
       // Set once settled; an abort reason waits here for a request not yet on a socket.
       let reason: Error | null = null;
+      let unlisten: (() => void) | null = null;
       const settle = (result: SendResult, abortWith?: Error) => {
         if (reason) return;
         reason = abortWith ?? SETTLED;
         clearTimeout(timer);
+        unlisten?.();
         resolve(result);
         try {
           if (abortWith) controller?.abort(abortWith);
@@ -141,6 +143,15 @@ export class HttpSender {
         () => fail(new DOMException('the request timed out', 'TimeoutError')),
         this.#timeoutMs,
       );
+      // Stopped from outside (its partition was fenced): over at once, the socket dropped.
+      if (signal) {
+        const onAbort = () => fail(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        if (signal.aborted) onAbort();
+        else {
+          signal.addEventListener('abort', onAbort, { once: true });
+          unlisten = () => signal.removeEventListener('abort', onAbort);
+        }
+      }
       try {
         this.#agent.dispatch(
           {

@@ -69,8 +69,8 @@ export class Lanes {
   readonly #tasks = new Set<Promise<void>>();
   /** Keys of the deliveries held here: a redelivered copy of one is ignored. */
   readonly #active = new Set<string>();
-  /** Deliveries with an attempt in flight: another copy of one waits for it. */
-  readonly #attempting = new Set<string>();
+  /** Deliveries with an attempt in flight (another copy of one waits for it), and how to abort it. */
+  readonly #attempting = new Map<string, { integrationId: string; abort: AbortController }>();
   readonly #sweep: NodeJS.Timeout;
   readonly #sweepEveryMs: number;
   #lastSweepAt = Date.now();
@@ -375,8 +375,25 @@ export class Lanes {
 
   #attempt(lane: Lane, item: Item, slot: Slot): void {
     lane.attempts++;
-    this.#attempting.add(item.deliveryId);
-    this.#run(lane, item, this.#deps.steps.deliver(item), slot);
+    const abort = new AbortController();
+    this.#attempting.set(item.deliveryId, { integrationId: lane.id, abort });
+    this.#run(lane, item, this.#deps.steps.deliver(item, abort.signal), slot);
+  }
+
+  /**
+   * Ends the attempts in flight of the integrations that match within `withinMs`: those
+   * still running then are aborted (not recorded; their deliveries go to the next owner).
+   * 0 aborts them at once.
+   */
+  async endAttempts(matches: (integrationId: string) => boolean, withinMs: number): Promise<void> {
+    const running = () => [...this.#attempting.values()].filter((a) => matches(a.integrationId));
+    const deadline = performance.now() + withinMs;
+    while (performance.now() < deadline && running().length > 0)
+      await new Promise((r) => setTimeout(r, Math.min(20, deadline - performance.now())));
+    const reason = new Error(
+      'aborted: this runner stopped working the partition (its lease may pass to another)',
+    );
+    for (const attempt of running()) attempt.abort.abort(reason);
   }
 
   /** Runs a step and applies what it returns. */

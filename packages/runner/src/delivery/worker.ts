@@ -67,7 +67,7 @@ export class DeliveryWorker {
   readonly #deps: WorkerDeps;
   readonly #consumers = new Map<number, ResumingConsumer>();
   /** Partitions being worked here: a message of any other is given back at once. */
-  readonly #owned = new Set<number>();
+  readonly #owned = new Map<number, symbol>();
   readonly #partitionStops = new Map<number, Promise<void>>();
   readonly #heartbeat: NodeJS.Timeout;
   readonly #rescan: NodeJS.Timeout;
@@ -134,52 +134,68 @@ export class DeliveryWorker {
   async startPartition(partition: number): Promise<void> {
     // A stop still running would nak what the new consumer is about to receive.
     await this.#partitionStops.get(partition);
-    if (this.#consumers.has(partition)) return;
+    if (this.#owned.has(partition)) return; // started, or starting
+    // A stop while this runs (the lease fenced) ends it: nothing is taken up after that.
+    const token = Symbol(`partition ${partition}`);
+    this.#owned.set(partition, token);
+    const wanted = () => this.#owned.get(partition) === token;
     const name = partitionConsumerName(partition);
     const { jsm, js } = this.#deps;
-    await ensureConsumer(jsm, DELIVERIES_STREAM, {
-      durable_name: name,
-      filter_subject: `${DELIVERIES_PREFIX}.${partition}.*`,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: this.#deps.config.ackWaitMs * 1_000_000,
-      max_ack_pending: maxAckPending(this.#deps.config),
-      max_deliver: -1,
-    });
-    // What earlier owners parked for this partition's integrations.
-    this.#lanes.adopt(await this.#parked.counts(partition));
-    this.#owned.add(partition);
-    let consumer: ResumingConsumer;
     try {
-      consumer = await consumeResuming(js, DELIVERIES_STREAM, name, {
+      await ensureConsumer(jsm, DELIVERIES_STREAM, {
+        durable_name: name,
+        filter_subject: `${DELIVERIES_PREFIX}.${partition}.*`,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: this.#deps.config.ackWaitMs * 1_000_000,
+        max_ack_pending: maxAckPending(this.#deps.config),
+        max_deliver: -1,
+      });
+      // What earlier owners parked for this partition's integrations.
+      const parked = await this.#parked.counts(partition);
+      if (!wanted()) return;
+      this.#lanes.adopt(parked);
+      const consumer = await consumeResuming(js, DELIVERIES_STREAM, name, {
         maxMessages: PULL_BATCH,
         onMessage: (msg) => this.#accept(msg, partition),
         logger: this.#deps.logger,
         label: { partition },
       });
+      if (!wanted()) {
+        await settledWithin(consumer.close(), CONSUMER_CLOSE_TIMEOUT_MS);
+        return;
+      }
+      this.#consumers.set(partition, consumer);
     } catch (err) {
-      this.#owned.delete(partition);
+      if (wanted()) this.#owned.delete(partition);
       throw err;
     }
-    this.#consumers.set(partition, consumer);
   }
 
   /**
    * Stops working a partition: nothing more of it is attempted from the moment this is
    * called (a fenced partition relies on it), its waiting deliveries go back to JetStream
    * for the next owner, and its consumer closes (bounded: NATS may be unreachable).
-   * Attempts in flight finish and settle.
+   * With `attemptsWithinMs`, it returns once its attempts in flight are over, aborting
+   * those still running then (0: at once); without, they finish and settle on their own.
    */
-  async stopPartition(partition: number): Promise<void> {
+  async stopPartition(partition: number, attemptsWithinMs?: number): Promise<void> {
     const consumer = this.#consumers.get(partition);
-    if (!consumer) return;
+    if (!consumer && !this.#owned.has(partition)) return;
     this.#consumers.delete(partition);
     this.#owned.delete(partition);
     const inPartition = (id: string) => partitionOf(id, this.#deps.config.partitions) === partition;
     // Its integrations' actors now live with the partition's next owner.
     this.#deps.actors.release(inPartition);
     this.#lanes.release(inPartition);
-    const stopping = settledWithin(consumer.close(), CONSUMER_CLOSE_TIMEOUT_MS).then(() => undefined);
+    const ending =
+      attemptsWithinMs === undefined
+        ? Promise.resolve()
+        : this.#lanes.endAttempts(inPartition, attemptsWithinMs);
+    const stopping = Promise.all([
+      ending,
+      consumer ? settledWithin(consumer.close(), CONSUMER_CLOSE_TIMEOUT_MS) : null,
+    ]).then(() => undefined);
     this.#partitionStops.set(partition, stopping);
     try {
       await stopping;

@@ -130,7 +130,15 @@ function isTimeout(err: unknown): boolean {
 }
 
 /**
- * `provision`, retried while a cluster is too busy to answer in time (replicated
+ * A cluster whose nodes are still finding each other: it cannot place replicas yet, or its
+ * JetStream leader is being elected.
+ */
+function isClusterForming(err: unknown): boolean {
+  return /no suitable peers for placement|insufficient resources|temporarily unavailable/i.test(String(err));
+}
+
+/**
+ * `provision`, retried while a cluster is forming or too busy to answer in time (replicated
  * streams being placed right after the cluster formed or a node restarted).
  */
 export async function provisionWithRetry(
@@ -145,7 +153,8 @@ export async function provisionWithRetry(
     try {
       return await provision(nc, jsm, config, dataTimeoutMs);
     } catch (err) {
-      if (!isTimeout(err) || Date.now() > deadline) throw err;
+      if (!(isTimeout(err) || isClusterForming(err)) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 }
