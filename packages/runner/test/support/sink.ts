@@ -27,7 +27,7 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-export async function startSink(path = '/hook'): Promise<Sink> {
+export async function startSink(path = '/hook', host = '127.0.0.1'): Promise<Sink> {
   const requests: SinkRequest[] = [];
   let handler: SinkHandler = (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
@@ -57,10 +57,10 @@ export async function startSink(path = '/hook'): Promise<Sink> {
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}${path}`,
+    url: `http://${host}:${port}${path}`,
     port,
     requests,
     respond: (h) => {
