@@ -42,6 +42,8 @@ export interface ScaleOutFigures {
   /** What the killed runner had: attempts started and not recorded, and deliveries JetStream handed it unacknowledged. */
   inFlightAtKill: number;
   unackedAtKill: number;
+  /** Partitions fenced (a lease not renewed in time), all runners together. */
+  fences: number;
   /** Partitions the runner started last owns, and what a fair share is. */
   lateShare: number;
   fairShare: number;
@@ -184,6 +186,10 @@ export async function runScaleOutScenario(): Promise<ScaleOutFigures> {
       lost: expected - seen.size,
       duplicates: sink.requests.length - seen.size,
       duplicatesAfterKill,
+      fences: [victim, ...runners].reduce(
+        (n, r) => n + (r.output().match(/fenced a partition/g) ?? []).length,
+        0,
+      ),
       failoverMs,
       inFlightAtKill,
       unackedAtKill,
@@ -200,5 +206,5 @@ export async function runScaleOutScenario(): Promise<ScaleOutFigures> {
 }
 
 export function describeFigures(f: ScaleOutFigures): string {
-  return `expected ${f.expected}, delivered ${f.delivered}, lost ${f.lost}, duplicates ${f.duplicates} (of the killed runner's deliveries ${f.duplicatesAfterKill}; bound ${f.inFlightAtKill} in flight + ${f.unackedAtKill} unacknowledged at the kill = ${f.inFlightAtKill + f.unackedAtKill}), failover ${f.failoverMs} ms, late runner's share ${f.lateShare} of ${f.fairShare}`;
+  return `expected ${f.expected}, delivered ${f.delivered}, lost ${f.lost}, duplicates ${f.duplicates} (of the killed runner's deliveries ${f.duplicatesAfterKill}; bound ${f.inFlightAtKill} in flight + ${f.unackedAtKill} unacknowledged at the kill = ${f.inFlightAtKill + f.unackedAtKill}), ${f.fences} partitions fenced, failover ${f.failoverMs} ms, late runner's share ${f.lateShare} of ${f.fairShare}`;
 }
