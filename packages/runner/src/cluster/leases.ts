@@ -87,6 +87,7 @@ export class LeaseManager {
   readonly #held = new Map<number, number>(); // partition → lease revision
   /** Partition → `performance.now()` after which its lease may have expired and been taken. */
   readonly #validUntil = new Map<number, number>();
+  #earliestValidUntil = Number.POSITIVE_INFINITY;
   #timer: NodeJS.Timeout | null = null;
   #fence: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
@@ -139,6 +140,8 @@ export class LeaseManager {
    * back later let it claim the partition again in a later round.
    */
   fenceExpiring(now = performance.now()): void {
+    // Called before every batch of attempts: nothing to do costs one comparison.
+    if (now < this.#earliestValidUntil) return;
     for (const [partition, until] of this.#validUntil) {
       if (now < until) continue;
       this.#o.logger.warn(
@@ -156,11 +159,13 @@ export class LeaseManager {
   #forget(partition: number): void {
     this.#held.delete(partition);
     this.#validUntil.delete(partition);
+    this.#earliestValidUntil = Math.min(Number.POSITIVE_INFINITY, ...this.#validUntil.values());
   }
 
   #hold(partition: number, revision: number, sentAt: number): void {
     this.#held.set(partition, revision);
     this.#validUntil.set(partition, sentAt + this.#o.ttlMs - fenceMarginMs(this.#o.ttlMs));
+    this.#earliestValidUntil = Math.min(Number.POSITIVE_INFINITY, ...this.#validUntil.values());
   }
 
   /** One round: announce, read members, release what is no longer ours, claim what is. */

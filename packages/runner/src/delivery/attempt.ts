@@ -9,7 +9,15 @@ import {
 } from '@herald/core';
 import { redactAttempt } from '../secrets.js';
 import type { AttemptRecord, AttemptTrigger } from '../store/delivery-records.js';
-import type { HttpSender, SendErrorKind } from './http-sender.js';
+import type { AttemptAbort, HttpSender, SendErrorKind } from './http-sender.js';
+
+/** A plugin provider's `deliver` takes an `AbortSignal`: one that follows the attempt's abort. */
+function signalOf(abort: AttemptAbort | undefined): AbortSignal {
+  const controller = new AbortController();
+  if (abort?.reason) controller.abort(abort.reason);
+  else abort?.listen((reason) => controller.abort(reason));
+  return controller.signal;
+}
 
 export interface AttemptInput {
   provider: AnyProvider;
@@ -21,8 +29,8 @@ export interface AttemptInput {
   headerPrefix: string;
   /** Sent as `<prefix>-Runner-Id`: which runner made the attempt (receivers and the log can tell). */
   runnerId: string;
-  /** Aborts the attempt (its partition was fenced); a plugin provider's `deliver` gets it too. */
-  signal?: AbortSignal;
+  /** Aborts the attempt (its partition was fenced); a plugin provider's `deliver` sees it as its signal. */
+  abort?: AttemptAbort;
 }
 
 export interface AttemptResult {
@@ -67,7 +75,7 @@ async function attemptUnredacted(sender: HttpSender, input: AttemptInput): Promi
       outcome = await provider.deliver({
         notification,
         config,
-        signal: input.signal ?? new AbortController().signal,
+        signal: signalOf(input.abort),
       });
     } catch (err) {
       outcome = { kind: 'retry', reason: (err as Error).message };
@@ -110,7 +118,7 @@ async function attemptUnredacted(sender: HttpSender, input: AttemptInput): Promi
     ...spec,
     headers: { ...spec.headers, [`${input.headerPrefix}-Runner-Id`]: input.runnerId },
   };
-  const result = await sender.send(request, input.signal);
+  const result = await sender.send(request, input.abort);
   if (!result.ok) {
     const outcome = outcomeOfError(result.error.kind, result.error.message);
     return {

@@ -6,7 +6,7 @@ import type { AttemptRecord, DeliveryLog, DeliveryRecord } from '../store/delive
 import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
 import { type AttemptResult, attempt } from './attempt.js';
-import type { HttpSender } from './http-sender.js';
+import type { AttemptAbort, HttpSender } from './http-sender.js';
 import type { Item, Settlement, StepResult } from './item.js';
 import type { DeliveryJob } from './job.js';
 import { decide } from './outcome-policy.js';
@@ -128,11 +128,11 @@ export class DeliverySteps {
 
   /** Makes one attempt of a delivery. */
   /**
-   * One attempt of the item and what follows from it. An attempt aborted through `signal`
+   * One attempt of the item and what follows from it. An attempt aborted through `abort`
    * (its partition was fenced: another runner may own it by now) is not recorded and the
    * item is abandoned, so its next owner makes it again, knowing it may have been sent.
    */
-  async deliver(item: Item, signal?: AbortSignal): Promise<StepResult> {
+  async deliver(item: Item, abort?: AttemptAbort): Promise<StepResult> {
     const id = item.job.integrationId;
     const { integrations, providers, deliveryLog, config } = this.#deps;
     const integration = integrations.byId(id);
@@ -181,11 +181,11 @@ export class DeliverySteps {
       trigger: item.job.trigger,
       headerPrefix: config.headerPrefix,
       runnerId: config.runnerId,
-      signal,
+      abort,
     });
-    if (signal?.aborted)
+    if (abort?.reason)
       return {
-        settlement: { kind: 'abandon', error: signal.reason as Error },
+        settlement: { kind: 'abandon', error: abort.reason },
         listed: Promise.resolve(),
         pauseUntil: null,
         durationMs: null,

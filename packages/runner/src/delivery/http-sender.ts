@@ -54,6 +54,25 @@ function classify(err: unknown): { kind: SendErrorKind; message: string } {
   return { kind: 'other', message: code || e.name || 'request failed' };
 }
 
+/**
+ * Stops an attempt from outside (its partition was fenced) without an `AbortController`
+ * per request: `EventTarget` listeners cost on the hot path. One listener at a time.
+ */
+export class AttemptAbort {
+  reason: Error | null = null;
+  #listener: ((reason: Error) => void) | null = null;
+
+  abort(reason: Error): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.#listener?.(reason);
+  }
+
+  listen(listener: ((reason: Error) => void) | null): void {
+    this.#listener = listener;
+  }
+}
+
 /** Sends rendered requests for every provider: one keep-alive agent, timeouts, capped bodies, no redirects, egress guard. */
 export class HttpSender {
   readonly #agent: Agent;
@@ -78,7 +97,7 @@ export class HttpSender {
    * handler, not `request()`: no response stream, promise or abort signal per request,
    * the body kept in chunks up to the cap.
    */
-  send(spec: HttpRequestSpec, signal?: AbortSignal): Promise<SendResult> {
+  send(spec: HttpRequestSpec, abort?: AttemptAbort): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let url: URL;
@@ -144,12 +163,11 @@ export class HttpSender {
         this.#timeoutMs,
       );
       // Stopped from outside (its partition was fenced): over at once, the socket dropped.
-      if (signal) {
-        const onAbort = () => fail(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        if (signal.aborted) onAbort();
+      if (abort) {
+        if (abort.reason) fail(abort.reason);
         else {
-          signal.addEventListener('abort', onAbort, { once: true });
-          unlisten = () => signal.removeEventListener('abort', onAbort);
+          abort.listen(fail);
+          unlisten = () => abort.listen(null);
         }
       }
       try {

@@ -6,6 +6,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
 import type { DeliverySteps } from './delivery-steps.js';
+import { AttemptAbort } from './http-sender.js';
 import type { Item, StepResult } from './item.js';
 import type { DeliveryJob } from './job.js';
 import { attemptLimitOf, isDisabled, PARK_AFTER_WAIT_MS, queueCapOf, slotClassOf } from './lane-policy.js';
@@ -70,7 +71,7 @@ export class Lanes {
   /** Keys of the deliveries held here: a redelivered copy of one is ignored. */
   readonly #active = new Set<string>();
   /** Deliveries with an attempt in flight (another copy of one waits for it), and how to abort it. */
-  readonly #attempting = new Map<string, { integrationId: string; abort: AbortController }>();
+  readonly #attempting = new Map<string, { integrationId: string; abort: AttemptAbort }>();
   readonly #sweep: NodeJS.Timeout;
   readonly #sweepEveryMs: number;
   #lastSweepAt = Date.now();
@@ -375,9 +376,9 @@ export class Lanes {
 
   #attempt(lane: Lane, item: Item, slot: Slot): void {
     lane.attempts++;
-    const abort = new AbortController();
+    const abort = new AttemptAbort();
     this.#attempting.set(item.deliveryId, { integrationId: lane.id, abort });
-    this.#run(lane, item, this.#deps.steps.deliver(item, abort.signal), slot);
+    this.#run(lane, item, this.#deps.steps.deliver(item, abort), slot);
   }
 
   /**
