@@ -38,6 +38,8 @@ export interface LanesDeps {
   metrics: Pick<Metrics, 'deliveriesParked'>;
   /** Called before slots are handed out: stops partitions this runner may no longer own. */
   beforeAttempts?: () => void;
+  /** Whether this runner works the integration's partition now (checked before each attempt). */
+  owns?: (integrationId: string) => boolean;
 }
 
 interface Lane {
@@ -340,6 +342,13 @@ export class Lanes {
         slot = this.#slots.next(classOf, Date.now())
       ) {
         const lane = this.#lanes.get(slot.laneId)!;
+        // The last word on single writing: a lane whose partition this runner no longer
+        // works (fenced, released) attempts nothing, however its deliveries got here.
+        if (this.#deps.owns && !this.#deps.owns(lane.id)) {
+          this.#slots.release(slot);
+          this.release((id) => id === lane.id);
+          continue;
+        }
         this.#standings.of(lane.id).pacer.take(Date.now());
         this.#attempt(lane, this.#dequeue(lane), slot);
         if (this.#classOf(lane.id) !== null) this.#slots.enqueue(lane.id);

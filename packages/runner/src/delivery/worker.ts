@@ -92,6 +92,7 @@ export class DeliveryWorker {
       actors: deps.actors,
       steps: new DeliverySteps(deps),
       beforeAttempts: () => this.#fence(),
+      owns: (id) => this.#owned.has(partitionOf(id, deps.config.partitions)),
       parked: this.#parked,
       logger: deps.logger,
       metrics: deps.metrics,
