@@ -293,8 +293,10 @@ export class FaultCluster {
           continue;
         }
         if (entry.partition === undefined) continue;
-        if (entry.msg === 'took a partition') open.set(entry.partition, entry.time);
-        else if (/^(released a partition|fenced a partition|lost a partition lease)/.test(entry.msg)) {
+        // A second "took" while held (two lease rounds claimed it) does not move the start.
+        if (entry.msg === 'took a partition') {
+          if (!open.has(entry.partition)) open.set(entry.partition, entry.time);
+        } else if (/^(released a partition|fenced a partition|lost a partition lease)/.test(entry.msg)) {
           const from = open.get(entry.partition);
           if (from !== undefined) spans.push({ runner, partition: entry.partition, from, to: entry.time });
           open.delete(entry.partition);
