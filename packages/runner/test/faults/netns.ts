@@ -118,11 +118,6 @@ export class TestNetwork {
     }
   }
 
-  address(host: string, octet: number, net: Net): string {
-    void host;
-    return `${SUBNETS[net]}.${octet}`;
-  }
-
   /** A process inside the host's namespace. */
   spawn(host: string, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
     return spawn('ip', ['netns', 'exec', this.ns(host), command, ...args], {
