@@ -126,7 +126,6 @@ export class DeliverySteps {
     return settled(ACK, saved.indexed);
   }
 
-  /** Makes one attempt of a delivery. */
   /**
    * One attempt of the item and what follows from it. An attempt aborted through `abort`
    * (its partition was fenced: another runner may own it by now) is not recorded and the

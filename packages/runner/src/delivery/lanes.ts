@@ -103,12 +103,12 @@ export class Lanes {
     this.#sweep.unref();
   }
 
-  /** Deliveries queued in memory or being attempted. */
   /** Attempts started and not yet recorded: at most what a crash now would make again. */
   get attemptsInFlight(): number {
     return this.#attempting.size;
   }
 
+  /** Deliveries queued in memory or being attempted. */
   get pending(): number {
     const { shared, restricted } = this.#slots.inFlight;
     return this.#queued + shared + restricted;
@@ -345,6 +345,10 @@ export class Lanes {
         // The last word on single writing: a lane whose partition this runner no longer
         // works (fenced, released) attempts nothing, however its deliveries got here.
         if (this.#deps.owns && !this.#deps.owns(lane.id)) {
+          this.#deps.logger.warn(
+            { integrationId: lane.id },
+            'a lane of a partition not worked here gave its deliveries back unattempted',
+          );
           this.#slots.release(slot);
           this.release((id) => id === lane.id);
           continue;

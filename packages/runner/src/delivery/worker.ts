@@ -224,7 +224,9 @@ export class DeliveryWorker {
   async #rescanParked(): Promise<void> {
     for (const partition of this.#consumers.keys()) {
       try {
-        this.#lanes.adopt(await this.#parked.counts(partition));
+        const counts = await this.#parked.counts(partition);
+        // Fenced or moved while it was counted (seconds on a slow link): its next owner counts.
+        if (this.#consumers.has(partition)) this.#lanes.adopt(counts);
       } catch (err) {
         this.#deps.logger.warn({ partition, err: (err as Error).message }, 'cannot count parked deliveries');
       }
@@ -244,9 +246,14 @@ export class DeliveryWorker {
     );
   }
 
-  /** The router parked a delivery for the integration: its lane counts it. */
+  /**
+   * The router parked a delivery for the integration: its lane counts it. The partition
+   * may have moved while the park was written; then its next owner finds the entry when it
+   * counts (at start, or on the rescan), and no lane is made here for it.
+   */
   parkedBacklog(integrationId: string): void {
-    this.#lanes.parkedBacklog(integrationId);
+    if (this.#consumers.has(partitionOf(integrationId, this.#deps.config.partitions)))
+      this.#lanes.parkedBacklog(integrationId);
   }
 
   /** See HandOver.room: the router's back-pressure. */

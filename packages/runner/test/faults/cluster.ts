@@ -59,6 +59,8 @@ export interface Ledger {
   /** Requests that reached the sink more than `slackMs` outside their sender's ownership of the partition. */
   outside: number;
   outsideSamples: string[];
+  /** Lanes found holding deliveries of a partition their runner no longer worked (the lanes' last guard caught them). */
+  strayLanes: number;
 }
 
 /**
@@ -211,26 +213,36 @@ export class FaultCluster {
     }
   }
 
-  /** Waits until every replica of every stream is current; returns when. */
-  async waitForReplicasCurrent(timeoutMs: number): Promise<number> {
+  /**
+   * Waits until every stream has a leader and, within `timeoutMs`, every replica is current.
+   * Returns when the replicas were current (null if not in time) and what was behind last;
+   * throws only when a stream has no leader by then (the cluster does not serve it).
+   */
+  async waitForReplicasCurrent(timeoutMs: number): Promise<{ at: number | null; behind: string }> {
     const deadline = Date.now() + timeoutMs;
-    let last = '';
     for (;;) {
+      let leaderless: string[] = ['(no answer)'];
+      let behind = '';
       try {
         const jsm = await jetstreamManager(this.nc, { timeout: 2_000 });
-        const behind: string[] = [];
+        const lagging: string[] = [];
+        leaderless = [];
         for await (const info of jsm.streams.list()) {
           const { leader, replicas = [] } = info.cluster ?? {};
-          if (!leader) behind.push(`${info.config.name}: no leader`);
+          if (!leader) leaderless.push(info.config.name);
           for (const r of replicas)
-            if (!r.current || r.offline) behind.push(`${info.config.name}: ${r.name} lag ${r.lag ?? '?'}`);
+            if (!r.current || r.offline) lagging.push(`${info.config.name}: ${r.name} lag ${r.lag ?? '?'}`);
         }
-        last = behind.join('; ');
-        if (behind.length === 0) return Date.now();
+        behind = lagging.join('; ');
+        if (leaderless.length === 0 && lagging.length === 0) return { at: Date.now(), behind: '' };
       } catch (err) {
-        last = (err as Error).message;
+        behind = (err as Error).message;
       }
-      if (Date.now() > deadline) throw new Error(`stream replicas not current in ${timeoutMs} ms: ${last}`);
+      if (Date.now() > deadline) {
+        if (leaderless.length > 0)
+          throw new Error(`streams without a leader after ${timeoutMs} ms: ${leaderless.join(', ')}`);
+        return { at: null, behind };
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -368,6 +380,10 @@ export class FaultCluster {
       overlaps,
       outside: outsideRequests.length,
       outsideSamples,
+      strayLanes: this.runners.reduce(
+        (n, r) => n + (this.runnerLog(r).match(/a lane of a partition not worked here/g) ?? []).length,
+        0,
+      ),
     };
   }
 

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DELIVERIES_STREAM, exampleEvent, publishEvent } from '@herald/core';
 import { startNatsCluster } from '@herald/core/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -127,6 +129,7 @@ export async function runScaleOutScenario(): Promise<ScaleOutFigures> {
     );
     const failoverMs = Date.now() - killedAt;
 
+    const nodeKilledAt = Date.now();
     await cluster.nodes[2]!.kill();
     await new Promise((r) => setTimeout(r, 2_000));
     await cluster.nodes[2]!.restart();
@@ -179,6 +182,21 @@ export async function runScaleOutScenario(): Promise<ScaleOutFigures> {
         )
         .join('\n---\n');
       missing = `e.g. ${sample.join(' ')}\n${logs}`;
+    }
+    // HERALD_SOAK_DUMP=<dir>: every sink request and every runner's log, to study a run.
+    const dump = process.env.HERALD_SOAK_DUMP;
+    if (dump) {
+      mkdirSync(dump, { recursive: true });
+      const lines = sink.requests.map((r) =>
+        JSON.stringify({ key: key(r), runner: r.headers['x-herald-runner-id'], at: r.at }),
+      );
+      writeFileSync(join(dump, 'requests.jsonl'), `${lines.join('\n')}\n`);
+      writeFileSync(
+        join(dump, 'times.json'),
+        JSON.stringify({ killedAt, nodeKilledAt, victim: before.runnerId }),
+      );
+      for (const [i, r] of [victim, ...runners].entries())
+        writeFileSync(join(dump, `runner${i}.log`), r.output());
     }
     return {
       expected,
