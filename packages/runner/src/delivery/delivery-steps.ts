@@ -194,8 +194,10 @@ export class DeliverySteps {
       if (!recovered) return step;
       return { ...step, listed: Promise.all([recovered, step.listed]).then(() => undefined) };
     } catch (err) {
-      if (!(err instanceof RecordExistsError) || known) throw err;
-      // Not new after all (done before nats-server forgot an ack): this attempt comes after those.
+      if (!(err instanceof RecordExistsError)) throw err;
+      // Not new after all: done before nats-server forgot an ack, or the look-up read a
+      // replica that had not caught up (after a node died). The request went out: this
+      // attempt is recorded after those, rather than given up to be made once more.
       const stored = await deliveryLog.getRecord(id, item.deliveryId);
       if (!stored) throw err;
       result.record = { ...result.record, number: stored.attemptCount + 1 };

@@ -1,6 +1,6 @@
 import { PARKED_PREFIX, PARKED_STREAM, parkedSubject } from '@herald/core';
 import type { JetStreamManager, MsgRequest } from '@nats-io/jetstream';
-import type { AckedPublisher } from '../nats/acked-publisher.js';
+import { type AckedPublisher, WRITE_RETRY_MS } from '../nats/acked-publisher.js';
 import type { DeliveryJob } from './job.js';
 
 /** One parked delivery, read back. */
@@ -41,11 +41,15 @@ export class ParkedStore {
    * on a replica that restarts, which then stores a repeated id the others dropped — the
    * replicas' sequences, which reads and deletes go by, drift apart. A park repeated after a
    * lost answer is read twice instead; the delivery's record tells the second read it is done.
+   * A park no stream answered is sent again for a while (a retry's park failing would give
+   * the delivery back, to be attempted again before its time).
    */
   async park(job: DeliveryJob, level: number): Promise<void> {
-    await this.#publisher.publish(
+    await this.#publisher.publishRetrying(
       parkedSubject(job.integrationId, this.#partitions, level),
       JSON.stringify(job),
+      {},
+      WRITE_RETRY_MS,
     );
   }
 

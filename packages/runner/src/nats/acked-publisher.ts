@@ -23,6 +23,8 @@ export interface PublishOptions {
 /** JetStream refused a message (its error code and description), or never answered. */
 export class PublishError extends Error {
   readonly code: number;
+  /** The answer to a send after an unanswered one (`publishRetrying`): the first may have been stored. */
+  resent = false;
   constructor(message: string, code: number) {
     super(message);
     this.name = 'PublishError';
@@ -32,6 +34,16 @@ export class PublishError extends Error {
   /** A compare-and-set that lost: the subject's last sequence was not the expected one. */
   get isWrongLastSequence(): boolean {
     return this.code === WRONG_LAST_SEQUENCE;
+  }
+
+  /**
+   * No stream answered in time, or none answers its subject now: as while a replicated
+   * stream elects a leader after a node died. Sending again is safe for a write that is
+   * the same whether stored once or twice (a put of the same value; a compare-and-set
+   * whose caller tells its own earlier write from another's).
+   */
+  get isUnanswered(): boolean {
+    return this.code === 503 || this.code === NO_ACK;
   }
 }
 
@@ -68,6 +80,17 @@ function headerBlock({ msgId, expectLastSubjectSeq: seq }: PublishOptions): MsgH
   }
   return block as unknown as MsgHdrs;
 }
+
+/**
+ * How long a write that must not fail goes on being sent while no stream answers it
+ * (`publishRetrying`). A replicated stream whose leader died elects another within
+ * seconds; this stays well below the ack wait (30 s by default), so the delivery being
+ * recorded or parked is not redelivered meanwhile.
+ */
+export const WRITE_RETRY_MS = 10_000;
+
+/** A publish that got no answer within the timeout (HTTP's Request Timeout, by analogy). */
+const NO_ACK = 408;
 
 /** JetStream's err_code for a failed `Nats-Expected-Last-Subject-Sequence`. */
 const WRONG_LAST_SEQUENCE = 10071;
@@ -119,6 +142,43 @@ export class AckedPublisher {
         reject(err as Error);
       }
     });
+  }
+
+  /**
+   * `publish`, sent again while it goes unanswered (`PublishError.isUnanswered`: a
+   * replicated stream electing a leader after a node died), for up to `retryMs` after the
+   * first failure. For writes whose failure costs more than waiting (an attempt made and
+   * not yet recorded) and that are safe to store twice.
+   */
+  publishRetrying(
+    subject: string,
+    payload: string,
+    options: PublishOptions,
+    retryMs: number,
+  ): Promise<PubAck> {
+    // The first send costs one `catch` more than `publish`: this is on the hot path.
+    return this.publish(subject, payload, options).catch((err: unknown) =>
+      this.#resend(err, subject, payload, options, Date.now() + retryMs),
+    );
+  }
+
+  async #resend(
+    err: unknown,
+    subject: string,
+    payload: string,
+    options: PublishOptions,
+    deadline: number,
+  ): Promise<PubAck> {
+    for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 1_000)) {
+      if (!(err instanceof PublishError && err.isUnanswered) || Date.now() + waitMs > deadline) throw err;
+      await new Promise((r) => setTimeout(r, waitMs));
+      try {
+        return await this.publish(subject, payload, options);
+      } catch (next) {
+        if (next instanceof PublishError) next.resent = true;
+        err = next;
+      }
+    }
   }
 
   /** Fails what is still waiting and stops listening. */
@@ -173,7 +233,7 @@ export class AckedPublisher {
     for (const [n, pending] of this.#pending) {
       if (pending.deadline > now) return;
       this.#pending.delete(n);
-      pending.reject(new PublishError(`no ack from JetStream within ${this.#timeoutMs} ms`, 408));
+      pending.reject(new PublishError(`no ack from JetStream within ${this.#timeoutMs} ms`, NO_ACK));
     }
   }
 }

@@ -1,6 +1,6 @@
 import { DELIVERY_LOG_STREAM, HeraldError } from '@herald/core';
 import type { KV } from '@nats-io/kv';
-import { type AckedPublisher, PublishError } from '../nats/acked-publisher.js';
+import { type AckedPublisher, PublishError, WRITE_RETRY_MS } from '../nats/acked-publisher.js';
 import type {
   AttemptRecord,
   DeliveryDetail,
@@ -87,10 +87,12 @@ export class KvDeliveryLog implements DeliveryLog {
   // Writes on the hot path go through the lean publisher; reads and rare writes through kv.
   readonly #publisher: AckedPublisher;
   readonly #index: LogIndex;
+  readonly #retryWritesMs: number;
 
-  constructor(kv: KV, publisher: AckedPublisher) {
+  constructor(kv: KV, publisher: AckedPublisher, retryWritesMs = WRITE_RETRY_MS) {
     this.#kv = kv;
     this.#publisher = publisher;
+    this.#retryWritesMs = retryWritesMs;
     this.#index = new LogIndex(kv, (key, value, expectRevision) => this.#put(key, value, expectRevision));
   }
 
@@ -99,11 +101,15 @@ export class KvDeliveryLog implements DeliveryLog {
     // The caller's object carries attempt 1 on, so later saves keep it.
     if (attempt?.number === 1) record.firstAttempt = attempt;
     else if (attempt) await this.#put(`a.${record.integrationId}.${record.id}.${attempt.number}`, attempt);
+    const key = `d.${record.integrationId}.${record.id}`;
+    const value = JSON.stringify(record);
     try {
-      await this.#put(`d.${record.integrationId}.${record.id}`, record, changes.create ? 0 : undefined);
+      await this.#putString(key, value, changes.create ? 0 : undefined);
     } catch (err) {
-      if (err instanceof PublishError && err.isWrongLastSequence) throw new RecordExistsError(record.id);
-      throw err;
+      if (!(err instanceof PublishError && err.isWrongLastSequence)) throw err;
+      // Sent again after going unanswered, the create may find its own first send stored.
+      if (!err.resent || (await this.#kv.get(key))?.string() !== value)
+        throw new RecordExistsError(record.id);
     }
     const chains: Chain[] = changes.isNew ? ['all'] : [];
     const chain = changes.enteredStatus ? CHAIN_OF_STATUS[changes.enteredStatus] : undefined;
@@ -132,11 +138,23 @@ export class KvDeliveryLog implements DeliveryLog {
     );
   }
 
-  /** A KV put, or a compare-and-set when `expectRevision` is given (0 = the key is new). */
-  async #put(key: string, value: unknown, expectRevision?: number): Promise<number> {
-    const ack = await this.#publisher.publish(`${PUT_PREFIX}${key}`, JSON.stringify(value), {
-      expectLastSubjectSeq: expectRevision,
-    });
+  /**
+   * A KV put, or a compare-and-set when `expectRevision` is given (0 = the key is new).
+   * A write no stream answered (the bucket's stream electing a leader) is sent again for
+   * up to `retryWritesMs`: it records an attempt that was made, and failing it would give
+   * the delivery up to be attempted again.
+   */
+  #put(key: string, value: unknown, expectRevision?: number): Promise<number> {
+    return this.#putString(key, JSON.stringify(value), expectRevision);
+  }
+
+  async #putString(key: string, value: string, expectRevision?: number): Promise<number> {
+    const ack = await this.#publisher.publishRetrying(
+      `${PUT_PREFIX}${key}`,
+      value,
+      { expectLastSubjectSeq: expectRevision },
+      this.#retryWritesMs,
+    );
     return ack.seq;
   }
 
