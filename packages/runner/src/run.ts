@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type HeraldConfig, loadConfig } from './config/config.js';
+import { DeliveryWorker } from './delivery/worker.js';
 import { createHttpServer } from './http/server.js';
+import type { Resolve } from './injection.js';
 import { createLogger } from './logger.js';
-import { HeraldService, STOP_MARGIN_MS } from './service.js';
+import { type HeraldService, STOP_MARGIN_MS } from './service.js';
 import { settledWithin } from './settled-within.js';
+import { composeHerald } from './start-up.js';
 import { listenError, StartupError } from './startup-error.js';
 
 /** The HTTP server stops accepting at once; requests still running get this long. */
@@ -12,6 +15,8 @@ const HTTP_CLOSE_TIMEOUT_MS = 1_000;
 
 export interface RunningHerald {
   service: HeraldService;
+  /** The runner's parts by class or token (tests read its stores and metrics). */
+  resolve: Resolve;
   http: FastifyInstance;
   url: string;
   /** Stops everything; settles within `shutdownGraceMs` + `STOP_MARGIN_MS` also when NATS is unreachable. */
@@ -28,11 +33,11 @@ export async function runHerald(
   config: HeraldConfig = loadConfig(),
   logger: Logger = createLogger(config.logLevel),
 ): Promise<RunningHerald> {
-  const service = await HeraldService.create(config, logger);
+  const { service, http: httpDeps, resolve } = await composeHerald(config, logger);
   let http: FastifyInstance;
   let address: string;
   try {
-    http = await createHttpServer(service);
+    http = await createHttpServer(httpDeps);
   } catch (err) {
     await service.stop().catch(() => undefined);
     throw err;
@@ -53,10 +58,14 @@ export async function runHerald(
     throw new StartupError(`start-up failed: ${(err as Error).message.split('\n')[0]}`, err);
   }
   const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-  logger.info({ url, host: config.host, partitions: service.worker.partitions.length }, 'herald is ready');
+  logger.info(
+    { url, host: config.host, partitions: resolve(DeliveryWorker).partitions.length },
+    'herald is ready',
+  );
   let stopping: Promise<void> | null = null;
   return {
     service,
+    resolve,
     http,
     url,
     stop: () => {

@@ -1,23 +1,27 @@
-/** Injection tokens of the composition root. */
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Logger } from 'pino';
+import type { HeraldConfig } from './config/config.js';
+import { token } from './injection.js';
+import type { ForgottenAcks } from './nats/forgotten-acks.js';
+import type { Buckets } from './nats/provision.js';
+import type { DeliveryLog } from './store/delivery-records.js';
+
+/**
+ * Tokens of what the composition root holds that is not a class of its own: values made
+ * at start-up, interfaces, and classes registered twice. Everything else is injected by
+ * its class.
+ */
 export const TOKENS = {
-  config: Symbol('config'),
-  logger: Symbol('logger'),
-  metrics: Symbol('metrics'),
-  nats: Symbol('nats'),
-  js: Symbol('js'),
-  jsm: Symbol('jsm'),
-  publisher: Symbol('publisher'),
-  forgottenDeliveries: Symbol('forgottenDeliveries'),
-  forgottenEvents: Symbol('forgottenEvents'),
-  buckets: Symbol('buckets'),
-  providers: Symbol('providers'),
-  integrations: Symbol('integrations'),
-  health: Symbol('health'),
-  deliveryLog: Symbol('deliveryLog'),
-  throttle: Symbol('throttle'),
-  sender: Symbol('sender'),
-  actors: Symbol('actors'),
-  worker: Symbol('worker'),
-  router: Symbol('router'),
-  connections: Symbol('connections'),
+  config: token<HeraldConfig>('config'),
+  logger: token<Logger>('logger'),
+  nats: token<NatsConnection>('nats'),
+  js: token<JetStreamClient>('js'),
+  jsm: token<JetStreamManager>('jsm'),
+  buckets: token<Buckets>('buckets'),
+  deliveryLog: token<DeliveryLog>('deliveryLog'),
+  /** The horizon of the deliveries stream's acks (the worker's). */
+  forgottenDeliveries: token<ForgottenAcks>('forgottenDeliveries'),
+  /** The horizon of the events stream's acks (the router's). */
+  forgottenEvents: token<ForgottenAcks>('forgottenEvents'),
 } as const;

@@ -2,8 +2,11 @@ import { exampleEvent } from '@herald/core';
 import { startNats, type TestNats } from '@herald/core/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Commands } from '../src/commands.js';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
+import { HealthStore } from '../src/store/health.js';
+import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { eventually, type LogCapture, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
@@ -52,7 +55,7 @@ describe('HTTP API — deliveries, resend, replay, events, settings, metrics', (
       if (failing) res.writeHead(503, { 'content-type': 'text/plain' }).end('down');
       else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
-    const keys = new ApiKeyStore(herald.service.buckets.teams);
+    const keys = new ApiKeyStore(herald.resolve(TOKENS.buckets).teams);
     acme = apiClient(herald.url, (await keys.create('acme')).key);
     globex = apiClient(herald.url, (await keys.create('globex')).key);
     const created = await acme.post('/v1/integrations', {
@@ -215,8 +218,10 @@ describe('HTTP API — deliveries, resend, replay, events, settings, metrics', (
     failing = false;
     const before = sink.requests.length;
     // As when it kept failing too long: the machine is disabled, the integration still enabled.
-    await herald.service.control(integrationId, 'disable', 'failing for too long');
-    await eventually(async () => (await herald.service.health.view(integrationId)).state === 'disabled');
+    await herald.resolve(Commands).control(integrationId, 'disable', 'failing for too long');
+    await eventually(
+      async () => (await herald.resolve(HealthStore).view(integrationId)).state === 'disabled',
+    );
     const view = (await acme.get(`/v1/integrations/${integrationId}`)).body;
     expect(view).toMatchObject({ enabled: true, state: 'disabled', health: { state: 'disabled' } });
     expect(view.health.transitions[0]).toMatchObject({
@@ -281,7 +286,7 @@ describe('HTTP API — deliveries, resend, replay, events, settings, metrics', (
     const before = await scrape();
     failing = false;
     await acme.post('/v1/events', event('build:success', 'evt_metrics_1'));
-    await jetstream(herald.service.nats).publish('herald.events.acme.p.build.start', '{not json');
+    await jetstream(herald.resolve(TOKENS.nats)).publish('herald.events.acme.p.build.start', '{not json');
     const after = await eventually(async () => {
       const text = await scrape();
       return sample(text, 'herald_dlq_messages') >= 1 &&

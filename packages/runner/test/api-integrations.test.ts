@@ -3,6 +3,8 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
+import { HealthStore } from '../src/store/health.js';
+import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { eventually, type LogCapture, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
@@ -31,7 +33,7 @@ describe('HTTP API — integrations', () => {
     nats = await startNats();
     herald = await startHerald(nats.url);
     sink = await startSink();
-    keys = new ApiKeyStore(herald.service.buckets.teams);
+    keys = new ApiKeyStore(herald.resolve(TOKENS.buckets).teams);
     acmeKey = (await keys.create('acme')).key;
     acme = apiClient(herald.url, acmeKey);
     globex = apiClient(herald.url, (await keys.create('globex')).key);
@@ -61,7 +63,7 @@ describe('HTTP API — integrations', () => {
       const client = apiClient(herald.url, key);
       expect((await client.get('/v1/integrations')).status).toBe(200);
       // Revoked elsewhere (as `herald keys revoke` does), not through this server's store.
-      await new ApiKeyStore(herald.service.buckets.teams).revoke(info.keyId);
+      await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).revoke(info.keyId);
       const started = Date.now();
       await eventually(async () => (await client.get('/v1/integrations')).status === 401, 10_000, 100);
       expect(Date.now() - started).toBeLessThan(5_000);
@@ -335,7 +337,7 @@ describe('HTTP API — integrations', () => {
       const off = await acme.post(`/v1/integrations/${id}/disable`);
       expect(off.status).toBe(200);
       expect(off.body).toMatchObject({ enabled: false, state: 'disabled' });
-      await eventually(async () => (await herald.service.health.view(id)).state === 'disabled');
+      await eventually(async () => (await herald.resolve(HealthStore).view(id)).state === 'disabled');
       const on = await acme.post(`/v1/integrations/${id}/enable`);
       expect(on.status).toBe(200);
       expect(on.body).toMatchObject({ enabled: true, state: 'healthy' });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import chatProvider from '../../../examples/chat-provider/index.js';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
+import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { type ChatServerImitation, startChatServer } from './support/chat-server-imitation.js';
 import { eventually, type LogCapture, startHerald } from './support/herald.js';
@@ -73,7 +74,10 @@ describe('connect flow of a third-party provider (examples/chat-provider), hoste
     const port = await freePort();
     chat = await startChatServer({ redirectUri: `http://127.0.0.1:${port}${CALLBACK}` });
     herald = await heraldFor(nats, chat, port);
-    api = apiClient(herald.url, (await new ApiKeyStore(herald.service.buckets.teams).create('acme')).key);
+    api = apiClient(
+      herald.url,
+      (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key,
+    );
   });
   afterAll(async () => {
     await herald?.stop();
@@ -163,10 +167,10 @@ describe('connect flow of a third-party provider (examples/chat-provider), hoste
   it('on delete, the provider revokes the webhook at the server and the install record goes', async () => {
     const hook = chat.hooks.find((h) => h.channel === 'town-square')!;
     const key = `chat-install.${connectedId}`;
-    expect((await herald.service.buckets.teams.get(key))?.operation).toBe('PUT');
+    expect((await herald.resolve(TOKENS.buckets).teams.get(key))?.operation).toBe('PUT');
     expect((await api.delete(`/v1/integrations/${connectedId}`)).status).toBe(204);
     expect(chat.revoked).toEqual([hook.url]);
-    expect((await herald.service.buckets.teams.get(key))?.operation).not.toBe('PUT');
+    expect((await herald.resolve(TOKENS.buckets).teams.get(key))?.operation).not.toBe('PUT');
   });
 });
 
@@ -207,7 +211,7 @@ describe('connect flow of a third-party provider — settings and the egress gua
     herald = await heraldFor(nats, chat, port, { HERALD_EGRESS_ALLOW_CIDRS: '192.0.2.0/24' });
     const api = apiClient(
       herald.url,
-      (await new ApiKeyStore(herald.service.buckets.teams).create('acme')).key,
+      (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key,
     );
     const { url, cookie } = await startInstall(api, { name: 'Blocked' });
     const res = await callback(await chat.allow(url), cookie);

@@ -3,7 +3,9 @@ import { startNats, type TestNats } from '@herald/core/testing';
 import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveryWorker } from '../src/delivery/worker.js';
 import type { RunningHerald } from '../src/run.js';
+import { IntegrationStore } from '../src/store/integrations.js';
 import { eventually, integration, startHerald } from './support/herald.js';
 import { type Sink, type SinkRequest, startSink } from './support/sink.js';
 
@@ -83,14 +85,14 @@ describe('isolation — many hanging endpoints', () => {
     const { herald, js, sink } = stack;
     const team = 'many-hanging';
     for (let i = 0; i < 40; i++) {
-      await herald.service.integrations.create(
-        integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}hang-${i}` } }),
-      );
+      await herald
+        .resolve(IntegrationStore)
+        .create(integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}hang-${i}` } }));
     }
     for (const path of ['fine-a', 'fine-b']) {
-      await herald.service.integrations.create(
-        integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}${path}` } }),
-      );
+      await herald
+        .resolve(IntegrationStore)
+        .create(integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}${path}` } }));
     }
     const sentAt = new Map<string, number>();
     const EVENTS = 40;
@@ -149,8 +151,8 @@ describe('isolation — a backlog is parked, not held', () => {
       config: { url: `${sink.url}paced` },
       events: ['build:*'],
     });
-    await herald.service.integrations.create(stuck);
-    await herald.service.integrations.create(paced);
+    await herald.resolve(IntegrationStore).create(stuck);
+    await herald.resolve(IntegrationStore).create(paced);
 
     const BACKLOG = 3_000;
     for (let i = 0; i < BACKLOG; i += 250) {
@@ -175,7 +177,7 @@ describe('isolation — a backlog is parked, not held', () => {
     // The backlog waits in the parked stream, not in the runner's memory.
     const jsm = await jetstreamManager(nc);
     await eventually(async () => (await jsm.streams.info(PARKED_STREAM)).state.messages >= BACKLOG - 100);
-    expect(herald.service.worker.pending).toBeLessThanOrEqual(200);
+    expect(herald.resolve(DeliveryWorker).pending).toBeLessThanOrEqual(200);
     const metrics = await (await fetch(`${herald.url}/metrics`)).text();
     const parked = Number(/herald_deliveries_parked_total\{level="backlog"\} (\d+)/.exec(metrics)?.[1] ?? 0);
     expect(parked).toBeGreaterThanOrEqual(BACKLOG - 100);
@@ -197,7 +199,7 @@ describe('isolation — a backlog is parked, not held', () => {
       type: 'webhook',
       config: { url: `${sink.url}hang-restart` },
     });
-    await herald.service.integrations.create(stuck);
+    await herald.resolve(IntegrationStore).create(stuck);
     const BACKLOG = 500;
     await Promise.all(
       Array.from({ length: BACKLOG }, (_, i) =>
@@ -237,8 +239,8 @@ describe('isolation — a backlog is parked, not held', () => {
       type: 'webhook',
       config: { url: `${sink.url}retry-after-2s` },
     });
-    await herald.service.integrations.create(long);
-    await herald.service.integrations.create(short);
+    await herald.resolve(IntegrationStore).create(long);
+    await herald.resolve(IntegrationStore).create(short);
     for (let i = 0; i < 50; i++) {
       await publishEvent(js, exampleEvent('deployment:start', { id: `evt_ra_${i}`, teamId: team }));
       await new Promise((r) => setTimeout(r, 100));

@@ -3,8 +3,11 @@ import { startNats, type TestNats } from '@herald/core/testing';
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Metrics } from '../src/metrics.js';
 import { ROUTER_CONSUMER } from '../src/router/router.js';
 import type { RunningHerald } from '../src/run.js';
+import { IntegrationStore } from '../src/store/integrations.js';
+import { TOKENS } from '../src/tokens.js';
 import { eventually, integration, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
 
@@ -21,7 +24,10 @@ describe('pipeline — deliveries handed over without the partition stream', () 
   let sink: Sink;
 
   const handedOver = () =>
-    herald.service.metrics.deliveriesHandedOver.get().then((m) => m.values[0]?.value ?? 0);
+    herald
+      .resolve(Metrics)
+      .deliveriesHandedOver.get()
+      .then((m) => m.values[0]?.value ?? 0);
   const storedDeliveries = async () => (await jsm.streams.info(DELIVERIES_STREAM)).state.messages;
 
   beforeAll(async () => {
@@ -44,11 +50,13 @@ describe('pipeline — deliveries handed over without the partition stream', () 
       config: { url: `${sink.url}warm` },
       events: ['build:start'],
     });
-    await herald.service.integrations.create(hook);
+    await herald.resolve(IntegrationStore).create(hook);
     // The first delivery loads the integration's machine (through the partition).
     await publishEvent(jetstream(nc), exampleEvent('build:start', { id: 'evt_warm_0' }));
     await sink.waitFor(1);
-    await eventually(async () => (await herald.service.deliveryLog.list(hook.id, { limit: 1 })).items[0]);
+    await eventually(
+      async () => (await herald.resolve(TOKENS.deliveryLog).list(hook.id, { limit: 1 })).items[0],
+    );
     const storedBefore = await storedDeliveries();
     const handedBefore = await handedOver();
 
@@ -61,20 +69,22 @@ describe('pipeline — deliveries handed over without the partition stream', () 
     await eventually(
       async () => (await jsm.consumers.info(EVENTS_STREAM, ROUTER_CONSUMER)).num_ack_pending === 0,
     );
-    const page = await herald.service.deliveryLog.list(hook.id, { limit: 50 });
+    const page = await herald.resolve(TOKENS.deliveryLog).list(hook.id, { limit: 50 });
     expect(page.items).toHaveLength(21);
     expect(new Set(page.items.map((d) => d.eventId)).size).toBe(21);
     expect(page.items.every((d) => d.status === 'succeeded')).toBe(true);
-    const detail = await herald.service.deliveryLog.getDetail(hook.id, page.items[0]!.id);
+    const detail = await herald.resolve(TOKENS.deliveryLog).getDetail(hook.id, page.items[0]!.id);
     expect(detail?.attempts.map((a) => [a.number, a.outcome])).toEqual([[1, 'success']]);
   });
 
   it('retries a handed-over delivery through the partition after the retry delay, same delivery id', async () => {
     const hook = integration({ type: 'webhook', config: { url: `${sink.url}flaky` }, events: ['build:*'] });
-    await herald.service.integrations.create(hook);
+    await herald.resolve(IntegrationStore).create(hook);
     await publishEvent(jetstream(nc), exampleEvent('build:start', { id: 'evt_flaky_0' }));
     await eventually(() => sink.requests.some((r) => r.path === '/flaky'));
-    await eventually(async () => (await herald.service.deliveryLog.list(hook.id, { limit: 1 })).items[0]);
+    await eventually(
+      async () => (await herald.resolve(TOKENS.deliveryLog).list(hook.id, { limit: 1 })).items[0],
+    );
 
     let answered = 0;
     sink.respond((req, res) => {
@@ -92,11 +102,11 @@ describe('pipeline — deliveries handed over without the partition stream', () 
     // The retry schedule's first delay is 1 s (±20 % jitter).
     expect(tries[1]!.at - tries[0]!.at).toBeGreaterThanOrEqual(750);
     const delivery = await eventually(async () => {
-      const items = (await herald.service.deliveryLog.list(hook.id, { limit: 5 })).items;
+      const items = (await herald.resolve(TOKENS.deliveryLog).list(hook.id, { limit: 5 })).items;
       const d = items.find((x) => x.eventId === 'evt_flaky_1');
       return d?.status === 'succeeded' ? d : undefined;
     });
-    const detail = await herald.service.deliveryLog.getDetail(hook.id, delivery.id);
+    const detail = await herald.resolve(TOKENS.deliveryLog).getDetail(hook.id, delivery.id);
     expect(detail?.attempts.map((a) => [a.number, a.response?.status])).toEqual([
       [1, 503],
       [2, 200],

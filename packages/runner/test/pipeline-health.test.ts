@@ -3,7 +3,11 @@ import { startNats, type TestNats } from '@herald/core/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Commands } from '../src/commands.js';
 import type { RunningHerald } from '../src/run.js';
+import { HealthStore } from '../src/store/health.js';
+import { IntegrationStore } from '../src/store/integrations.js';
+import { TOKENS } from '../src/tokens.js';
 import { eventually, integration, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
 
@@ -56,15 +60,15 @@ describe('pipeline — health and isolation', () => {
       config: { url: `${sink.url}watch` },
       events: ['integration:*'],
     });
-    await herald.service.integrations.create(down);
-    await herald.service.integrations.create(watcher);
+    await herald.resolve(IntegrationStore).create(down);
+    await herald.resolve(IntegrationStore).create(watcher);
 
     await publish(exampleEvent('build:failure', { id: 'evt_h1', teamId: team }));
-    await eventually(async () => (await herald.service.health.view(down.id)).state === 'failing');
+    await eventually(async () => (await herald.resolve(HealthStore).view(down.id)).state === 'failing');
     await new Promise((r) => setTimeout(r, 1_100));
     await publish(exampleEvent('build:failure', { id: 'evt_h2', teamId: team }));
     const view = await eventually(async () => {
-      const v = await herald.service.health.view(down.id);
+      const v = await herald.resolve(HealthStore).view(down.id);
       return v.state === 'disabled' ? v : undefined;
     });
     expect(view.transitions.map((t) => t.to)).toEqual(['disabled', 'failing']);
@@ -85,16 +89,16 @@ describe('pipeline — health and isolation', () => {
     const before = sink.requests.filter((r) => r.path === '/down').length;
     await publish(exampleEvent('build:failure', { id: 'evt_h3', teamId: team }));
     const skipped = await eventually(async () => {
-      const page = await herald.service.deliveryLog.list(down.id, { status: 'skipped', limit: 5 });
+      const page = await herald.resolve(TOKENS.deliveryLog).list(down.id, { status: 'skipped', limit: 5 });
       return page.items.length ? page.items : undefined;
     });
     expect(skipped.map((d) => d.eventId)).toEqual(['evt_h3']);
     expect(sink.requests.filter((r) => r.path === '/down').length).toBe(before);
 
     // Enabling makes it healthy again, and it is delivered to.
-    await herald.service.integrations.update({ ...down, config: { url: `${sink.url}up` } });
-    await herald.service.control(down.id, 'enable', 'fixed the endpoint');
-    await eventually(async () => (await herald.service.health.view(down.id)).state === 'healthy');
+    await herald.resolve(IntegrationStore).update({ ...down, config: { url: `${sink.url}up` } });
+    await herald.resolve(Commands).control(down.id, 'enable', 'fixed the endpoint');
+    await eventually(async () => (await herald.resolve(HealthStore).view(down.id)).state === 'healthy');
     await publish(exampleEvent('build:start', { id: 'evt_h4', teamId: team }));
     await eventually(() =>
       sink.requests.some(
@@ -124,8 +128,8 @@ describe('pipeline — health and isolation', () => {
       config: { url: `${sink.url}fine` },
       events: ['alert:*'],
     });
-    await herald.service.integrations.create(hang);
-    await herald.service.integrations.create(fine);
+    await herald.resolve(IntegrationStore).create(hang);
+    await herald.resolve(IntegrationStore).create(fine);
     const sent = new Map<string, number>();
     for (let i = 0; i < 30; i++) {
       const id = `evt_iso_${i}`;

@@ -5,6 +5,8 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
+import { IntegrationStore } from '../src/store/integrations.js';
+import { TOKENS } from '../src/tokens.js';
 import { eventually, integration, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
 
@@ -63,7 +65,7 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
         events: ['*'],
       }),
     };
-    for (const h of Object.values(hooks)) await herald.service.integrations.create(h);
+    for (const h of Object.values(hooks)) await herald.resolve(IntegrationStore).create(h);
     await publish(exampleEvent('build:start', { id: 'evt_f1', teamId: team }));
     await publish(exampleEvent('build:failure', { id: 'evt_f2', teamId: team }));
     await publish(exampleEvent('build:failure', { id: 'evt_f3', teamId: team, projectId: 'shop' }));
@@ -93,7 +95,7 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
         events: ['deployment:success'],
       });
       ids.add(h.id);
-      await herald.service.integrations.create(h);
+      await herald.resolve(IntegrationStore).create(h);
     }
     await publish(exampleEvent('deployment:success', { id: 'evt_fan', teamId: team }));
     await eventually(() => seenBy('/fan').length >= 200);
@@ -110,7 +112,7 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
       config: { url: `${sink.url}chat` },
       events: ['backup:failure'],
     });
-    await herald.service.integrations.create(chat);
+    await herald.resolve(IntegrationStore).create(chat);
     await publish(exampleEvent('backup:failure', { id: 'evt_chat', teamId: 'chatters' }));
     const [req] = await eventually(() => (seenBy('/chat').length ? seenBy('/chat') : undefined));
     expect(JSON.parse(req!.body).text).toMatch(/Backup failed: Postgres/);
@@ -124,7 +126,7 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
       config: { url: slackSink.url },
       events: ['build:*'],
     });
-    await herald.service.integrations.create(slack);
+    await herald.resolve(IntegrationStore).create(slack);
     for (let i = 0; i < 4; i++)
       await publish(exampleEvent('build:success', { id: `evt_pace_${i}`, teamId: 'paced' }));
     const reqs = await slackSink.waitFor(4, 10_000);
@@ -148,7 +150,7 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
       config: { url: limited.url },
       events: ['*'],
     });
-    await herald.service.integrations.create(hook);
+    await herald.resolve(IntegrationStore).create(hook);
     await publish(exampleEvent('job-run:success', { id: 'evt_429', teamId: 'limited' }));
     const reqs = await limited.waitFor(3, 10_000);
     const gaps = reqs.slice(1).map((r, i) => r.at - reqs[i]!.at);
@@ -157,7 +159,7 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
       expect(gap).toBeLessThan(2_500);
     }
     const record = await eventually(async () => {
-      const page = await herald.service.deliveryLog.list(hook.id, { limit: 1 });
+      const page = await herald.resolve(TOKENS.deliveryLog).list(hook.id, { limit: 1 });
       return page.items[0]?.status === 'succeeded' ? page.items[0] : undefined;
     });
     expect(record.attemptCount).toBe(3);

@@ -5,6 +5,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
+import { IntegrationStore } from '../src/store/integrations.js';
+import { TOKENS } from '../src/tokens.js';
 import { eventually, integration, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
 
@@ -36,7 +38,7 @@ describe('pipeline — route, deliver, record', () => {
       config: { url: sink.url, secret: 'tok-123', signingSecrets: [SIGNING_SECRET] },
       events: ['build:*'],
     });
-    await herald.service.integrations.create(hook);
+    await herald.resolve(IntegrationStore).create(hook);
     const event = exampleEvent('build:start', { id: 'evt_pipeline_1' });
     await publishEvent(jetstream(nc), event);
     const [req] = await sink.waitFor(1);
@@ -51,20 +53,22 @@ describe('pipeline — route, deliver, record', () => {
       'x-herald-notification-integration-event-id': 'evt_pipeline_1',
       'x-herald-notification-integration-event-type': 'build:start',
       // Which runner made the attempt (several share the partitions in a cluster).
-      'x-herald-runner-id': herald.service.config.runnerId,
+      'x-herald-runner-id': herald.resolve(TOKENS.config).runnerId,
     });
-    expect(herald.service.config.runnerId).toMatch(/^rnr_/);
+    expect(herald.resolve(TOKENS.config).runnerId).toMatch(/^rnr_/);
     expect(() => new Webhook(SIGNING_SECRET).verify(req!.body, req!.headers)).not.toThrow();
 
     const page = await eventually(async () => {
-      const p = await herald.service.deliveryLog.list(hook.id, { limit: 10 });
+      const p = await herald.resolve(TOKENS.deliveryLog).list(hook.id, { limit: 10 });
       return p.items[0]?.status === 'succeeded' ? p : undefined;
     });
     expect(page.items).toHaveLength(1);
-    const detail = await herald.service.deliveryLog.getDetail(hook.id, page.items[0]!.id);
+    const detail = await herald.resolve(TOKENS.deliveryLog).getDetail(hook.id, page.items[0]!.id);
     expect(detail!.attempts).toHaveLength(1);
     expect(detail!.attempts[0]!.response!.status).toBe(200);
-    expect(detail!.attempts[0]!.request.headers['X-Herald-Runner-Id']).toBe(herald.service.config.runnerId);
+    expect(detail!.attempts[0]!.request.headers['X-Herald-Runner-Id']).toBe(
+      herald.resolve(TOKENS.config).runnerId,
+    );
     // The token is masked in the log.
     expect(JSON.stringify(detail)).not.toContain('tok-123');
     expect(JSON.stringify(detail)).not.toContain(SIGNING_SECRET);
@@ -119,12 +123,12 @@ describe('pipeline — route, deliver, record', () => {
       else res.writeHead(200).end('ok');
     });
     const hook = integration({ type: 'webhook', config: { url: flaky.url }, events: ['backup:success'] });
-    await herald.service.integrations.create(hook);
+    await herald.resolve(IntegrationStore).create(hook);
     await publishEvent(jetstream(nc), exampleEvent('backup:success', { id: 'evt_retry_1' }));
     await flaky.waitFor(3, 20_000);
     const detail = await eventually(async () => {
-      const p = await herald.service.deliveryLog.list(hook.id, { limit: 1 });
-      const d = p.items[0] && (await herald.service.deliveryLog.getDetail(hook.id, p.items[0].id));
+      const p = await herald.resolve(TOKENS.deliveryLog).list(hook.id, { limit: 1 });
+      const d = p.items[0] && (await herald.resolve(TOKENS.deliveryLog).getDetail(hook.id, p.items[0].id));
       return d && d.status === 'succeeded' ? d : undefined;
     });
     expect(detail.attempts.map((a) => a.response?.status)).toEqual([503, 503, 200]);

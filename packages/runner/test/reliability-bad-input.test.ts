@@ -13,8 +13,10 @@ import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jets
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Metrics } from '../src/metrics.js';
 import { ROUTER_CONSUMER } from '../src/router/router.js';
 import type { RunningHerald } from '../src/run.js';
+import { IntegrationStore } from '../src/store/integrations.js';
 import { eventually, integration, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
 
@@ -56,9 +58,11 @@ describe('reliability — bad input on NATS', () => {
     nc = await connect({ servers: nats.url });
     js = jetstream(nc);
     sink = await startSink('/');
-    await herald.service.integrations.create(
-      integration({ teamId: TEAM, type: 'webhook', config: { url: `${sink.url}all` }, events: ['*'] }),
-    );
+    await herald
+      .resolve(IntegrationStore)
+      .create(
+        integration({ teamId: TEAM, type: 'webhook', config: { url: `${sink.url}all` }, events: ['*'] }),
+      );
     dlqSub = nc.subscribe('herald.dlq.>');
     void (async () => {
       for await (const m of dlqSub) {
@@ -82,7 +86,7 @@ describe('reliability — bad input on NATS', () => {
   });
 
   const counters = async () => {
-    const { metrics } = herald.service;
+    const metrics = herald.resolve(Metrics);
     const dead = (await metrics.eventsDeadLettered.get()).values.reduce((n, v) => n + v.value, 0);
     const routed = (await metrics.eventsRouted.get()).values.reduce((n, v) => n + v.value, 0);
     return { dead, routed };
@@ -213,7 +217,7 @@ describe('reliability — bad input on NATS', () => {
       exampleEvent('build:start', { id: `evt_hand_${++seq}`, teamId: TEAM, projectId: `p${seq}` });
     const onItsSubject = (event: { projectId: string }) =>
       `herald.events.${TEAM}.${event.projectId}.build.start`;
-    const text = (await herald.service.metrics.registry.metrics()).split('\n');
+    const text = (await herald.resolve(Metrics).registry.metrics()).split('\n');
     const metricSum = (lines: string[]) =>
       lines
         .filter((l) => l.startsWith('herald_events_dead_lettered_total{'))
@@ -339,10 +343,10 @@ describe('reliability — bad input on NATS', () => {
       });
       reasons[letter.reason] = (reasons[letter.reason] ?? 0) + 1;
     }
-    const metricAfter = metricSum((await herald.service.metrics.registry.metrics()).split('\n'));
+    const metricAfter = metricSum((await herald.resolve(Metrics).registry.metrics()).split('\n'));
     expect(metricAfter - metricBefore).toBe(cases.length);
     for (const r of Object.keys(reasons)) {
-      const line = (await herald.service.metrics.registry.metrics())
+      const line = (await herald.resolve(Metrics).registry.metrics())
         .split('\n')
         .find((l) => l.startsWith(`herald_events_dead_lettered_total{reason="${r}"}`));
       expect(line, r).toBeDefined();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_PROVIDERS } from '../src/config/config.js';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
+import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { eventually, type LogCapture, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
@@ -37,7 +38,7 @@ describe('secrets — what destinations echo, and credentials in URLs, never rea
 
   /** Every revision of every delivery-log record, as stored in JetStream. */
   const storedLog = async (): Promise<string> => {
-    const jsm = await jetstreamManager(herald.service.nats);
+    const jsm = await jetstreamManager(herald.resolve(TOKENS.nats));
     const stream = `KV_${DELIVERY_LOG_STREAM}`;
     const { first_seq, last_seq } = (await jsm.streams.info(stream)).state;
     const out: string[] = [];
@@ -68,7 +69,10 @@ describe('secrets — what destinations echo, and credentials in URLs, never rea
       HERALD_RETRY_SCHEDULE: 'none',
     });
     sink = await startSink('/');
-    acme = apiClient(herald.url, (await new ApiKeyStore(herald.service.buckets.teams).create('acme')).key);
+    acme = apiClient(
+      herald.url,
+      (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key,
+    );
   });
   afterAll(async () => {
     await herald?.stop();

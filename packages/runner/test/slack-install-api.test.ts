@@ -9,6 +9,7 @@ import { stateKeyFrom as keyFrom, signState, verifyState } from '../src/connect/
 import { ProviderRegistry } from '../src/providers/registry.js';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
+import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { eventually, type LogCapture, startHerald } from './support/herald.js';
 import { freePort, type SlackImitation, startSlackImitation } from './support/slack-imitation.js';
@@ -69,7 +70,7 @@ describe('Slack install — API, against an imitation of Slack', () => {
       HERALD_SLACK_API_URL: slack.url,
       HERALD_RETRY_SCHEDULE: 'none',
     });
-    acmeKey = (await new ApiKeyStore(herald.service.buckets.teams).create('acme')).key;
+    acmeKey = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key;
     api = apiClient(herald.url, acmeKey);
   });
   afterAll(async () => {
@@ -234,7 +235,8 @@ describe('Slack install — API, against an imitation of Slack', () => {
     // The nonce is claimed in the teams bucket, where every runner sees it.
     const check = verifyState(stateKeyFrom(slack.clientSecret), stateOf(url));
     expect(
-      check.ok && (await herald.service.buckets.teams.get(`slack-state.${check.payload.n}`))?.operation,
+      check.ok &&
+        (await herald.resolve(TOKENS.buckets).teams.get(`slack-state.${check.payload.n}`))?.operation,
     ).toBe('PUT');
   });
 
@@ -367,7 +369,7 @@ describe('Slack install — API, against an imitation of Slack', () => {
     });
     expect(created.status).toBe(201);
     expect(created.body.slack).toBeUndefined();
-    await herald.service.buckets.teams.put(
+    await herald.resolve(TOKENS.buckets).teams.put(
       `slack-install.${created.body.id}`,
       JSON.stringify({
         integrationId: created.body.id,
@@ -404,9 +406,9 @@ describe('Slack install — API, against an imitation of Slack', () => {
     expect(logs).not.toMatch(/state=v1\./);
 
     const key = `slack-install.${installedId}`;
-    expect((await herald.service.buckets.teams.get(key))?.operation).toBe('PUT');
+    expect((await herald.resolve(TOKENS.buckets).teams.get(key))?.operation).toBe('PUT');
     expect((await api.delete(`/v1/integrations/${installedId}`)).status).toBe(204);
-    await eventually(async () => (await herald.service.buckets.teams.get(key))?.operation !== 'PUT');
+    await eventually(async () => (await herald.resolve(TOKENS.buckets).teams.get(key))?.operation !== 'PUT');
   });
 });
 
@@ -418,7 +420,10 @@ describe('Slack install — without a Slack app', () => {
   beforeAll(async () => {
     nats = await startNats();
     herald = await startHerald(nats.url);
-    api = apiClient(herald.url, (await new ApiKeyStore(herald.service.buckets.teams).create('acme')).key);
+    api = apiClient(
+      herald.url,
+      (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key,
+    );
   });
   afterAll(async () => {
     await herald?.stop();

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
+import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { collectPageErrors, launchChromium, screenshot } from './support/browser.js';
 import { eventually, type LogCapture, startHerald } from './support/herald.js';
@@ -51,7 +52,7 @@ describe('Slack install — in a real browser, against an imitation of Slack', (
       HERALD_RETRY_SCHEDULE: 'none',
     });
     sink = await startSink('/api/webhooks/1/token');
-    const key = (await new ApiKeyStore(herald.service.buckets.teams).create('acme')).key;
+    const key = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key;
     api = apiClient(herald.url, key);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -222,7 +223,7 @@ describe('Slack install — a Herald without a Slack app, in the browser', () =>
 
   it('offers only the pasted webhook URL, and says why', async () => {
     const page = await browser.newPage();
-    const key = (await new ApiKeyStore(herald.service.buckets.teams).create('acme')).key;
+    const key = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key;
     await signIn(page, herald.url, key);
     await newForm(page, herald.url, 'slack');
     const note = page.locator('#slack-install-unavailable');

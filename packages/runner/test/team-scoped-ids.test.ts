@@ -5,6 +5,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
+import { IntegrationStore } from '../src/store/integrations.js';
+import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { eventually, integration, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
@@ -24,13 +26,13 @@ describe('teams stay apart — event ids are per team', () => {
     herald = await startHerald(nats.url);
     nc = await connect({ servers: nats.url });
     sink = await startSink('/');
-    const keys = new ApiKeyStore(herald.service.buckets.teams);
+    const keys = new ApiKeyStore(herald.resolve(TOKENS.buckets).teams);
     acme = apiClient(herald.url, (await keys.create('acme')).key);
     globex = apiClient(herald.url, (await keys.create('globex')).key);
     for (const team of ['acme', 'globex']) {
-      await herald.service.integrations.create(
-        integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}${team}` } }),
-      );
+      await herald
+        .resolve(IntegrationStore)
+        .create(integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}${team}` } }));
     }
   });
   afterAll(async () => {

@@ -94,7 +94,7 @@ export async function startDev(args: string[]): Promise<void> {
   }
   process.on('exit', () => stopNats?.());
   const running = await runUntilSignalled(config, logger);
-  const key = await devKey(new ApiKeyStore(running.service.buckets.teams), team);
+  const key = await devKey(running.resolve(ApiKeyStore), team);
   const onlyHere = config.host === DEV_HOST || config.host === '::1' || config.host === 'localhost';
   process.stdout.write(
     [

@@ -22,7 +22,7 @@ export function newSigningSecret(): string {
 }
 
 /** The provider of `type`, or a 400 on `type` that lists the known types. */
-export function providerOf(providers: ProviderRegistry, type: string): AnyProvider {
+export function providerOf(providers: Pick<ProviderRegistry, 'get' | 'types'>, type: string): AnyProvider {
   const provider = providers.get(type);
   if (provider) return provider;
   const known = providers.types().join(', ');

@@ -1,59 +1,93 @@
 import { createRequire } from 'node:module';
-import { DLQ_STREAM } from '@herald/core';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { HeraldService } from '../service.js';
-import { ApiKeyStore } from '../store/api-keys.js';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
 import { toErrorResponse } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import { genReqId, installRequestLog } from './request-log.js';
 import { type AnyRoute, bearerAuth, registerRoutes } from './route.js';
-import { connectRoutes } from './routes/connect.js';
+import { type ConnectHost, connectRoutes } from './routes/connect.js';
 import { registerConnectCallbacks } from './routes/connect-callback.js';
-import { deliveryRoutes } from './routes/deliveries.js';
-import { integrationActionRoutes } from './routes/integration-actions.js';
-import { integrationRoutes } from './routes/integrations.js';
-import { teamRoutes } from './routes/team.js';
+import type { CompleteHost } from './routes/connect-complete.js';
+import { type DeliveryRouteDeps, deliveryRoutes } from './routes/deliveries.js';
+import { type IntegrationActionDeps, integrationActionRoutes } from './routes/integration-actions.js';
+import { type IntegrationRouteDeps, integrationRoutes } from './routes/integrations.js';
+import { type TeamRouteDeps, teamRoutes } from './routes/team.js';
 
 /** Largest API request body (an event is at most 256 KiB; leave room for its envelope). */
 export const MAX_BODY_BYTES = 512 * 1024;
-/** A scrape does not wait longer than this for the DLQ count. */
-const DLQ_INFO_TIMEOUT_MS = 1_000;
 /** Answered while the service starts or stops (probes need them then). */
 const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-export interface HttpServerOptions {
-  /** The API keys to authenticate with; by default the service's HERALD_TEAMS bucket. */
-  apiKeys?: ApiKeyStore;
+/** What the /v1 routes use, each group a few of these (see its `…Deps`). */
+export type ApiDeps = TeamRouteDeps &
+  IntegrationRouteDeps &
+  IntegrationActionDeps &
+  DeliveryRouteDeps &
+  ConnectHost &
+  CompleteHost;
+
+/** The runner as the operations endpoints see it (service.ts). */
+export interface RunnerStatus {
+  /** True once start-up finished, until the stop begins: the API answers 503 outside. */
+  readonly started: boolean;
+  /** Answered by `/readyz` as it is (200 when `ready`, else 503). */
+  readiness(): { ready: boolean };
+}
+
+/** What the server is built from; the composition root provides it. */
+export interface HttpDeps {
+  logger: Logger;
+  metrics: Metrics;
+  runner: RunnerStatus;
+  /** Sets the gauges a scrape reads (gauges.ts). */
+  gauges: { refresh(): Promise<void> };
+  /** Verifies an API key: its team, or null. */
+  apiKeys: { verify(key: string): Promise<string | null> };
+  api: ApiDeps;
 }
 
 /** Every API route, in document order. */
-export function apiRoutes(service: HeraldService): AnyRoute[] {
+export function apiRoutes(api: ApiDeps): AnyRoute[] {
   return [
-    ...teamRoutes(service),
-    ...integrationRoutes(service),
-    ...integrationActionRoutes(service),
-    ...deliveryRoutes(service),
-    ...connectRoutes(service),
+    ...teamRoutes(api),
+    ...integrationRoutes(api),
+    ...integrationActionRoutes(api),
+    ...deliveryRoutes(api),
+    ...connectRoutes(api),
   ];
 }
 
+/** `/healthz` (the process answers), `/readyz` (it works) and `/metrics` (Prometheus). */
+function registerOperations(
+  app: FastifyInstance,
+  deps: Pick<HttpDeps, 'runner' | 'gauges' | 'metrics'>,
+): void {
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const readiness = deps.runner.readiness();
+    return reply.code(readiness.ready ? 200 : 503).send(readiness);
+  });
+  app.get('/metrics', async (_req, reply) => {
+    await deps.gauges.refresh();
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+}
+
 /** The runner's HTTP server: the /v1 API, /openapi.json and the operations endpoints. */
-export async function createHttpServer(
-  service: HeraldService,
-  options: HttpServerOptions = {},
-): Promise<FastifyInstance> {
+export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
     genReqId,
     requestIdHeader: false,
   });
-  const logger = service.logger;
+  const { logger, metrics, runner } = deps;
   // JSON only: anything else is a 415 (fastify also parses text/plain by default).
   app.removeContentTypeParser('text/plain');
-  installRequestLog(app, logger, service.metrics);
+  installRequestLog(app, logger, metrics);
 
   app.setErrorHandler((err, req, reply) => {
     const { status, body, expected } = toErrorResponse(err);
@@ -75,7 +109,7 @@ export async function createHttpServer(
   // not deliver); until start-up has finished, the API says so rather than answer from
   // half-loaded state.
   app.addHook('onRequest', async (req, reply) => {
-    if (service.started || OPERATIONS_ROUTES.has(req.url)) return;
+    if (runner.started || OPERATIONS_ROUTES.has(req.url)) return;
     reply.header('retry-after', '1');
     return reply.code(503).send({
       error: {
@@ -86,44 +120,18 @@ export async function createHttpServer(
     });
   });
 
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => {
-    const ready = service.ready;
-    return reply.code(ready ? 200 : 503).send({
-      ready,
-      nats: !service.nats.isClosed(),
-      consumers: service.router.running,
-      ...service.ownership,
-      attemptsInFlight: service.worker.attemptsInFlight,
-    });
-  });
-  app.get('/metrics', async (_req, reply) => {
-    service.metrics.pendingDeliveries.set(service.worker.pending);
-    service.metrics.attemptsInFlight.set(service.worker.attemptsInFlight);
-    for (const [state, n] of Object.entries(service.actors.states()))
-      service.metrics.integrationsByState.set({ state }, n);
-    const dlq = await Promise.race([
-      service.jsm.streams.info(DLQ_STREAM).then(
-        (info) => info.state.messages,
-        () => null,
-      ),
-      new Promise<null>((r) => setTimeout(() => r(null), DLQ_INFO_TIMEOUT_MS).unref()),
-    ]);
-    if (dlq !== null) service.metrics.dlqMessages.set(dlq);
-    return reply.type(service.metrics.registry.contentType).send(await service.metrics.registry.metrics());
-  });
+  registerOperations(app, deps);
 
-  const routes = apiRoutes(service);
-  const keys = options.apiKeys ?? new ApiKeyStore(service.buckets.teams);
+  const routes = apiRoutes(deps.api);
   registerRoutes(
     app,
     routes,
-    bearerAuth((key) => keys.verify(key)),
+    bearerAuth((key) => deps.apiKeys.verify(key)),
   );
-  registerConnectCallbacks(app, service);
+  registerConnectCallbacks(app, deps.api);
   let document: unknown;
   app.get('/openapi.json', async () => {
-    document ??= buildOpenApi(routes, service.providers.all(), version);
+    document ??= buildOpenApi(routes, deps.api.providers.all(), version);
     return document;
   });
   await app.register((await import('./dashboard.js')).dashboard);

@@ -12,7 +12,8 @@ export interface HealthView {
   transitions: HealthTransition[];
 }
 
-const HEALTHY: HealthView = {
+/** What an integration without a persisted snapshot reads as. */
+export const HEALTHY: HealthView = {
   state: 'healthy',
   since: null,
   failingSince: null,

@@ -1,9 +1,11 @@
 import { type Integration, integrationSchema, newId } from '@herald/core';
+import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { Commands } from '../../commands.js';
+import type { Connections } from '../../connect/connections.js';
 import type { FlowSetup, HostedFlow } from '../../connect/flows.js';
 import type { StatePayload } from '../../connect/state.js';
-import type { HeraldService } from '../../service.js';
-import { ConflictError } from '../../store/integrations.js';
+import { ConflictError, type IntegrationStore } from '../../store/integrations.js';
 import { type Page, page } from '../connect-page.js';
 
 // The end of a connect flow's callback, once the state is verified and claimed: the
@@ -11,11 +13,13 @@ import { type Page, page } from '../connect-page.js';
 // own schema, creates the integration (or replaces a reinstalled one's config and
 // enables it), keeps the install's details next to it and sends a test notification.
 
-/** What the callback uses of the service. */
-export type CompleteHost = Pick<
-  HeraldService,
-  'connections' | 'integrations' | 'logger' | 'control' | 'sendTest'
->;
+/** What the callback uses. */
+export interface CompleteHost {
+  connections: Pick<Connections, 'flows' | 'kv' | 'http' | 'saveInstall' | 'records'>;
+  integrations: Pick<IntegrationStore, 'get' | 'create' | 'update'>;
+  logger: Logger;
+  commands: Pick<Commands, 'control' | 'sendTest'>;
+}
 
 // A plugin's answer is parsed like any input: a broken one ends on a page, not in a crash.
 const exchangeResultSchema = z.discriminatedUnion('ok', [
@@ -55,7 +59,11 @@ async function save(
     await host.connections.saveInstall(hosted, next, grant.details).catch((err: unknown) => {
       host.logger.warn({ integrationId: next.id, err: (err as Error).message }, 'install record not saved');
     });
-    await host.control(next.id, 'enable', `reinstalled to ${hosted.provider.displayName} ${grant.summary}`);
+    await host.commands.control(
+      next.id,
+      'enable',
+      `reinstalled to ${hosted.provider.displayName} ${grant.summary}`,
+    );
     return next;
   }
   const created: Integration = integrationSchema.parse({
@@ -161,7 +169,7 @@ export async function completeInstall(
     return { end: page(409, 'conflict', title, 'The integration was changed meanwhile. Try again.') };
   }
   try {
-    const test = await host.sendTest(integration);
+    const test = await host.commands.sendTest(integration);
     log(reinstall ? 'reinstalled' : 'installed', {
       integrationId: integration.id,
       confirmation: test.outcome.kind,

@@ -1,6 +1,7 @@
 import { eventPatternSchema, SAFE_TOKEN } from '@herald/core';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { Connections } from '../../connect/connections.js';
 import type { HostedFlow } from '../../connect/flows.js';
 import {
   MAX_STATE_CHARS,
@@ -9,11 +10,10 @@ import {
   type StatePayload,
   signState,
 } from '../../connect/state.js';
-import type { HeraldService } from '../../service.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 import { integrationNameInput } from '../schemas.js';
-import { findIntegration } from './common.js';
+import { findIntegration, type IntegrationLookup } from './common.js';
 
 // Where a connect flow's install starts ("Add to Slack"), for every provider that has
 // one: `/v1/integrations/<type>/app` and `/install`. The browser must be sent to the
@@ -24,8 +24,10 @@ import { findIntegration } from './common.js';
 // to someone else's install cannot attach the clicker's channel to another team
 // (RFC 6749 §10.12). The callback itself is in connect-callback.ts.
 
-/** What these routes use of the service. */
-export type ConnectHost = Pick<HeraldService, 'connections' | 'integrations'>;
+/** What these routes use: the hosted flows, and the integration a reinstall replaces. */
+export interface ConnectHost extends IntegrationLookup {
+  connections: Pick<Connections, 'flows'>;
+}
 
 /** The cookie that binds an install to the browser that started it: `herald_<type>_<nonce>`. */
 export function installCookie(type: string, nonce: string): string {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { HeraldService } from '../../service.js';
-import type { DeliveryStatus } from '../../store/delivery-records.js';
+import type { Commands } from '../../commands.js';
+import type { DeliveryLog, DeliveryStatus } from '../../store/delivery-records.js';
 import { notFound } from '../errors.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 import {
@@ -13,17 +13,23 @@ import {
   replayBody,
 } from '../schemas.js';
 import { deliverySummary, deliveryView } from '../views.js';
-import { findIntegration } from './common.js';
+import { findIntegration, type IntegrationLookup } from './common.js';
 
 const TAG = 'Deliveries';
-/** Event ids of test notifications (HeraldService.sendTest). */
+/** Event ids of test notifications (Commands.sendTest). */
 const TEST_EVENT_PREFIX = 'evt_test_';
 
+/** What the delivery log's routes use. */
+export interface DeliveryRouteDeps extends IntegrationLookup {
+  deliveryLog: Pick<DeliveryLog, 'getRecord' | 'getDetail' | 'list' | 'replayable'>;
+  commands: Pick<Commands, 'requeue'>;
+}
+
 /** An integration's delivery log: list, detail, resend and replay. */
-export function deliveryRoutes(service: HeraldService): AnyRoute[] {
+export function deliveryRoutes(deps: DeliveryRouteDeps): AnyRoute[] {
   const record = async (teamId: string, id: string, deliveryId: string) => {
-    findIntegration(service, teamId, id);
-    const found = await service.deliveryLog.getRecord(id, deliveryId);
+    findIntegration(deps, teamId, id);
+    const found = await deps.deliveryLog.getRecord(id, deliveryId);
     if (!found || found.teamId !== teamId) throw notFound(`delivery ${deliveryId}`);
     return found;
   };
@@ -42,8 +48,8 @@ export function deliveryRoutes(service: HeraldService): AnyRoute[] {
       response: pageOf(deliverySummarySchema),
       errors: [404],
       handler: async ({ teamId, params, query }) => {
-        findIntegration(service, teamId, params.id);
-        const page = await service.deliveryLog.list(params.id, {
+        findIntegration(deps, teamId, params.id);
+        const page = await deps.deliveryLog.list(params.id, {
           status: query.status,
           cursor: query.cursor ?? null,
           limit: query.limit,
@@ -65,7 +71,7 @@ export function deliveryRoutes(service: HeraldService): AnyRoute[] {
       errors: [404],
       handler: async ({ teamId, params }) => {
         await record(teamId, params.id, params.deliveryId);
-        const detail = await service.deliveryLog.getDetail(params.id, params.deliveryId);
+        const detail = await deps.deliveryLog.getDetail(params.id, params.deliveryId);
         if (!detail) throw notFound(`delivery ${params.deliveryId}`);
         return deliveryView(detail);
       },
@@ -83,7 +89,7 @@ export function deliveryRoutes(service: HeraldService): AnyRoute[] {
       response: z.object({ deliveryId: z.string(), queued: z.literal(true) }),
       errors: [404],
       handler: async ({ teamId, params }) => {
-        await service.requeue(await record(teamId, params.id, params.deliveryId), 'manual');
+        await deps.commands.requeue(await record(teamId, params.id, params.deliveryId), 'manual');
         return { deliveryId: params.deliveryId, queued: true as const };
       },
     }),
@@ -102,14 +108,14 @@ export function deliveryRoutes(service: HeraldService): AnyRoute[] {
       response: z.object({ count: z.number().int() }),
       errors: [404],
       handler: async ({ teamId, params, body }) => {
-        findIntegration(service, teamId, params.id);
+        findIntegration(deps, teamId, params.id);
         const statuses: DeliveryStatus[] = body.status ? [body.status] : ['failed', 'skipped'];
-        const found = await service.deliveryLog.replayable(params.id, body.since, statuses);
+        const found = await deps.deliveryLog.replayable(params.id, body.since, statuses);
         // Test notifications (sendTest) are recorded too; replaying one would send an example event.
         const unique = [...new Map(found.map((r) => [r.id, r])).values()].filter(
           (r) => r.teamId === teamId && !r.eventId.startsWith(TEST_EVENT_PREFIX),
         );
-        for (const r of unique) await service.requeue(r, 'replay');
+        for (const r of unique) await deps.commands.requeue(r, 'replay');
         return { count: unique.length };
       },
     }),

@@ -1,5 +1,7 @@
 import type { Integration } from '@herald/core';
-import type { HeraldService } from '../../service.js';
+import type { Commands } from '../../commands.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import type { IntegrationStore } from '../../store/integrations.js';
 import { invalidRequest } from '../errors.js';
 import { newSigningSecret, newToken, providerOf, validateConfig } from '../integration-config.js';
 import { type AnyRoute, defineRoute } from '../route.js';
@@ -12,36 +14,43 @@ import {
 } from '../schemas.js';
 import type { IntegrationView } from '../views.js';
 import { testResultView } from '../views.js';
-import { findIntegration, viewOf } from './common.js';
+import { findIntegration, type IntegrationViewDeps, viewOf } from './common.js';
 
 const TAG = 'Integrations';
 /** How long enable waits for the integration's machine to leave `disabled`, so the answer shows it. */
 const ENABLE_SETTLE_MS = 2_000;
 const ENABLE_POLL_MS = 50;
 
+/** What enable, disable, test and rotate-secret use. */
+export interface IntegrationActionDeps extends IntegrationViewDeps {
+  integrations: Pick<IntegrationStore, 'get' | 'update'>;
+  providers: Pick<ProviderRegistry, 'get' | 'types'>;
+  commands: Pick<Commands, 'control' | 'sendTest'>;
+}
+
 async function setEnabled(
-  service: HeraldService,
+  deps: Pick<IntegrationActionDeps, 'integrations'>,
   current: Integration,
   enabled: boolean,
 ): Promise<Integration> {
   if (current.enabled === enabled) return current;
   const next = { ...current, enabled, updatedAt: new Date().toISOString() };
-  await service.integrations.update(next);
+  await deps.integrations.update(next);
   return next;
 }
 
 /** Enable waits (bounded) until the partition's owner applied it; then the read is accurate. */
-async function settledView(service: HeraldService, integration: Integration): Promise<IntegrationView> {
+async function settledView(deps: IntegrationViewDeps, integration: Integration): Promise<IntegrationView> {
   const deadline = Date.now() + ENABLE_SETTLE_MS;
   for (;;) {
-    const view = await viewOf(service, integration);
+    const view = await viewOf(deps, integration);
     if (view.health.state !== 'disabled' || Date.now() > deadline) return view;
     await new Promise((r) => setTimeout(r, ENABLE_POLL_MS));
   }
 }
 
 /** Enable, disable, test and secret rotation. */
-export function integrationActionRoutes(service: HeraldService): AnyRoute[] {
+export function integrationActionRoutes(deps: IntegrationActionDeps): AnyRoute[] {
   return [
     defineRoute({
       method: 'POST',
@@ -55,9 +64,9 @@ export function integrationActionRoutes(service: HeraldService): AnyRoute[] {
       response: integrationSchema,
       errors: [404, 409],
       handler: async ({ teamId, params }) => {
-        const integration = await setEnabled(service, findIntegration(service, teamId, params.id), true);
-        await service.control(integration.id, 'enable', 'enabled by a user');
-        return settledView(service, integration);
+        const integration = await setEnabled(deps, findIntegration(deps, teamId, params.id), true);
+        await deps.commands.control(integration.id, 'enable', 'enabled by a user');
+        return settledView(deps, integration);
       },
     }),
 
@@ -73,9 +82,9 @@ export function integrationActionRoutes(service: HeraldService): AnyRoute[] {
       response: integrationSchema,
       errors: [404, 409],
       handler: async ({ teamId, params }) => {
-        const integration = await setEnabled(service, findIntegration(service, teamId, params.id), false);
-        await service.control(integration.id, 'disable', 'disabled by a user');
-        return viewOf(service, integration);
+        const integration = await setEnabled(deps, findIntegration(deps, teamId, params.id), false);
+        await deps.commands.control(integration.id, 'disable', 'disabled by a user');
+        return viewOf(deps, integration);
       },
     }),
 
@@ -93,7 +102,7 @@ export function integrationActionRoutes(service: HeraldService): AnyRoute[] {
       response: testResultSchema,
       errors: [404],
       handler: async ({ teamId, params }) => {
-        const { record, attempt } = await service.sendTest(findIntegration(service, teamId, params.id));
+        const { record, attempt } = await deps.commands.sendTest(findIntegration(deps, teamId, params.id));
         return testResultView(record.id, attempt);
       },
     }),
@@ -115,8 +124,8 @@ export function integrationActionRoutes(service: HeraldService): AnyRoute[] {
       response: rotatedSchema,
       errors: [404, 409],
       handler: async ({ teamId, params, body }) => {
-        const current = findIntegration(service, teamId, params.id);
-        const provider = providerOf(service.providers, current.type);
+        const current = findIntegration(deps, teamId, params.id);
+        const provider = providerOf(deps.providers, current.type);
         const signing = provider.secretFields.includes('signingSecrets');
         const token = provider.secretFields.includes('secret');
         const existing = Array.isArray(current.config.signingSecrets)
@@ -143,8 +152,8 @@ export function integrationActionRoutes(service: HeraldService): AnyRoute[] {
           config: validateConfig(provider, config),
           updatedAt: new Date().toISOString(),
         };
-        await service.integrations.update(next);
-        return { kind, secret, integration: await viewOf(service, next) };
+        await deps.integrations.update(next);
+        return { kind, secret, integration: await viewOf(deps, next) };
       },
     }),
   ];

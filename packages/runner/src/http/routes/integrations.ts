@@ -1,5 +1,8 @@
 import { type Integration, newId, integrationSchema as storedIntegration } from '@herald/core';
-import type { HeraldService } from '../../service.js';
+import type { Commands } from '../../commands.js';
+import type { Connections } from '../../connect/connections.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import type { IntegrationStore } from '../../store/integrations.js';
 import { generateRequested, mergeConfig, providerOf, validateConfig } from '../integration-config.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 import {
@@ -11,12 +14,20 @@ import {
   pageOf,
 } from '../schemas.js';
 import { testResultView } from '../views.js';
-import { findIntegration, viewOf } from './common.js';
+import { findIntegration, type IntegrationViewDeps, viewOf } from './common.js';
 
 const TAG = 'Integrations';
 
+/** What the CRUD routes use. */
+export interface IntegrationRouteDeps extends IntegrationViewDeps {
+  integrations: Pick<IntegrationStore, 'get' | 'list' | 'create' | 'update' | 'delete'>;
+  providers: Pick<ProviderRegistry, 'get' | 'types'>;
+  connections: Pick<Connections, 'readOf' | 'forget'>;
+  commands: Pick<Commands, 'control' | 'sendTest'>;
+}
+
 /** CRUD of a team's integrations. */
-export function integrationRoutes(service: HeraldService): AnyRoute[] {
+export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
   return [
     defineRoute({
       method: 'GET',
@@ -28,7 +39,7 @@ export function integrationRoutes(service: HeraldService): AnyRoute[] {
       status: 200,
       response: pageOf(integrationSchema),
       handler: async ({ teamId }) => ({
-        items: await Promise.all(service.integrations.list(teamId).map((i) => viewOf(service, i))),
+        items: await Promise.all(deps.integrations.list(teamId).map((i) => viewOf(deps, i))),
         nextCursor: null,
       }),
     }),
@@ -48,7 +59,7 @@ export function integrationRoutes(service: HeraldService): AnyRoute[] {
       status: 201,
       response: integrationCreatedSchema,
       handler: async ({ teamId, body }) => {
-        const provider = providerOf(service.providers, body.type);
+        const provider = providerOf(deps.providers, body.type);
         const config = { ...body.config };
         const generatedSecret = generateRequested(provider, config);
         const now = new Date().toISOString();
@@ -65,11 +76,11 @@ export function integrationRoutes(service: HeraldService): AnyRoute[] {
           createdAt: now,
           updatedAt: now,
         });
-        await service.integrations.create(integration);
+        await deps.integrations.create(integration);
         const confirmation =
-          body.confirm && integration.enabled ? await service.sendTest(integration) : undefined;
+          body.confirm && integration.enabled ? await deps.commands.sendTest(integration) : undefined;
         return {
-          ...(await viewOf(service, integration)),
+          ...(await viewOf(deps, integration)),
           ...(generatedSecret ? { generatedSecret } : {}),
           ...(confirmation
             ? { confirmation: testResultView(confirmation.record.id, confirmation.attempt) }
@@ -89,7 +100,7 @@ export function integrationRoutes(service: HeraldService): AnyRoute[] {
       status: 200,
       response: integrationSchema,
       errors: [404],
-      handler: async ({ teamId, params }) => viewOf(service, findIntegration(service, teamId, params.id)),
+      handler: async ({ teamId, params }) => viewOf(deps, findIntegration(deps, teamId, params.id)),
     }),
 
     defineRoute({
@@ -105,11 +116,11 @@ export function integrationRoutes(service: HeraldService): AnyRoute[] {
       response: integrationCreatedSchema.omit({ confirmation: true }),
       errors: [404, 409],
       handler: async ({ teamId, params, body }) => {
-        const current = findIntegration(service, teamId, params.id);
+        const current = findIntegration(deps, teamId, params.id);
         let config = current.config;
         let generatedSecret: string | undefined;
         if (body.config) {
-          const provider = providerOf(service.providers, current.type);
+          const provider = providerOf(deps.providers, current.type);
           const merged = mergeConfig(provider, current.config, body.config);
           generatedSecret = generateRequested(provider, merged);
           config = validateConfig(provider, merged);
@@ -121,10 +132,10 @@ export function integrationRoutes(service: HeraldService): AnyRoute[] {
           config,
           updatedAt: new Date().toISOString(),
         });
-        await service.integrations.update(next);
+        await deps.integrations.update(next);
         if (next.enabled !== current.enabled)
-          await service.control(next.id, next.enabled ? 'enable' : 'disable', 'changed by a user');
-        return { ...(await viewOf(service, next)), ...(generatedSecret ? { generatedSecret } : {}) };
+          await deps.commands.control(next.id, next.enabled ? 'enable' : 'disable', 'changed by a user');
+        return { ...(await viewOf(deps, next)), ...(generatedSecret ? { generatedSecret } : {}) };
       },
     }),
 
@@ -139,11 +150,11 @@ export function integrationRoutes(service: HeraldService): AnyRoute[] {
       status: 204,
       errors: [404],
       handler: async ({ teamId, params }) => {
-        const integration = findIntegration(service, teamId, params.id);
-        await service.integrations.delete(teamId, params.id);
-        await service.control(params.id, 'forget');
+        const integration = findIntegration(deps, teamId, params.id);
+        await deps.integrations.delete(teamId, params.id);
+        await deps.commands.control(params.id, 'forget');
         // A connected one: its provider's goodbye and the install record.
-        await service.connections.forget(integration);
+        await deps.connections.forget(integration);
       },
     }),
   ];

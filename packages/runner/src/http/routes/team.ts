@@ -6,10 +6,11 @@ import {
   MAX_EVENT_BYTES,
   newId,
   parseEvent,
-  publishEvent,
 } from '@herald/core';
 import { z } from 'zod';
-import type { HeraldService } from '../../service.js';
+import type { Commands } from '../../commands.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import type { AlertThrottle } from '../../router/throttle.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 import { alertSettingsSchema, eventBody, eventTypeSchema, pageOf, providerSchema } from '../schemas.js';
@@ -53,8 +54,15 @@ function connectInfoOf(provider: AnyProvider): z.output<typeof providerSchema>['
   };
 }
 
+/** What the catalogue, provider, events and alert-settings routes use. */
+export interface TeamRouteDeps {
+  providers: Pick<ProviderRegistry, 'all'>;
+  throttle: Pick<AlertThrottle, 'settings' | 'saveSettings'>;
+  commands: Pick<Commands, 'publishEvent'>;
+}
+
 /** The catalogue, the loaded providers, publishing over HTTP, and the team's alert settings. */
-export function teamRoutes(service: HeraldService): AnyRoute[] {
+export function teamRoutes(deps: TeamRouteDeps): AnyRoute[] {
   let catalogue: EventTypeInfo[] | undefined;
   let providers: Array<z.output<typeof providerSchema>> | undefined;
   return [
@@ -87,7 +95,7 @@ export function teamRoutes(service: HeraldService): AnyRoute[] {
       status: 200,
       response: pageOf(providerSchema),
       handler: async () => {
-        providers ??= service.providers.all().map(describeProvider);
+        providers ??= deps.providers.all().map(describeProvider);
         return { items: providers, nextCursor: null };
       },
     }),
@@ -130,8 +138,8 @@ export function teamRoutes(service: HeraldService): AnyRoute[] {
             'payload_too_large',
             `the event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}`,
           );
-        const ack = await publishEvent(service.js, event);
-        return { id: event.id, duplicate: ack.duplicate };
+        const { duplicate } = await deps.commands.publishEvent(event);
+        return { id: event.id, duplicate };
       },
     }),
 
@@ -145,7 +153,7 @@ export function teamRoutes(service: HeraldService): AnyRoute[] {
       status: 200,
       response: alertSettingsSchema,
       handler: async ({ teamId }) => ({
-        minIntervalSeconds: (await service.throttle.settings(teamId)).minIntervalSeconds,
+        minIntervalSeconds: (await deps.throttle.settings(teamId)).minIntervalSeconds,
       }),
     }),
 
@@ -160,7 +168,7 @@ export function teamRoutes(service: HeraldService): AnyRoute[] {
       status: 200,
       response: alertSettingsSchema,
       handler: async ({ teamId, body }) => {
-        await service.throttle.saveSettings(teamId, { minIntervalSeconds: body.minIntervalSeconds });
+        await deps.throttle.saveSettings(teamId, { minIntervalSeconds: body.minIntervalSeconds });
         return { minIntervalSeconds: body.minIntervalSeconds };
       },
     }),

@@ -1,0 +1,132 @@
+import webhook from '@herald/provider-webhook';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { integrationActionRoutes } from '../src/http/routes/integration-actions.js';
+import { integrationRoutes } from '../src/http/routes/integrations.js';
+import { HEALTHY } from '../src/store/health.js';
+import { integration } from './support/herald.js';
+import { KEYS, memoryIntegrations, recordingCommands, routeApp } from './support/route-app.js';
+
+// The integration routes with in-memory stores: what they write, and which commands they
+// send the integration's actor — the part of the API that NATS hid until now.
+
+describe('integration routes — writes and the commands they send, with in-memory stores', () => {
+  let app: FastifyInstance;
+  let store: ReturnType<typeof memoryIntegrations>;
+  let commands: ReturnType<typeof recordingCommands>;
+  let forgotten: string[];
+  const hook = integration({
+    id: 'int_hook',
+    type: 'webhook',
+    config: { url: 'https://hooks.example.com/x', secret: 'a-token-of-thirty-two-characters' },
+  });
+
+  beforeEach(async () => {
+    store = memoryIntegrations([hook]);
+    commands = recordingCommands();
+    forgotten = [];
+    const deps = {
+      integrations: store,
+      providers: {
+        get: (type: string) => (type === 'webhook' ? webhook : undefined),
+        types: () => ['webhook'],
+      },
+      health: { view: async () => HEALTHY },
+      connections: {
+        readOf: async () => null,
+        forget: async (i: { id: string }) => void forgotten.push(i.id),
+      },
+      commands,
+    };
+    app = await routeApp([...integrationRoutes(deps as never), ...integrationActionRoutes(deps as never)]);
+  });
+  afterEach(() => app.close());
+
+  const call = (
+    method: 'POST' | 'PATCH' | 'DELETE' | 'GET',
+    url: string,
+    payload?: unknown,
+    key = KEYS.acme,
+  ) => app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, payload: payload as never });
+
+  it('create stores the integration, sends a test notification and returns it as the confirmation', async () => {
+    const res = await call('POST', '/v1/integrations', {
+      name: 'Builds',
+      type: 'webhook',
+      config: { url: 'https://hooks.example.com/new' },
+    });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(store.byId.get(body.id)).toMatchObject({ teamId: 'acme', name: 'Builds', enabled: true });
+    expect(commands.sent).toEqual([['sendTest', body.id]]);
+    expect(body.confirmation).toMatchObject({ deliveryId: `dlv_test_${body.id}`, ok: true, status: 204 });
+  });
+
+  it('create with confirm false, or disabled, sends no test notification', async () => {
+    const quiet = { type: 'webhook', config: { url: 'https://hooks.example.com/q' } };
+    await call('POST', '/v1/integrations', { ...quiet, name: 'Quiet', confirm: false });
+    await call('POST', '/v1/integrations', { ...quiet, name: 'Off', enabled: false });
+    expect(commands.sent).toEqual([]);
+    expect(store.list('acme')).toHaveLength(3);
+  });
+
+  it('an invalid config is a 400 naming the field, and nothing is stored', async () => {
+    const res = await call('POST', '/v1/integrations', {
+      name: 'Bad',
+      type: 'webhook',
+      config: { url: 'ftp://x' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.stringify(res.json().error.details)).toContain('config.url');
+    expect(store.list('acme')).toHaveLength(1);
+  });
+
+  it('PATCH that flips enabled tells the actor; one that does not, does not', async () => {
+    await call('PATCH', `/v1/integrations/${hook.id}`, { name: 'Renamed' });
+    expect(commands.sent).toEqual([]);
+    const res = await call('PATCH', `/v1/integrations/${hook.id}`, { enabled: false });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ name: 'Renamed', enabled: false, state: 'disabled' });
+    expect(commands.sent).toEqual([['control', hook.id, 'disable', 'changed by a user']]);
+  });
+
+  it('PATCH keeps an omitted secret and never shows it', async () => {
+    const res = await call('PATCH', `/v1/integrations/${hook.id}`, {
+      config: { url: 'https://hooks.example.com/moved' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(store.byId.get(hook.id)!.config).toEqual({
+      url: 'https://hooks.example.com/moved',
+      secret: 'a-token-of-thirty-two-characters',
+    });
+    expect(res.body).not.toContain('a-token-of-thirty-two-characters');
+  });
+
+  it('DELETE removes it, tells the actor to forget it and forgets its connection', async () => {
+    const res = await call('DELETE', `/v1/integrations/${hook.id}`);
+    expect(res.statusCode).toBe(204);
+    expect(store.byId.has(hook.id)).toBe(false);
+    expect(commands.sent).toEqual([['control', hook.id, 'forget', undefined]]);
+    expect(forgotten).toEqual([hook.id]);
+  });
+
+  it("another team's integration is a 404 for every write, and nothing is sent", async () => {
+    const answers = await Promise.all([
+      call('PATCH', `/v1/integrations/${hook.id}`, { enabled: false }, KEYS.globex),
+      call('DELETE', `/v1/integrations/${hook.id}`, undefined, KEYS.globex),
+      call('POST', `/v1/integrations/${hook.id}/disable`, undefined, KEYS.globex),
+      call('POST', `/v1/integrations/${hook.id}/test`, undefined, KEYS.globex),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([404, 404, 404, 404]);
+    expect(store.byId.get(hook.id)).toEqual(hook);
+    expect(commands.sent).toEqual([]);
+    expect(forgotten).toEqual([]);
+  });
+
+  it('disable stores enabled false and sends the disable command', async () => {
+    const res = await call('POST', `/v1/integrations/${hook.id}/disable`);
+    expect(res.statusCode).toBe(200);
+    expect(store.byId.get(hook.id)!.enabled).toBe(false);
+    expect(commands.sent).toEqual([['control', hook.id, 'disable', 'disabled by a user']]);
+  });
+});
