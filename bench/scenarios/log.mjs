@@ -90,7 +90,7 @@ export async function run(ctx) {
   try {
     const buckets = await provisionLike(nats);
     const publisher = new AckedPublisher(nats.nc, 5_000);
-    const log = new KvDeliveryLog(buckets.log, publisher);
+    const log = new KvDeliveryLog(buckets.log, publisher, nats.jsm);
     const events = eventFactory();
     const bigIds = [];
     const listed = [];

@@ -107,7 +107,11 @@ function registerStores(c: DependencyContainer): void {
   );
   factory(c, IntegrationStore, (get) => new IntegrationStore(get(TOKENS.buckets).integrations));
   factory(c, HealthStore, (get) => new HealthStore(get(TOKENS.buckets).health));
-  factory(c, TOKENS.deliveryLog, (get) => new KvDeliveryLog(get(TOKENS.buckets).log, get(AckedPublisher)));
+  factory(
+    c,
+    TOKENS.deliveryLog,
+    (get) => new KvDeliveryLog(get(TOKENS.buckets).log, get(AckedPublisher), get(TOKENS.jsm)),
+  );
   factory(
     c,
     AlertThrottle,

@@ -1,6 +1,6 @@
 import { exampleEvent, publishEvent } from '@herald/core';
 import { startNats, type TestNats } from '@herald/core/testing';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +75,11 @@ describe('crash and restart', () => {
       `${r.headers['x-herald-notification-integration-id']}|${r.headers['x-herald-notification-integration-event-id']}`;
     await eventually(() => new Set(sink.requests.map(key)).size === INTEGRATIONS * EVENTS, 60_000, 200);
 
-    const log = new KvDeliveryLog(await new Kvm(nc).open(BUCKETS.log), new AckedPublisher(nc, 5_000));
+    const log = new KvDeliveryLog(
+      await new Kvm(nc).open(BUCKETS.log),
+      new AckedPublisher(nc, 5_000),
+      await jetstreamManager(nc),
+    );
     const records: DeliveryRecord[] = [];
     let lastCounts = '';
     await eventually(
@@ -141,7 +145,11 @@ describe('crash and restart', () => {
     runner = null;
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);
-    const log = new KvDeliveryLog(await new Kvm(nc).open(BUCKETS.log), new AckedPublisher(nc, 5_000));
+    const log = new KvDeliveryLog(
+      await new Kvm(nc).open(BUCKETS.log),
+      new AckedPublisher(nc, 5_000),
+      await jetstreamManager(nc),
+    );
     const page = await log.list(hook.id, { limit: 5 });
     // The attempt in flight was finished and recorded before the exit.
     expect(page.items.map((d) => d.status)).toEqual(['succeeded']);

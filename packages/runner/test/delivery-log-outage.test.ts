@@ -48,7 +48,7 @@ describe('the delivery log while its stream does not answer', () => {
   });
 
   it('a record written while no stream answers is stored once the stream is back', async () => {
-    const log = new KvDeliveryLog(await createBucket(), publisher);
+    const log = new KvDeliveryLog(await createBucket(), publisher, jsm);
     await jsm.streams.delete(`KV_${DELIVERY_LOG_STREAM}`);
     const record = succeeded(1);
     const saving = log.save(record, { isNew: true, enteredStatus: 'succeeded', create: true });
@@ -65,7 +65,7 @@ describe('the delivery log while its stream does not answer', () => {
   });
 
   it('gives up with the reason once the retry budget is spent', async () => {
-    const log = new KvDeliveryLog(await createBucket(), publisher, 300);
+    const log = new KvDeliveryLog(await createBucket(), publisher, jsm, 300);
     await jsm.streams.delete(`KV_${DELIVERY_LOG_STREAM}`);
     const started = Date.now();
     await expect(
@@ -76,7 +76,7 @@ describe('the delivery log while its stream does not answer', () => {
   });
 
   it("a create that finds another writer's record fails at once, without being sent again", async () => {
-    const log = new KvDeliveryLog(await createBucket(), publisher);
+    const log = new KvDeliveryLog(await createBucket(), publisher, jsm);
     const record = succeeded(3);
     await (await log.save(record, { isNew: true, enteredStatus: 'succeeded', create: true })).indexed;
     const started = Date.now();

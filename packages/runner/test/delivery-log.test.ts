@@ -61,7 +61,7 @@ describe('KvDeliveryLog', () => {
     jsm = await jetstreamManager(nc);
     kv = await new Kvm(nc).create(DELIVERY_LOG_STREAM, { history: 1 });
     publisher = new AckedPublisher(nc, 5_000);
-    log = new KvDeliveryLog(kv, publisher);
+    log = new KvDeliveryLog(kv, publisher, jsm);
   });
   afterAll(async () => {
     publisher?.close();
@@ -104,6 +104,18 @@ describe('KvDeliveryLog', () => {
     expect(err).toBeInstanceOf(RecordExistsError);
   });
 
+  it("reads a record from the stream's leader as it reads it from any replica, and none that is missing", async () => {
+    const record = delivery('int_current', 1);
+    await (await log.save({ ...record }, { isNew: true, enteredStatus: 'pending', create: true })).indexed;
+    expect(await log.currentRecord(record.integrationId, record.id)).toEqual(
+      await log.getRecord(record.integrationId, record.id),
+    );
+    expect((await log.currentRecord(record.integrationId, record.id))?.id).toBe(record.id);
+    expect(await log.currentRecord(record.integrationId, 'dlv_missing')).toBeNull();
+    await kv.delete(`d.${record.integrationId}.${record.id}`);
+    expect(await log.currentRecord(record.integrationId, record.id)).toBeNull();
+  });
+
   it('lists newest first across pages, with one index write for many deliveries saved together', async () => {
     const id = 'int_batch';
     const records = Array.from({ length: LOG_PAGE_SIZE * 2 + 10 }, (_, i) => delivery(id, i));
@@ -133,7 +145,7 @@ describe('KvDeliveryLog', () => {
     for (const r of records)
       await (await log.save(r, { isNew: true, enteredStatus: 'succeeded', create: true })).indexed;
     // A new process (no cached tail) reindexes the last of page 1 and the newest, as a redelivery would.
-    const restarted = new KvDeliveryLog(kv, publisher);
+    const restarted = new KvDeliveryLog(kv, publisher, jsm);
     // The first is four pages back: beyond the appender's own window, found by the reindex walk.
     await restarted.reindex(records[0]!);
     await restarted.reindex(records[LOG_PAGE_SIZE - 1]!);

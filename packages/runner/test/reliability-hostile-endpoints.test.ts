@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deliveryIdFor, exampleEvent, type Integration, publishEvent } from '@herald/core';
 import { startNats, type TestNats } from '@herald/core/testing';
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +89,11 @@ describe('reliability — hostile and broken endpoints', () => {
     runner = await startRunnerProcess(nats.url, ENV);
     const kvm = new Kvm(nc);
     integrationsKv = await kvm.open(BUCKETS.integrations);
-    log = new KvDeliveryLog(await kvm.open(BUCKETS.log), new AckedPublisher(nc, 5_000));
+    log = new KvDeliveryLog(
+      await kvm.open(BUCKETS.log),
+      new AckedPublisher(nc, 5_000),
+      await jetstreamManager(nc),
+    );
 
     const urls: Record<Case, string> = {
       ok: hostile.url('ok'),

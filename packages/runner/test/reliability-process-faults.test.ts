@@ -277,7 +277,7 @@ describe('reliability — process faults (runner and nats-server killed mid-stre
     void other;
 
     // The log: one record per delivery, each succeeded; no delivery attempted after it succeeded.
-    const log = new KvDeliveryLog(logKv, new AckedPublisher(nc, 5_000));
+    const log = new KvDeliveryLog(logKv, new AckedPublisher(nc, 5_000), await jetstreamManager(nc));
     let summary = '';
     await eventually(
       async () => {

@@ -85,7 +85,7 @@ export class DeliverySteps {
     if (cached) return { existing: cached, known: true };
     if (item.job.trigger === 'scheduled' && item.deliveryCount === 1 && !item.mayRepeat)
       return { existing: null, known: false };
-    const existing = await this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId);
+    const existing = await this.#deps.deliveryLog.currentRecord(item.job.integrationId, item.deliveryId);
     return { existing, known: true };
   }
 
@@ -103,7 +103,7 @@ export class DeliverySteps {
     // Rare (a disabled integration): always look the record up.
     const existing =
       this.#records.get(item.deliveryId) ??
-      (await this.#deps.deliveryLog.getRecord(item.job.integrationId, item.deliveryId));
+      (await this.#deps.deliveryLog.currentRecord(item.job.integrationId, item.deliveryId));
     if (existing && existing.status !== 'pending' && existing.status !== 'retrying')
       return settled(ACK, this.#deps.deliveryLog.reindex(existing));
     const record: DeliveryRecord = {
@@ -198,7 +198,7 @@ export class DeliverySteps {
       // Not new after all: done before nats-server forgot an ack, or the look-up read a
       // replica that had not caught up (after a node died). The request went out: this
       // attempt is recorded after those, rather than given up to be made once more.
-      const stored = await deliveryLog.getRecord(id, item.deliveryId);
+      const stored = await deliveryLog.currentRecord(id, item.deliveryId);
       if (!stored) throw err;
       result.record = { ...result.record, number: stored.attemptCount + 1 };
       if (this.#finished(item, stored)) return await this.#settleExtra(stored, result.record);

@@ -1,4 +1,5 @@
 import { DELIVERY_LOG_STREAM, HeraldError } from '@herald/core';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { type AckedPublisher, PublishError, WRITE_RETRY_MS } from '../nats/acked-publisher.js';
 import type {
@@ -31,6 +32,7 @@ export class RecordExistsError extends HeraldError {
 
 /** Where KV puts of the log's bucket are published. */
 const PUT_PREFIX = `$KV.${DELIVERY_LOG_STREAM}.`;
+const LOG_STREAM = `KV_${DELIVERY_LOG_STREAM}`;
 
 /** A cursor that does not decode. */
 export class BadCursorError extends HeraldError {
@@ -87,11 +89,14 @@ export class KvDeliveryLog implements DeliveryLog {
   // Writes on the hot path go through the lean publisher; reads and rare writes through kv.
   readonly #publisher: AckedPublisher;
   readonly #index: LogIndex;
+  // Reads that decide (was it done?) go to the stream's leader.
+  readonly #jsm: JetStreamManager;
   readonly #retryWritesMs: number;
 
-  constructor(kv: KV, publisher: AckedPublisher, retryWritesMs = WRITE_RETRY_MS) {
+  constructor(kv: KV, publisher: AckedPublisher, jsm: JetStreamManager, retryWritesMs = WRITE_RETRY_MS) {
     this.#kv = kv;
     this.#publisher = publisher;
+    this.#jsm = jsm;
     this.#retryWritesMs = retryWritesMs;
     this.#index = new LogIndex(kv, (key, value, expectRevision) => this.#put(key, value, expectRevision));
   }
@@ -162,8 +167,21 @@ export class KvDeliveryLog implements DeliveryLog {
     await this.#put(`g.${integrationId}.${deliveryId}`, mark);
   }
 
-  async givenBack(integrationId: string, deliveryId: string): Promise<GivenBack | null> {
-    return liveJson<GivenBack>(await this.#kv.get(`g.${integrationId}.${deliveryId}`)) ?? null;
+  givenBack(integrationId: string, deliveryId: string): Promise<GivenBack | null> {
+    return this.#current<GivenBack>(`g.${integrationId}.${deliveryId}`);
+  }
+
+  currentRecord(integrationId: string, deliveryId: string): Promise<DeliveryRecord | null> {
+    return this.#current<DeliveryRecord>(`d.${integrationId}.${deliveryId}`);
+  }
+
+  /** A key's value as the stream's leader has it (STREAM.MSG.GET, not a direct get), or null. */
+  async #current<T>(key: string): Promise<T | null> {
+    const msg = await this.#jsm.streams.getMessage(LOG_STREAM, { last_by_subj: `${PUT_PREFIX}${key}` });
+    if (!msg || msg.data.length === 0) return null;
+    const operation = msg.header?.get('KV-Operation');
+    if (operation === 'DEL' || operation === 'PURGE') return null;
+    return msg.json<T>();
   }
 
   async getRecord(integrationId: string, deliveryId: string): Promise<DeliveryRecord | null> {

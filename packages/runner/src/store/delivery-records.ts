@@ -87,7 +87,13 @@ export interface DeliveryLog {
   save(record: DeliveryRecord, changes: SaveChanges): Promise<Saved>;
   /** Lists a recorded delivery where it belongs, unless it is listed already (after a crash). */
   reindex(record: DeliveryRecord): Promise<void>;
+  /** The record as any replica has it: for reading (a replica that restarted may lag). */
   getRecord(integrationId: string, deliveryId: string): Promise<DeliveryRecord | null>;
+  /**
+   * The record as the bucket's leader has it: for deciding whether a delivery was done.
+   * A replica that restarted and has not caught up answers direct gets with what it has.
+   */
+  currentRecord(integrationId: string, deliveryId: string): Promise<DeliveryRecord | null>;
   getDetail(integrationId: string, deliveryId: string): Promise<DeliveryDetail | null>;
   /** One integration's deliveries, newest first; costs O(page). */
   list(integrationId: string, query: ListQuery): Promise<ListPage>;
@@ -95,7 +101,7 @@ export interface DeliveryLog {
   replayable(integrationId: string, since: string, statuses: DeliveryStatus[]): Promise<DeliveryRecord[]>;
   /** Notes that a holder gives a delivery's message back unattempted (see GivenBack). */
   markGivenBack(integrationId: string, deliveryId: string, mark: GivenBack): Promise<void>;
-  /** The last such note of a delivery, or null. */
+  /** The last such note of a delivery, or null (read from the leader, as `currentRecord`). */
   givenBack(integrationId: string, deliveryId: string): Promise<GivenBack | null>;
 }
 
