@@ -4,7 +4,8 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fenceMarginMs, LeaseManager, type PartitionOwner } from '../src/cluster/leases.js';
+import { fenceMarginMs } from '../src/cluster/fencing.js';
+import { LeaseManager, type PartitionOwner } from '../src/cluster/leases.js';
 import { type CuttableProxy, startCuttableProxy } from './support/cuttable-proxy.js';
 import { eventually } from './support/herald.js';
 

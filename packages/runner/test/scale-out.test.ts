@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignPartitions } from '../src/cluster/leases.js';
+import { assignPartitions } from '../src/cluster/assignment.js';
 import { describeFigures, runScaleOutScenario } from './support/scale-out-scenario.js';
 
 describe('scale-out on a 3-node NATS cluster', () => {

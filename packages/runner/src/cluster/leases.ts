@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import { newId } from '@herald/core';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { settledWithin } from '../settled-within.js';
 import { isLive } from '../store/kv.js';
+import { assignPartitions } from './assignment.js';
+import { HeldLeases } from './fencing.js';
 
 /** What the lease manager drives: start or stop consuming one partition. */
 export interface PartitionOwner {
@@ -35,45 +36,6 @@ export interface LeaseManagerOptions {
 export const LEASE_RELEASE_TIMEOUT_MS = 1_000;
 
 /**
- * A runner stops working a partition this long before its lease could expire at the
- * earliest (the last renewal's send + TTL): the time to stop starting attempts, plus room
- * for the two machines' clocks running at slightly different rates. A quarter of the TTL.
- */
-export function fenceMarginMs(ttlMs: number): number {
-  return Math.floor(ttlMs / 4);
-}
-
-function score(partition: number, member: string): string {
-  return createHash('sha256').update(`${partition}:${member}`).digest('hex');
-}
-
-/**
- * Who owns which partition, computed alike by every runner from the same members:
- * rendezvous hashing (each partition prefers the members in its own hash order) with
- * shares capped at floor or ceil of P / members, so they differ by at most one,
- * and a member joining or leaving moves few partitions besides its own.
- */
-export function assignPartitions(partitions: number, members: string[]): string[] {
-  const sorted = [...members].sort();
-  // Every member gets floor(P / m); `extra` of them get one more.
-  const base = Math.floor(partitions / Math.max(1, sorted.length));
-  let extra = partitions - base * sorted.length;
-  const load = new Map(sorted.map((m) => [m, 0]));
-  const owners: string[] = [];
-  for (let p = 0; p < partitions; p++) {
-    const ranked = [...sorted].sort((x, y) => (score(p, y) > score(p, x) ? 1 : -1));
-    const owner =
-      ranked.find((m) => load.get(m)! < base) ??
-      ranked.find((m) => load.get(m)! === base && extra > 0) ??
-      ranked[0]!;
-    if (load.get(owner)! === base) extra--;
-    load.set(owner, load.get(owner)! + 1);
-    owners.push(owner);
-  }
-  return owners;
-}
-
-/**
  * Partition ownership through leases in a KV bucket whose max age is the lease TTL.
  * Each runner announces itself (`member.<id>`) and claims, with compare-and-set, the
  * partitions that `assignPartitions` gives it (`partition.<n>`), renewing both well
@@ -84,10 +46,7 @@ export function assignPartitions(partitions: number, members: string[]): string[
 export class LeaseManager {
   readonly runnerId: string;
   readonly #o: LeaseManagerOptions;
-  readonly #held = new Map<number, number>(); // partition → lease revision
-  /** Partition → `performance.now()` after which its lease may have expired and been taken. */
-  readonly #validUntil = new Map<number, number>();
-  #earliestValidUntil = Number.POSITIVE_INFINITY;
+  readonly #held: HeldLeases;
   #timer: NodeJS.Timeout | null = null;
   #fence: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
@@ -99,12 +58,13 @@ export class LeaseManager {
 
   constructor(options: LeaseManagerOptions) {
     this.#o = options;
+    this.#held = new HeldLeases(options.ttlMs);
     this.runnerId = options.runnerId ?? newId('rnr');
   }
 
   /** Partitions this runner owns now. */
   get held(): number[] {
-    return [...this.#held.keys()].sort((a, b) => a - b);
+    return this.#held.partitions;
   }
 
   /**
@@ -141,31 +101,17 @@ export class LeaseManager {
    */
   fenceExpiring(now = performance.now()): void {
     // Called before every batch of attempts: nothing to do costs one comparison.
-    if (now < this.#earliestValidUntil) return;
-    for (const [partition, until] of this.#validUntil) {
-      if (now < until) continue;
+    for (const partition of this.#held.expired(now)) {
       this.#o.logger.warn(
         { partition, runner: this.runnerId },
         'fenced a partition: its lease was not renewed in time and may pass to another runner',
       );
-      this.#forget(partition);
+      this.#held.forget(partition);
       // Attempts in flight are aborted too: the next owner may start them any moment now.
       void this.#o.owner.stopPartition(partition, 0).catch((err: Error) => {
         this.#o.logger.error({ partition, err: err.message }, 'cannot stop a fenced partition');
       });
     }
-  }
-
-  #forget(partition: number): void {
-    this.#held.delete(partition);
-    this.#validUntil.delete(partition);
-    this.#earliestValidUntil = Math.min(Number.POSITIVE_INFINITY, ...this.#validUntil.values());
-  }
-
-  #hold(partition: number, revision: number, sentAt: number): void {
-    this.#held.set(partition, revision);
-    this.#validUntil.set(partition, sentAt + this.#o.ttlMs - fenceMarginMs(this.#o.ttlMs));
-    this.#earliestValidUntil = Math.min(Number.POSITIVE_INFINITY, ...this.#validUntil.values());
   }
 
   /** One round: announce, read members, release what is no longer ours, claim what is. */
@@ -197,7 +143,7 @@ export class LeaseManager {
    */
   renewHeld(): void {
     if (this.#stopped) return;
-    for (const [partition, revision] of this.#held) {
+    for (const [partition, revision] of this.#held.entries()) {
       if (this.#renewing.has(partition)) continue;
       this.#renewing.add(partition);
       void this.#renew(partition, revision)
@@ -216,15 +162,15 @@ export class LeaseManager {
       if (tookMs > this.#o.ttlMs / 4)
         this.#o.logger.warn({ partition, tookMs: Math.round(tookMs) }, 'a lease renewal was slow');
       // Fenced or released while the renewal was under way: a later round claims it again.
-      if (this.#held.get(partition) === revision) this.#hold(partition, renewed, sentAt);
+      if (this.#held.revisionOf(partition) === revision) this.#held.hold(partition, renewed, sentAt);
     } catch (err) {
       // A slow cluster is not a lost lease: keep the partition and renew next round (the
       // fence stops it if no renewal comes back in time).
       if (!/wrong last sequence/i.test(String(err))) return;
-      if (this.#held.get(partition) !== revision) return;
+      if (this.#held.revisionOf(partition) !== revision) return;
       // Someone else holds it now (our lease expired): stop at once.
       this.#o.logger.warn({ partition }, 'lost a partition lease');
-      this.#forget(partition);
+      this.#held.forget(partition);
       await this.#o.owner.stopPartition(partition, 0);
     }
   }
@@ -266,7 +212,7 @@ export class LeaseManager {
     // Held (renewed and fenced) from the moment the lease is ours, while the partition
     // starts, which can take a while on a slow cluster. Logged at once, before any attempt:
     // fault tests line the logs of several runners up with what their sink received.
-    this.#hold(partition, revision, sentAt);
+    this.#held.hold(partition, revision, sentAt);
     this.#o.logger.info({ partition, runner: this.runnerId }, 'took a partition');
     try {
       await this.#o.owner.startPartition(partition);
@@ -276,8 +222,8 @@ export class LeaseManager {
         { partition, err: (err as Error).message },
         'released a partition it could not start',
       );
-      const current = this.#held.get(partition);
-      this.#forget(partition);
+      const current = this.#held.revisionOf(partition);
+      this.#held.forget(partition);
       await this.#o.kv
         .delete(`partition.${partition}`, { previousSeq: current ?? revision })
         .catch(() => undefined);
@@ -301,9 +247,9 @@ export class LeaseManager {
    * so its next owner starts only when no attempt of this runner's runs.
    */
   async #release(partition: number, withinMs = Number.POSITIVE_INFINITY): Promise<void> {
-    const revision = this.#held.get(partition);
-    const validMs = (this.#validUntil.get(partition) ?? 0) - performance.now();
-    this.#forget(partition);
+    const revision = this.#held.revisionOf(partition);
+    const validMs = this.#held.validForMs(partition);
+    this.#held.forget(partition);
     await this.#o.owner.stopPartition(partition, Math.max(0, Math.min(validMs, withinMs)));
     // Stopped: logged before the lease goes, so the next owner's "took" comes after it.
     this.#o.logger.info({ partition, runner: this.runnerId }, 'released a partition');

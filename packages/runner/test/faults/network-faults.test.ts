@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fenceMarginMs } from '../../src/cluster/leases.js';
+import { fenceMarginMs } from '../../src/cluster/fencing.js';
 import { FaultCluster, LEASE_TTL_MS, type Ledger, PARTITIONS } from './cluster.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
