@@ -126,6 +126,22 @@ describe('AckedPublisher and ForgottenAcks against a real nats-server', () => {
     await eventually(() => !forgotten.possible(later!.seq), 10_000, 50);
   });
 
+  it('ForgottenAcks: a leader elected for the stream or one of its consumers makes what was stored before suspect again', async () => {
+    const forgotten = new ForgottenAcks(jsm, STREAM, pino({ level: 'silent' }));
+    await forgotten.start(nc);
+    const stored = await publisher.publish('pub.h', 'a');
+    expect(forgotten.possible(stored.seq)).toBe(false);
+    // What nats-server announces when a consumer's new leader takes over (its old node died).
+    nc.publish(`$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${STREAM}.some-consumer`, '{}');
+    const known = () => !forgotten.possible(Number.MAX_SAFE_INTEGER); // the horizon is read again
+    await eventually(() => forgotten.possible(stored.seq) && known(), 5_000, 20);
+    const later = await publisher.publish('pub.h', 'b');
+    await eventually(() => !forgotten.possible(later.seq), 5_000, 20);
+    expect(forgotten.possible(stored.seq)).toBe(true);
+    nc.publish(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${STREAM}`, '{}');
+    await eventually(() => forgotten.possible(later.seq) && known(), 5_000, 20);
+  });
+
   it('rejects after its timeout when nats-server does not answer', { timeout: 20_000 }, async () => {
     await nats.stop();
     const started = Date.now();

@@ -8,11 +8,12 @@ const RETRY_MS = 1_000;
  * Which first deliveries of a stream may be repeats of work already done.
  *
  * JetStream counts deliveries, so a redelivered message says so — unless nats-server
- * restarted and forgot the last acks (and deliveries) it was told about. Only messages
- * stored before this process connected, or before its last reconnect, can be affected:
- * those at or below the stream's last sequence at that moment (the horizon). A first
- * delivery above it is new and needs no look-up; until the horizon is known, every
- * message is treated as a possible repeat.
+ * restarted and forgot the last acks (and deliveries) it was told about, or a consumer's
+ * new leader (its old one's node died) had not heard of them. Only messages stored before
+ * this process connected, before its last reconnect, or before a leader of the stream or
+ * of one of its consumers was elected, can be affected: those at or below the stream's
+ * last sequence at that moment (the horizon). A first delivery above it is new and needs
+ * no look-up; until the horizon is known, every message is treated as a possible repeat.
  */
 export class ForgottenAcks {
   readonly #stream: string;
@@ -38,6 +39,10 @@ export class ForgottenAcks {
         if (status.type === 'reconnect') void this.#refresh();
       }
     })();
+    // Elections announced by the cluster (advisories, sent on an election only).
+    const elected = () => void this.#refresh();
+    nc.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${this.#stream}`, { callback: elected });
+    nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${this.#stream}.*`, { callback: elected });
     return this.#refresh();
   }
 
