@@ -5,8 +5,8 @@ import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
+import { AttemptsInFlight } from './attempts-in-flight.js';
 import type { DeliverySteps } from './delivery-steps.js';
-import { AttemptAbort } from './http-sender.js';
 import type { Item, StepResult } from './item.js';
 import type { DeliveryJob } from './job.js';
 import { attemptLimitOf, isDisabled, PARK_AFTER_WAIT_MS, queueCapOf, slotClassOf } from './lane-policy.js';
@@ -73,7 +73,7 @@ export class Lanes {
   /** Keys of the deliveries held here: a redelivered copy of one is ignored. */
   readonly #active = new Set<string>();
   /** Deliveries with an attempt in flight (another copy of one waits for it), and how to abort it. */
-  readonly #attempting = new Map<string, { integrationId: string; abort: AttemptAbort }>();
+  readonly #attempting = new AttemptsInFlight();
   readonly #sweep: NodeJS.Timeout;
   readonly #sweepEveryMs: number;
   #lastSweepAt = Date.now();
@@ -389,25 +389,13 @@ export class Lanes {
 
   #attempt(lane: Lane, item: Item, slot: Slot): void {
     lane.attempts++;
-    const abort = new AttemptAbort();
-    this.#attempting.set(item.deliveryId, { integrationId: lane.id, abort });
+    const abort = this.#attempting.start(item.deliveryId, lane.id);
     this.#run(lane, item, this.#deps.steps.deliver(item, abort), slot);
   }
 
-  /**
-   * Ends the attempts in flight of the integrations that match within `withinMs`: those
-   * still running then are aborted (not recorded; their deliveries go to the next owner).
-   * 0 aborts them at once.
-   */
-  async endAttempts(matches: (integrationId: string) => boolean, withinMs: number): Promise<void> {
-    const running = () => [...this.#attempting.values()].filter((a) => matches(a.integrationId));
-    const deadline = performance.now() + withinMs;
-    while (performance.now() < deadline && running().length > 0)
-      await new Promise((r) => setTimeout(r, Math.min(20, deadline - performance.now())));
-    const reason = new Error(
-      'aborted: this runner stopped working the partition (its lease may pass to another)',
-    );
-    for (const attempt of running()) attempt.abort.abort(reason);
+  /** See AttemptsInFlight.end. */
+  endAttempts(matches: (integrationId: string) => boolean, withinMs: number): Promise<void> {
+    return this.#attempting.end(matches, withinMs);
   }
 
   /** Runs a step and applies what it returns. */
@@ -436,7 +424,7 @@ export class Lanes {
           lane.busy--;
           if (slot) {
             lane.attempts--;
-            this.#attempting.delete(item.deliveryId);
+            this.#attempting.finish(item.deliveryId);
             this.#slots.release(slot);
           }
           this.#pump(lane);
