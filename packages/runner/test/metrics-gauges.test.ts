@@ -151,25 +151,34 @@ describe('runner /metrics — read gauges', () => {
       HERALD_LEASE_TTL: '2s',
     });
     try {
+      // A partition's consumer starts a moment after its lease is taken: wait until both agree.
+      const consumersOf = (text: string) =>
+        [...samples(text, 'herald_consumer_pending').keys()]
+          .filter((labels) => labels.includes(`stream="${DELIVERIES_STREAM}"`))
+          .map((labels) => /consumer="([^"]+)"/.exec(labels)?.[1])
+          .sort();
+      const heldConsumers = (runner: RunningHerald) =>
+        runner.service.readiness().partitions.map(partitionConsumerName).sort();
       const [a, b] = await eventually(async () => {
         const [ta, tb] = [await scrape(), await scrape(second)];
         const owned = [
           sample(ta, 'herald_partitions_owned') ?? 0,
           sample(tb, 'herald_partitions_owned') ?? 0,
         ];
-        return owned[0] + owned[1] === PARTITIONS && owned[0] > 0 && owned[1] > 0 ? [ta, tb] : undefined;
+        const settled =
+          owned[0] + owned[1] === PARTITIONS &&
+          owned[0] > 0 &&
+          owned[1] > 0 &&
+          JSON.stringify(consumersOf(ta)) === JSON.stringify(heldConsumers(herald)) &&
+          JSON.stringify(consumersOf(tb)) === JSON.stringify(heldConsumers(second));
+        return settled ? [ta, tb] : undefined;
       }, 20_000);
       for (const [text, runner] of [
         [a, herald],
         [b, second],
       ] as const) {
-        const held = runner.service.readiness().partitions;
-        expect(sample(text, 'herald_partitions_owned')).toBe(held.length);
-        const reported = [...samples(text, 'herald_consumer_pending').keys()]
-          .filter((labels) => labels.includes(`stream="${DELIVERIES_STREAM}"`))
-          .map((labels) => /consumer="([^"]+)"/.exec(labels)?.[1])
-          .sort();
-        expect(reported).toEqual(held.map(partitionConsumerName).sort());
+        expect(sample(text, 'herald_partitions_owned')).toBe(runner.service.readiness().partitions.length);
+        expect(consumersOf(text)).toEqual(heldConsumers(runner));
       }
     } finally {
       await second.stop();
@@ -189,12 +198,20 @@ describe('runner /metrics — read gauges', () => {
     await acme.post('/v1/events', event('build:success', 'evt_hang_2'));
     await acme.post('/v1/events', event('build:success', 'evt_hang_3'));
     const jsm = await jetstreamManager(nc);
-    const info = await eventually(async () => {
-      const i = await jsm.consumers.info(DELIVERIES_STREAM, consumer);
-      return i.num_ack_pending > 0 && i.num_pending === 0 ? i : undefined;
-    });
-    const text = await scrape();
     const labels = { stream: DELIVERIES_STREAM, consumer };
+    // The lane may still park or take one meanwhile: compare a scrape with the consumer
+    // info read on either side of it once the two reads agree.
+    const { info, text } = await eventually(async () => {
+      const before = await jsm.consumers.info(DELIVERIES_STREAM, consumer);
+      const scraped = await scrape();
+      const after = await jsm.consumers.info(DELIVERIES_STREAM, consumer);
+      const steady =
+        after.num_ack_pending > 0 &&
+        after.num_pending === 0 &&
+        before.num_ack_pending === after.num_ack_pending &&
+        before.num_pending === after.num_pending;
+      return steady ? { info: after, text: scraped } : undefined;
+    });
     expect(sample(text, 'herald_consumer_ack_pending', labels)).toBe(info.num_ack_pending);
     expect(sample(text, 'herald_consumer_pending', labels)).toBe(0);
     expect(sample(text, 'herald_consumer_redelivered', labels)).toBe(0);
