@@ -1,6 +1,6 @@
 // Types for receiver.js, so TypeScript callers (the test) are checked too.
 import type { Server } from 'node:http';
-import type { VerifiedWebhook } from '@herald/provider-webhook';
+import type { VerifiedWebhook } from '@herald/provider-webhook/verify';
 
 export declare const WEBHOOK_PATH: string;
 export declare const MAX_BODY_BYTES: number;

@@ -1,7 +1,12 @@
 // A Herald webhook receiver on node:http alone: verify, deduplicate, handle, answer.
 // Plain ESM JavaScript so `node src/server.js` runs it without a build step.
 import { createServer } from 'node:http';
-import { decodeSigningSecret, verifyWebhook, WebhookVerificationError } from '@herald/provider-webhook';
+// The receiver entry point: node:crypto alone, none of Herald's service code (NATS, xstate, zod).
+import {
+  decodeSigningSecret,
+  verifyWebhook,
+  WebhookVerificationError,
+} from '@herald/provider-webhook/verify';
 
 /** Where Herald POSTs; point the integration's URL here. */
 export const WEBHOOK_PATH = '/webhook';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { decodeSigningSecret } from './config.js';
+import { decodeSigningSecret } from './signing-secret.js';
 
 /** Version tag of a symmetric (HMAC-SHA256) Standard Webhooks signature. */
 export const SIGNATURE_VERSION = 'v1';

@@ -1,16 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_HEADER_PREFIX } from '@herald/core';
-import { decodeSigningSecret } from './config.js';
-import { WebhookConfigError, WebhookVerificationError } from './errors.js';
 import {
+  DEFAULT_HEADER_PREFIX,
   decodeHeaderValue,
-  identityHeaderNames,
+  headerNamesFor,
   isValidHeaderPrefix,
   WEBHOOK_ID_HEADER,
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,
-} from './headers.js';
+} from './header-names.js';
+import { WebhookConfigError, WebhookVerificationError } from './receiver-errors.js';
 import { SIGNATURE_VERSION, signatureOf } from './sign.js';
+import { decodeSigningSecret } from './signing-secret.js';
+
+// Imports node:crypto and sibling modules alone: this is `@herald/provider-webhook/verify`'s
+// code (test/verify-subpath.test.ts fails on any other import).
 
 /** How far `webhook-timestamp` may be from the receiver's clock, either way (the reference libraries' 5 min). */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -185,7 +188,7 @@ export function verifyWebhook(request: WebhookRequest, options: VerifyWebhookOpt
     );
   }
   const keys = secrets.map(decodeSigningSecret);
-  const names = identityHeaderNames(prefix);
+  const names = headerNamesFor(prefix);
   const read = headerReader(request.headers);
   const nowMs = options.now === undefined ? Date.now() : Number(options.now);
 

@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** Herald's Prometheus metrics, on their own registry. */
 export class Metrics {
@@ -73,14 +76,49 @@ export class Metrics {
   });
   readonly integrationsByState = new Gauge({
     name: 'herald_integrations',
-    help: 'Integrations by health state, as known to this runner',
+    help: 'Integrations of every team by state as the API shows it (a user-disabled one is disabled); the same on every runner',
     labelNames: ['state'],
+    registers: [this.registry],
+  });
+  readonly buildInfo = new Gauge({
+    name: 'herald_build_info',
+    help: "The runner's version and Node.js version, as labels; always 1",
+    labelNames: ['version', 'node'],
+    registers: [this.registry],
+  });
+  readonly partitionsOwned = new Gauge({
+    name: 'herald_partitions_owned',
+    help: 'Partitions of the deliveries stream whose lease this runner holds',
+    registers: [this.registry],
+  });
+  readonly consumerPending = new Gauge({
+    name: 'herald_consumer_pending',
+    help: "Messages of the stream not yet delivered to the consumer (consumer info num_pending): the router's and each partition consumer this runner works, read at scrape time",
+    labelNames: ['stream', 'consumer'],
+    registers: [this.registry],
+  });
+  readonly consumerAckPending = new Gauge({
+    name: 'herald_consumer_ack_pending',
+    help: 'Messages delivered to the consumer and not yet acknowledged (num_ack_pending), read at scrape time',
+    labelNames: ['stream', 'consumer'],
+    registers: [this.registry],
+  });
+  readonly consumerRedelivered = new Gauge({
+    name: 'herald_consumer_redelivered',
+    help: 'Unacknowledged messages delivered to the consumer more than once (num_redelivered), read at scrape time',
+    labelNames: ['stream', 'consumer'],
     registers: [this.registry],
   });
 
   readonly dlqMessages = new Gauge({
     name: 'herald_dlq_messages',
     help: 'Invalid events held in the dead-letter stream (all runners), read at scrape time',
+    registers: [this.registry],
+  });
+  readonly dlqMessagesByReason = new Gauge({
+    name: 'herald_dlq_messages_by_reason',
+    help: 'Invalid events held in the dead-letter stream by reason (the herald.dlq.<reason> subject), read at scrape time',
+    labelNames: ['reason'],
     registers: [this.registry],
   });
   readonly httpRequests = new Counter({
@@ -99,5 +137,6 @@ export class Metrics {
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set({ version, node: process.version }, 1);
   }
 }

@@ -2,6 +2,23 @@ import type { HealthTransition, IntegrationMachineSnapshot, IntegrationState } f
 import type { KV } from '@nats-io/kv';
 import { liveJson } from './kv.js';
 
+const STATES: ReadonlySet<string> = new Set<IntegrationState>(['healthy', 'failing', 'disabled']);
+
+/** The machine state of a persisted snapshot; healthy when it has none that Herald knows. */
+function stateOf(snapshot: unknown): IntegrationState {
+  const value = (snapshot as { value?: unknown } | null)?.value;
+  return typeof value === 'string' && STATES.has(value) ? (value as IntegrationState) : 'healthy';
+}
+
+/** `stateOf` a stored value; healthy when it is not JSON. */
+function storedStateOf(json: string): IntegrationState {
+  try {
+    return stateOf(JSON.parse(json));
+  } catch {
+    return 'healthy';
+  }
+}
+
 /** What the API shows of an integration's health. */
 export interface HealthView {
   state: IntegrationState;
@@ -24,14 +41,15 @@ export const HEALTHY: HealthView = {
 
 /**
  * Persisted integration-machine snapshots, one key per integration. Once started, it
- * follows which integrations have a snapshot (keys only), so loading one that has none —
- * every integration that never failed — costs no read: a cold fan-out to 1 000 healthy
- * integrations is 1 000 fewer KV round trips.
+ * follows which integrations have a snapshot and the state each one is in, so loading one
+ * that has none — every integration that never failed — costs no read (a cold fan-out to
+ * 1 000 healthy integrations is 1 000 fewer KV round trips), and `herald_integrations`
+ * counts every integration's state without a read.
  */
 export class HealthStore {
   readonly #kv: KV;
-  // Integrations with a stored snapshot; null until the watch has caught up.
-  #stored: Set<string> | null = null;
+  // Integrations with a stored snapshot and its state; null until the watch has caught up.
+  #stored: Map<string, IntegrationState> | null = null;
   #stop: (() => void) | null = null;
 
   constructor(kv: KV) {
@@ -44,9 +62,11 @@ export class HealthStore {
    */
   async start(): Promise<void> {
     const initial = (await this.#kv.status()).values;
-    const watch = await this.#kv.watch({ headers_only: true });
+    // Values, not headers only: the state is read from each snapshot. A snapshot is written
+    // when an integration's health changes (a failure, a recovery), not per delivery.
+    const watch = await this.#kv.watch();
     this.#stop = () => watch.stop();
-    const stored = new Set<string>();
+    const stored = new Map<string, IntegrationState>();
     let ready: () => void = () => undefined;
     const loaded = new Promise<void>((resolve) => {
       ready = resolve;
@@ -58,7 +78,7 @@ export class HealthStore {
     if (initial === 0) caughtUp();
     void (async () => {
       for await (const entry of watch) {
-        if (entry.operation === 'PUT') stored.add(entry.key);
+        if (entry.operation === 'PUT') stored.set(entry.key, storedStateOf(entry.string()));
         else stored.delete(entry.key);
         if (entry.delta === 0) caughtUp();
       }
@@ -84,9 +104,17 @@ export class HealthStore {
     return liveJson<IntegrationMachineSnapshot>(entry);
   }
 
+  /**
+   * The stored state of every integration that has a snapshot (the others are healthy),
+   * or null until the watch has caught up.
+   */
+  storedStates(): ReadonlyMap<string, IntegrationState> | null {
+    return this.#stored;
+  }
+
   async save(integrationId: string, persisted: unknown): Promise<void> {
     await this.#kv.put(integrationId, JSON.stringify(persisted));
-    this.#stored?.add(integrationId);
+    this.#stored?.set(integrationId, stateOf(persisted));
   }
 
   async remove(integrationId: string): Promise<void> {

@@ -119,6 +119,11 @@ export class IntegrationStore {
     return this.#byId.size;
   }
 
+  /** Every team's integrations, in no particular order. */
+  all(): IterableIterator<Integration> {
+    return this.#byId.values();
+  }
+
   /** Creates a new integration; fails if the id exists. */
   async create(integration: Integration): Promise<Integration> {
     const key = keyOf(integration.teamId, integration.id);
