@@ -24,9 +24,15 @@ export function freePort() {
 export async function startNats() {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'herald-bench-nats-'));
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
+  // BENCH_NATS_MONITOR=1: the monitoring port (/varz, /jsz) too, its address on stderr.
+  if (process.env.BENCH_NATS_MONITOR) {
+    const monitor = await freePort();
+    args.push('-m', String(monitor));
+    if (process.env.BENCH_NATS_PROF) args.push('--profile', process.env.BENCH_NATS_PROF);
+    process.stderr.write(`nats-server monitor http://127.0.0.1:${monitor}\n`);
+  }
+  const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => reject(new Error(`nats-server not ready: ${log}`)), READY_TIMEOUT_MS);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type HeraldConfig, loadConfig } from './config/config.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { limitHeapGrowth } from './heap.js';
 import { createHttpServer } from './http/server.js';
 import type { Resolve } from './injection.js';
 import { createLogger } from './logger.js';
@@ -84,6 +85,8 @@ export async function runHerald(
  * and a second signal exits at once.
  */
 export async function runUntilSignalled(config: HeraldConfig, logger: Logger): Promise<RunningHerald> {
+  // This owns the process (its signals, its exit), so it sets how the process's heap grows.
+  limitHeapGrowth(config.heapGrowthPercent);
   const running = await runHerald(config, logger);
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -10,6 +10,7 @@ import {
   parseRetrySchedule,
 } from '@herald/core';
 import { z } from 'zod';
+import { DEFAULT_HEAP_GROWTH_PERCENT } from '../heap.js';
 import { parseCidr } from './cidr.js';
 
 /** The built-in providers, loaded when `HERALD_PROVIDERS` is not set. */
@@ -96,6 +97,7 @@ export const ENV_SCHEMA = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "_" or "-" (it names NATS keys)')
     .optional(),
   HERALD_SHUTDOWN_GRACE: duration.prefault('10s'),
+  HERALD_HEAP_GROWTH: int(0, 1_000).default(DEFAULT_HEAP_GROWTH_PERCENT),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HERALD_PUBLIC_URL: z
     .url({
@@ -136,6 +138,8 @@ export interface HeraldConfig {
   leaseTtlMs: number;
   /** This runner's name in the partition leases and on every attempt it makes (`<prefix>-Runner-Id`). */
   runnerId: string;
+  /** How far V8 grows the heap past what is live before a full GC, in percent (0: V8's choice; see heap.ts). */
+  heapGrowthPercent: number;
   /** On SIGTERM, attempts in flight get this long to finish; the whole stop takes at most this plus `STOP_MARGIN_MS`. */
   shutdownGraceMs: number;
   logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
@@ -204,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     leaseTtlMs: e.HERALD_LEASE_TTL,
     runnerId: e.HERALD_RUNNER_ID ?? newId('rnr'),
     shutdownGraceMs: e.HERALD_SHUTDOWN_GRACE,
+    heapGrowthPercent: e.HERALD_HEAP_GROWTH,
     logLevel: e.LOG_LEVEL,
     publicUrl: e.HERALD_PUBLIC_URL ?? null,
     env: heraldVariables(env),
