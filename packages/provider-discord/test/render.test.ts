@@ -130,3 +130,20 @@ describe('discord render — message', () => {
     expect(new Set(colours).size).toBe(5);
   });
 });
+
+describe('discord render — test and confirmation messages', () => {
+  it('integration:test says it is a test for the integration', () => {
+    const embed = messageOf(exampleEvent('integration:test')).embeds![0]!;
+    expect(embed.title).toBe('Test notification from Herald for Ops webhook');
+    expect(embed.description).toContain('not a real event');
+  });
+
+  it('integration:connected names the events, the projects and where to change them', () => {
+    const embed = messageOf(exampleEvent('integration:connected')).embeds![0]!;
+    expect(embed.title).toBe('Herald is connected: Ops webhook');
+    expect(embed.description).toContain(
+      'It will receive build:failure, every deployment event from project personal-blog',
+    );
+    expect(embed.url).toBe('https://herald.example.com/#/integrations/int_01JD2Z5S8K4M3XQ7/edit');
+  });
+});

@@ -49,7 +49,7 @@ describe('integration routes — writes and the commands they send, with in-memo
     key = KEYS.acme,
   ) => app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, payload: payload as never });
 
-  it('create stores the integration, sends a test notification and returns it as the confirmation', async () => {
+  it('create stores the integration, sends its confirmation and returns the result', async () => {
     const res = await call('POST', '/v1/integrations', {
       name: 'Builds',
       type: 'webhook',
@@ -58,7 +58,7 @@ describe('integration routes — writes and the commands they send, with in-memo
     expect(res.statusCode).toBe(201);
     const body = res.json();
     expect(store.byId.get(body.id)).toMatchObject({ teamId: 'acme', name: 'Builds', enabled: true });
-    expect(commands.sent).toEqual([['sendTest', body.id]]);
+    expect(commands.sent).toEqual([['sendConfirmation', body.id]]);
     expect(body.confirmation).toMatchObject({ deliveryId: `dlv_test_${body.id}`, ok: true, status: 204 });
   });
 

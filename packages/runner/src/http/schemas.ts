@@ -229,11 +229,20 @@ export const testResultSchema = named(
   'TestResult',
 );
 
+/** What a delivery carried: a real event, a test notification, or a new integration's confirmation. */
+export const DELIVERY_KINDS = ['event', 'test', 'confirmation'] as const;
+export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+
 const deliveryFields = {
   id: z.string(),
   integrationId: z.string(),
   eventId: z.string(),
   eventType: z.string(),
+  kind: z.enum(DELIVERY_KINDS).meta({
+    description:
+      '`test`: a test notification (POST …/test, event `integration:test`); `confirmation`: the ' +
+      'message sent when the integration was created (`integration:connected`); `event`: a real event',
+  }),
   projectId: z.string(),
   status: z.enum(DELIVERY_STATUSES),
   createdAt: isoTime,
@@ -277,6 +286,10 @@ export function pageOf<T extends z.ZodType>(item: T) {
 export const eventTypeSchema = z.object({
   type: z.string(),
   category: z.string(),
+  direct: z.boolean().meta({
+    description:
+      'sent by Herald straight to one integration (integration:test, integration:connected), never routed',
+  }),
   schema: z.record(z.string(), z.unknown()).meta({ description: 'JSON Schema of the event data' }),
 });
 

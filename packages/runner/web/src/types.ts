@@ -91,11 +91,15 @@ export interface IntegrationCreated extends Integration {
   confirmation?: TestResult;
 }
 
+/** What a delivery carried: a real event, a test notification, or a new integration's confirmation. */
+export type DeliveryKind = 'event' | 'test' | 'confirmation';
+
 export interface DeliverySummary {
   id: string;
   integrationId: string;
   eventId: string;
   eventType: string;
+  kind: DeliveryKind;
   projectId: string;
   status: DeliveryStatus;
   createdAt: string;
@@ -139,6 +143,8 @@ export interface ProviderInfo {
 export interface EventTypeInfo {
   type: string;
   category: string;
+  /** A test or confirmation Herald sends by itself: not offered as a subscription. */
+  direct?: boolean;
 }
 
 /** One field problem from a 400 answer. */

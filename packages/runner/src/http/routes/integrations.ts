@@ -23,7 +23,7 @@ export interface IntegrationRouteDeps extends IntegrationViewDeps {
   integrations: Pick<IntegrationStore, 'get' | 'list' | 'create' | 'update' | 'delete'>;
   providers: Pick<ProviderRegistry, 'get' | 'types'>;
   connections: Pick<Connections, 'readOf' | 'forget'>;
-  commands: Pick<Commands, 'control' | 'sendTest'>;
+  commands: Pick<Commands, 'control' | 'sendConfirmation'>;
 }
 
 /** CRUD of a team's integrations. */
@@ -78,7 +78,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
         });
         await deps.integrations.create(integration);
         const confirmation =
-          body.confirm && integration.enabled ? await deps.commands.sendTest(integration) : undefined;
+          body.confirm && integration.enabled ? await deps.commands.sendConfirmation(integration) : undefined;
         return {
           ...(await viewOf(deps, integration)),
           ...(generatedSecret ? { generatedSecret } : {}),

@@ -12,6 +12,7 @@ import {
   codeBlock,
   errorCallout,
   headerList,
+  kindBadge,
   loading,
   pageHead,
   statusBadge,
@@ -157,15 +158,18 @@ export function deliveryView(ctx: Context, integrationId: string, deliveryId: st
     const request = attempts.find((a) => a.trigger !== 'recovered')?.request;
     fill(
       el,
-      pageHead(h('span', { class: 'title-with-mark' }, d.eventType, statusBadge(d.status)), {
-        crumbs: [
-          ['Integrations', links.integrations()],
-          [integration?.name ?? 'Integration', links.integration(integrationId)],
-        ],
-        here: 'Delivery',
-        subtitle: h('span', { class: 'mono small' }, d.id),
-        actions: button('Resend', resend, { kind: 'primary', icon: ICONS.refresh, id: 'resend' }),
-      }),
+      pageHead(
+        h('span', { class: 'title-with-mark' }, d.eventType, kindBadge(d.kind), statusBadge(d.status)),
+        {
+          crumbs: [
+            ['Integrations', links.integrations()],
+            [integration?.name ?? 'Integration', links.integration(integrationId)],
+          ],
+          here: 'Delivery',
+          subtitle: h('span', { class: 'mono small' }, d.id),
+          actions: button('Resend', resend, { kind: 'primary', icon: ICONS.refresh, id: 'resend' }),
+        },
+      ),
       card(null, null, summary(d)),
       card(
         `Attempts (${d.attempts.length})`,

@@ -159,7 +159,7 @@ export function integrationView(ctx: Context, id: string): View {
                 copyable(flash.generatedSecret, 'Generated secret'),
               )
             : null,
-          flash.confirmation ? testResultPanel(flash.confirmation) : null,
+          flash.confirmation ? testResultPanel(flash.confirmation, undefined, 'Confirmation') : null,
         ]
       : [];
 
