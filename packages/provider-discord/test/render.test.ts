@@ -78,11 +78,13 @@ describe('discord render — message', () => {
     expect(footer).toBe(`Herald · ${'P'.repeat(FOOTER_SCOPE_MAX_CHARS - 1)}…`);
   });
 
-  it('puts a one-line summary in content', () => {
+  it('shows the title once: in the embed, with no content repeating it', () => {
     const event = exampleEvent('build:failure');
     event.data.service.name = 'Web\nsite';
     const message = messageOf(event);
-    expect(message.content).toBe('Build failed: Web site');
+    expect(message).not.toHaveProperty('content');
+    expect(message.embeds?.[0]?.title).toBe('Build failed: Web site');
+    expect(JSON.stringify(message).split('Build failed: Web site')).toHaveLength(2);
   });
 
   it('leaves out the link when the event has none or it is not http(s)', () => {
