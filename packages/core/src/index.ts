@@ -32,6 +32,7 @@ export {
   patternMatches,
 } from './integration.js';
 export type {
+  DisableCause,
   HealthPolicy,
   HealthTransition,
   IntegrationMachineContext,

@@ -1,6 +1,7 @@
 import { controlCharacterProblem, eventPatternSchema, INTEGRATION_STATES, SAFE_TOKEN } from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
+import { DISABLE_CAUSES } from './disabled-view.js';
 
 // The API's schemas: request parsing and the OpenAPI document both come from here.
 // Schemas with an `id` in `API_SCHEMAS` become named components of the document.
@@ -136,7 +137,28 @@ const transition = z.object({
   to: z.enum(INTEGRATION_STATES),
   at: isoTime,
   reason: z.string(),
+  cause: z
+    .enum(['gone', 'kept_failing', 'user'])
+    .optional()
+    .meta({ description: 'on a transition to disabled' }),
 });
+
+export const disabledSchema = named(
+  z.object({
+    by: z.enum(['user', 'health']),
+    cause: z.enum(DISABLE_CAUSES).meta({
+      description:
+        '`gone`: the destination answered that it no longer exists (410), disabled at once; `cut_off`: the ' +
+        "provider's connect flow recognises the answer (the Slack app was removed); `kept_failing`: failed " +
+        "deliveries over the health policy's window; `user`: turned off; `other`: history from before causes were kept",
+    }),
+    at: isoTime.nullable(),
+    message: z.string(),
+    lastError: z.string().nullable(),
+  }),
+  'Disabled',
+  'why an integration receives nothing; POST …/enable turns it on again whoever disabled it',
+);
 
 export const healthSchema = named(
   z.object({
@@ -171,7 +193,11 @@ export const integrationSchema = named(
       config: z.record(z.string(), z.unknown()).meta({ description: 'secret fields masked' }),
       events: z.array(z.string()),
       projects: z.array(z.string()).nullable(),
-      enabled: z.boolean(),
+      enabled: z.boolean().meta({
+        description:
+          'whether it receives events: false when a user or its health disabled it (see `disabled`)',
+      }),
+      disabled: disabledSchema.nullable(),
       rateLimitPerSecond: z.number().nullable(),
       state: z.enum(INTEGRATION_STATES),
       createdAt: isoTime,

@@ -4,6 +4,7 @@ import { TEST_EVENT_ID_PREFIX } from '../delivery/test-notification.js';
 import { maskConfig } from '../secrets.js';
 import type { AttemptRecord, DeliveryDetail, DeliveryRecord } from '../store/delivery-records.js';
 import type { HealthView } from '../store/health.js';
+import { disabledView } from './disabled-view.js';
 import type {
   attemptSchema,
   DeliveryKind,
@@ -31,6 +32,9 @@ export function integrationView(
 ): IntegrationView {
   // A user-disabled integration receives nothing, whatever its machine last said.
   const state: IntegrationState = integration.enabled ? health.state : 'disabled';
+  // One answer to "does it receive events?": `enabled` is false whoever disabled it, and
+  // `disabled` says who and why (before, a health-disabled one read `enabled: true`).
+  const disabled = disabledView(integration, provider, health);
   return {
     id: integration.id,
     name: integration.name,
@@ -38,7 +42,8 @@ export function integrationView(
     config: provider ? maskConfig(provider, integration.config) : maskAll(integration.config),
     events: integration.events,
     projects: integration.projects,
-    enabled: integration.enabled,
+    enabled: disabled === null,
+    disabled,
     rateLimitPerSecond: integration.rateLimitPerSecond,
     state,
     createdAt: integration.createdAt,

@@ -32,7 +32,10 @@ export interface Integration {
   config: Record<string, unknown>;
   events: string[];
   projects: string[] | null;
+  /** Whether it receives events: false when a user or its health disabled it. */
   enabled: boolean;
+  /** Who disabled it and why; null while it receives events. */
+  disabled: Disabled | null;
   rateLimitPerSecond: number | null;
   state: IntegrationState;
   createdAt: string;
@@ -40,6 +43,14 @@ export interface Integration {
   health: Health;
   /** For one set up with its provider's connect flow ("Add to Slack"): what to show of it. */
   connection?: Connection;
+}
+
+export interface Disabled {
+  by: 'user' | 'health';
+  cause: 'user' | 'gone' | 'cut_off' | 'kept_failing' | 'other';
+  at: string | null;
+  message: string;
+  lastError: string | null;
 }
 
 export interface Connection {

@@ -15,6 +15,7 @@ import {
 } from '../schemas.js';
 import { testResultView } from '../views.js';
 import { findIntegration, type IntegrationViewDeps, viewOf } from './common.js';
+import { settledView } from './integration-actions.js';
 
 const TAG = 'Integrations';
 
@@ -133,9 +134,14 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
           updatedAt: new Date().toISOString(),
         });
         await deps.integrations.update(next);
-        if (next.enabled !== current.enabled)
+        // `enabled: true` turns on an integration its health disabled too: the read says
+        // `enabled: false` for it, so asking for true must mean "enable again".
+        const reEnable =
+          body.enabled === true && current.enabled && (await deps.health.view(next.id)).state === 'disabled';
+        if (next.enabled !== current.enabled || reEnable)
           await deps.commands.control(next.id, next.enabled ? 'enable' : 'disable', 'changed by a user');
-        return { ...(await viewOf(deps, next)), ...(generatedSecret ? { generatedSecret } : {}) };
+        const view = reEnable ? await settledView(deps, next) : await viewOf(deps, next);
+        return { ...view, ...(generatedSecret ? { generatedSecret } : {}) };
       },
     }),
 

@@ -22,7 +22,8 @@ import { PAGE_POLL_MS } from './integration-page.js';
 
 const OUTCOME: Record<Attempt['outcome'], [string, string]> = {
   success: ['Succeeded', 'good'],
-  retry: ['Failed, retried', 'warn'],
+  // `retry` means "worth retrying"; whether a retry follows is read from the delivery (retryLabel).
+  retry: ['Failed', 'warn'],
   rateLimited: ['Rate limited', 'warn'],
   fail: ['Failed', 'bad'],
   disable: ['Failed, integration disabled', 'bad'],
@@ -53,8 +54,22 @@ function recoveredBody(a: Attempt): HTMLElement {
   );
 }
 
-function attemptRow(a: Attempt, open: boolean, onToggle: (open: boolean) => void): HTMLElement {
-  const [outcome, tone] = OUTCOME[a.outcome];
+/**
+ * A retryable failure's words from what followed it: the schedule's next attempt, one still
+ * to come, or none (the last scheduled attempt, or a resend, which is a single shot).
+ */
+function retryLabel(a: Attempt, d: Pick<Delivery, 'attempts' | 'nextAttemptAt'>): [string, string] {
+  const after = d.attempts.find((x) => x.number === a.number + 1);
+  if (after && (after.trigger === 'scheduled' || after.trigger === 'recovered'))
+    return ['Failed, retried', 'warn'];
+  const newest = d.attempts.every((x) => x.number <= a.number);
+  if (newest && d.nextAttemptAt) return ['Failed, retry scheduled', 'warn'];
+  if (a.trigger === 'manual' || a.trigger === 'test') return ['Failed', 'bad'];
+  return ['Failed, no retry left', 'bad'];
+}
+
+function attemptRow(a: Attempt, d: Delivery, open: boolean, onToggle: (open: boolean) => void): HTMLElement {
+  const [outcome, tone] = a.outcome === 'retry' ? retryLabel(a, d) : OUTCOME[a.outcome];
   const details = h(
     'details',
     { class: 'attempt', 'data-attempt': a.number, open, ontoggle: () => onToggle(details.open) },
@@ -180,7 +195,7 @@ export function deliveryView(ctx: Context, integrationId: string, deliveryId: st
               'div',
               { class: 'attempts', id: 'attempts' },
               attempts.map((a) =>
-                attemptRow(a, opened.get(a.number) ?? a === newest, (open) => opened.set(a.number, open)),
+                attemptRow(a, d, opened.get(a.number) ?? a === newest, (open) => opened.set(a.number, open)),
               ),
             ),
       ),

@@ -111,12 +111,20 @@ export function integrationView(ctx: Context, id: string): View {
           here: i.name,
           subtitle: `${provider?.displayName ?? i.type} · ${eventsSummary(i.events)} · ${projectsSummary(i.projects)}`,
           actions: [
-            h(
-              'span',
-              { class: 'switch-label' },
-              toggle(i.enabled, 'Integration enabled', setEnabled),
-              h('span', { id: 'enabled-label' }, i.enabled ? 'Enabled' : 'Disabled'),
-            ),
+            // One control that says what is true: a switch while it receives events, and on a
+            // disabled one (by a user or by its health) the one action that helps.
+            i.enabled
+              ? h(
+                  'span',
+                  { class: 'switch-label' },
+                  toggle(true, 'Integration enabled', setEnabled),
+                  h('span', { id: 'enabled-label' }, 'Enabled'),
+                )
+              : button('Enable again', (e: Event) => setEnabled(true, e.currentTarget as HTMLButtonElement), {
+                  kind: 'primary',
+                  icon: ICONS.refresh,
+                  id: 'enable-again',
+                }),
             button('Send test', sendTest, { icon: ICONS.send, id: 'send-test' }),
             linkButton(links.edit(i.id), 'Edit', 'secondary', ICONS.edit),
           ],
