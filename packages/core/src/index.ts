@@ -10,6 +10,8 @@ export {
   isAlertType,
   isDirectEventType,
   isEventType,
+  isTeamWideType,
+  TEAM_WIDE_CATEGORIES,
 } from './events/catalogue.js';
 export type { HeraldEvent, InvalidEventReason } from './events/envelope.js';
 export {

@@ -167,6 +167,14 @@ export function isDirectEventType(type: string): boolean {
   return (DIRECT_EVENT_TYPES as readonly string[]).includes(type);
 }
 
+/** Team-wide categories: their events belong to no project (`projectId` is `_team`). */
+export const TEAM_WIDE_CATEGORIES: readonly string[] = ['billing', 'integration'];
+
+/** True for a type whose events belong to the team, not a project (billing, integration health). */
+export function isTeamWideType(type: string): boolean {
+  return TEAM_WIDE_CATEGORIES.includes(categoryOf(type));
+}
+
 /** Infrastructure alerts are throttled per team by their fingerprint. */
 export function isAlertType(type: string): boolean {
   return categoryOf(type) === 'alert';

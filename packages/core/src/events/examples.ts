@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type EventData, type EventType } from './catalogue.js';
+import { EVENT_TYPES, type EventData, type EventType, isTeamWideType } from './catalogue.js';
 import { type HeraldEvent, TEAM_SCOPE } from './envelope.js';
 
 // Realistic example data for every catalogue type: used by tests, golden files, the
@@ -170,7 +170,7 @@ export function exampleEvent<T extends EventType>(
   type: T,
   overrides: Partial<Omit<HeraldEvent<T>, 'event'>> = {},
 ): HeraldEvent<T> {
-  const teamWide = type.startsWith('billing:') || type.startsWith('integration:');
+  const teamWide = isTeamWideType(type);
   return {
     id: `evt_example_${type.replace(':', '_')}`,
     event: type,

@@ -118,7 +118,9 @@ export const eventBody = z
     event: z.string(),
     occurredAt: isoTime.optional(),
     teamId: token.optional().meta({ description: "defaults to the key's team; any other team is refused" }),
-    projectId: token,
+    projectId: token.optional().meta({
+      description: 'required, except for team-wide types (billing:*), where it defaults to `_team`',
+    }),
     data: z.record(z.string(), z.unknown()),
   })
   .meta({ description: 'an event; data is validated against the catalogue (GET /v1/event-types)' });
