@@ -21,6 +21,7 @@ import { changeButton, connectApp, connectable, cutOff, reinstallNotice } from '
 import { deliveriesPanel } from './deliveries-panel.js';
 import { healthNotice, historyCard, settingsCard } from './integration-cards.js';
 import { FLASH_KEY, type Flash } from './integration-form.js';
+import { signingSecretCard, signs } from './signing-secret.js';
 import { testResultPanel } from './test-result.js';
 
 /** An open integration page refreshes its state and deliveries this often. */
@@ -37,6 +38,8 @@ export function integrationView(ctx: Context, id: string): View {
   const notices = h('div', { class: 'notices' });
   const side = h('div', { class: 'side' });
   const testOut = h('div', { 'aria-live': 'polite' });
+  // A new signing secret is shown here, once: it must outlive the side panel's redraws.
+  const secretOut = h('div', { 'aria-live': 'polite' });
   let current: Integration | null = null;
   let shown = '';
   let appInfo: ConnectAppInfo | null = null;
@@ -149,7 +152,12 @@ export function integrationView(ctx: Context, id: string): View {
         }),
       ),
     );
-    fill(side, settings, historyCard(i));
+    fill(
+      side,
+      settings,
+      signs(provider) ? signingSecretCard(ctx, i, secretOut, (next) => draw(next, providers)) : null,
+      historyCard(i),
+    );
   }
 
   const flashNotes =
@@ -189,6 +197,7 @@ export function integrationView(ctx: Context, id: string): View {
         h('div', { class: 'flash', id: 'flash' }, flashNotes),
         notices,
         testOut,
+        secretOut,
         h('div', { class: 'layout' }, h('div', { class: 'primary' }, deliveries.el), side),
         dialog,
       ),
