@@ -1,7 +1,8 @@
 // A third-party Herald provider, as someone outside this repository would write it:
 // one file whose default export is a provider object. It posts `{ "text": … }`, which
 // Mattermost, Rocket.Chat and Zulip's Slack-compatible incoming webhooks accept.
-// Load it with HERALD_PROVIDERS=@herald/provider-webhook,./examples/chat-provider/index.js
+// Load it next to the four built-in providers with
+// HERALD_EXTRA_PROVIDERS=./examples/chat-provider/index.js (HERALD_PROVIDERS would replace them).
 // It also offers a connect flow (connect.js), as Slack's "Add to Slack" does: set
 // HERALD_CHAT_SERVER_URL, HERALD_CHAT_CLIENT_ID and HERALD_CHAT_CLIENT_SECRET to turn it on.
 import { defineProvider, interpretHttp } from '@herald/core';

@@ -3,11 +3,15 @@ export { HeraldError, issuesFromZod, ValidationError } from './errors.js';
 export type { EventData, EventType, EventTypeInfo } from './events/catalogue.js';
 export {
   categoryOf,
+  DIRECT_EVENT_TYPES,
   describeEventTypes,
   EVENT_CATALOGUE,
   EVENT_TYPES,
   isAlertType,
+  isDirectEventType,
   isEventType,
+  isTeamWideType,
+  TEAM_WIDE_CATEGORIES,
 } from './events/catalogue.js';
 export type { HeraldEvent, InvalidEventReason } from './events/envelope.js';
 export {
@@ -19,7 +23,7 @@ export {
 } from './events/envelope.js';
 export { exampleEvent, exampleEvents } from './events/examples.js';
 export type { EventSummary, Severity, SummaryField } from './events/summary.js';
-export { summarize } from './events/summary.js';
+export { describeEventPatterns, describeProjects, summarize } from './events/summary.js';
 export { deliveryIdFor, isSafeToken, newId, SAFE_TOKEN } from './ids.js';
 export type { Integration, IntegrationState } from './integration.js';
 export {
@@ -30,6 +34,7 @@ export {
   patternMatches,
 } from './integration.js';
 export type {
+  DisableCause,
   HealthPolicy,
   HealthTransition,
   IntegrationMachineContext,

@@ -46,6 +46,8 @@ describe('catalogue', () => {
       'integration:failing',
       'integration:disabled',
       'integration:recovered',
+      'integration:test',
+      'integration:connected',
     ]) {
       expect(EVENT_TYPES).toContain(type);
     }
@@ -119,5 +121,40 @@ describe('catalogue', () => {
       type: 'object',
       required: expect.arrayContaining(['build', 'service', 'project']),
     });
+  });
+});
+
+describe('summary — tests and confirmations say what they are', () => {
+  it('integration:test is titled as a test for the named integration', () => {
+    const summary = summarize(exampleEvent('integration:test'));
+    expect(summary.title).toBe('Test notification from Herald for Ops webhook');
+    expect(summary.text).toContain('not a real event');
+    expect(summary.severity).toBe('info');
+  });
+
+  it('integration:connected says it is connected, what it receives and where to change it', () => {
+    const summary = summarize(exampleEvent('integration:connected'));
+    expect(summary.title).toBe('Herald is connected: Ops webhook');
+    expect(summary.text).toBe(
+      'Ops webhook is connected to Herald. It will receive build:failure, every deployment event from ' +
+        'project personal-blog. To change that, edit https://herald.example.com/#/integrations/int_01JD2Z5S8K4M3XQ7/edit.',
+    );
+    expect(summary.url).toBe('https://herald.example.com/#/integrations/int_01JD2Z5S8K4M3XQ7/edit');
+  });
+
+  it('integration:connected for every event of all projects, without a public URL, points at the API', () => {
+    const event = exampleEvent('integration:connected');
+    event.data = { ...event.data, events: ['*'], projects: null, settingsUrl: null };
+    const summary = summarize(event);
+    expect(summary.text).toContain('It will receive every event from all projects.');
+    expect(summary.text).toContain('PATCH /v1/integrations/int_01JD2Z5S8K4M3XQ7');
+    expect(summary.url).toBeNull();
+  });
+
+  it('lists tests and confirmations as direct types, not to subscribe to', () => {
+    const direct = describeEventTypes()
+      .filter((t) => t.direct)
+      .map((t) => t.type);
+    expect(direct).toEqual(['integration:test', 'integration:connected']);
   });
 });

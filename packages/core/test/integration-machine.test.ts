@@ -100,11 +100,28 @@ describe('integration machine — transition table', () => {
     ]);
     expect(emitted).toEqual([
       { type: 'integration.transition', from: 'healthy', to: 'failing', at: at(1), reason: 'HTTP 503' },
-      { type: 'integration.transition', from: 'failing', to: 'disabled', at: at(2), reason: 'HTTP 410' },
+      {
+        type: 'integration.transition',
+        from: 'failing',
+        to: 'disabled',
+        at: at(2),
+        reason: 'HTTP 410',
+        cause: 'gone',
+      },
       { type: 'integration.transition', from: 'disabled', to: 'healthy', at: at(3), reason: 'fixed' },
     ]);
     expect(snapshot.context.history.map((h) => h.to)).toEqual(['healthy', 'disabled', 'failing']);
     expect(snapshot.context.since).toBe(at(3));
+  });
+
+  it('says why each disabling happened: gone, kept failing, or a user', () => {
+    const causeOf = (events: IntegrationMachineEvent[]) => run(events).snapshot.context.history[0]?.cause;
+    expect(causeOf([fail(1, false, true)])).toBe('gone');
+    expect(causeOf([fail(1, true), fail(60_001, true)])).toBe('kept_failing');
+    expect(causeOf([fail(1), { type: 'integration.disable', at: at(2) }])).toBe('user');
+    expect(causeOf([{ type: 'integration.disable', at: at(1) }])).toBe('user');
+    // Only a disabling carries a cause.
+    expect(causeOf([fail(1)])).toBeUndefined();
   });
 
   it('allows the configured concurrency when healthy, one probe when failing, none when disabled', () => {

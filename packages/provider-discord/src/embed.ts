@@ -8,7 +8,6 @@ import {
 import type { RESTPostAPIWebhookWithTokenJSONBody } from 'discord-api-types/v10';
 import { fitEmbedTotal } from './fit.js';
 import {
-  MAX_CONTENT_CHARS,
   MAX_EMBED_DESCRIPTION_CHARS,
   MAX_EMBED_FIELD_NAME_CHARS,
   MAX_EMBED_FIELD_VALUE_CHARS,
@@ -34,8 +33,6 @@ export const SEVERITY_COLORS: Readonly<Record<Severity, number>> = {
   info: COLOR_INFO_GREY,
 };
 
-/** `content` is a one-line preview (push notifications, replies), far below Discord's 2000. */
-export const CONTENT_PREVIEW_MAX_CHARS = Math.min(200, MAX_CONTENT_CHARS);
 /** Fields this short sit side by side (Discord puts up to three inline fields on a row). */
 export const INLINE_FIELD_MAX_CHARS = 40;
 
@@ -98,11 +95,13 @@ export function buildEmbed(summary: EventSummary): DiscordEmbed {
   return fitEmbedTotal(embed);
 }
 
-/** The Execute Webhook body for a notification: a one-line preview and one embed, pinging nobody. */
+/**
+ * The Execute Webhook body for a notification: one embed, pinging nobody. No `content`:
+ * Discord shows it above the embed, so a copy of the title there showed the title twice.
+ */
 export function buildMessage(notification: Notification): DiscordMessage {
   const { summary } = notification;
   const message: DiscordMessage = {
-    content: truncate(nonBlank(oneLine(summary.title)), CONTENT_PREVIEW_MAX_CHARS),
     embeds: [buildEmbed(summary)],
     // Event text is not ours: an "@everyone" or "<@&role>" in it must stay plain text.
     allowed_mentions: { parse: [] },

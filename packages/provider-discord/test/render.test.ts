@@ -78,11 +78,13 @@ describe('discord render — message', () => {
     expect(footer).toBe(`Herald · ${'P'.repeat(FOOTER_SCOPE_MAX_CHARS - 1)}…`);
   });
 
-  it('puts a one-line summary in content', () => {
+  it('shows the title once: in the embed, with no content repeating it', () => {
     const event = exampleEvent('build:failure');
     event.data.service.name = 'Web\nsite';
     const message = messageOf(event);
-    expect(message.content).toBe('Build failed: Web site');
+    expect(message).not.toHaveProperty('content');
+    expect(message.embeds?.[0]?.title).toBe('Build failed: Web site');
+    expect(JSON.stringify(message).split('Build failed: Web site')).toHaveLength(2);
   });
 
   it('leaves out the link when the event has none or it is not http(s)', () => {
@@ -128,5 +130,22 @@ describe('discord render — message', () => {
       COLOR_INFO_GREY,
     ];
     expect(new Set(colours).size).toBe(5);
+  });
+});
+
+describe('discord render — test and confirmation messages', () => {
+  it('integration:test says it is a test for the integration', () => {
+    const embed = messageOf(exampleEvent('integration:test')).embeds![0]!;
+    expect(embed.title).toBe('Test notification from Herald for Ops webhook');
+    expect(embed.description).toContain('not a real event');
+  });
+
+  it('integration:connected names the events, the projects and where to change them', () => {
+    const embed = messageOf(exampleEvent('integration:connected')).embeds![0]!;
+    expect(embed.title).toBe('Herald is connected: Ops webhook');
+    expect(embed.description).toContain(
+      'It will receive build:failure, every deployment event from project personal-blog',
+    );
+    expect(embed.url).toBe('https://herald.example.com/#/integrations/int_01JD2Z5S8K4M3XQ7/edit');
   });
 });

@@ -138,3 +138,21 @@ describe('slack render — long text is cut, never rejected', () => {
     expect(header(message.blocks).text.text).toMatch(/🚀…$/u);
   });
 });
+
+describe('slack render — test and confirmation messages', () => {
+  it('integration:test says it is a test for the integration, in the header and the fallback text', () => {
+    const { message } = renderEvent(exampleEvent('integration:test'));
+    expect(header(message.blocks).text.text).toContain('Test notification from Herald for Ops webhook');
+    expect(message.text).toContain('Test notification from Herald for Ops webhook');
+    expect(message.text).toContain('not a real event');
+  });
+
+  it('integration:connected names the events, the projects and where to change them', () => {
+    const { message } = renderEvent(exampleEvent('integration:connected'));
+    const text = section(message.blocks).text?.text ?? '';
+    expect(text).toContain('Ops webhook is connected to Herald');
+    expect(text).toContain('build:failure, every deployment event');
+    expect(text).toContain('project personal-blog');
+    expect(text).toContain('https://herald.example.com/#/integrations/int_01JD2Z5S8K4M3XQ7/edit');
+  });
+});

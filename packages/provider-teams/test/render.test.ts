@@ -135,3 +135,21 @@ describe('teams provider — checkTeamsLimits', () => {
     expect(problems).toHaveLength(3);
   });
 });
+
+describe('teams render — test and confirmation messages', () => {
+  it('integration:test says it is a test for the integration', () => {
+    const text = JSON.stringify(renderJson(exampleEvent('integration:test')));
+    expect(text).toContain('Test notification from Herald for Ops webhook');
+    expect(text).toContain('not a real event');
+  });
+
+  it('integration:connected names the events, the projects and where to change them (both card kinds)', () => {
+    for (const config of [workflowsConfig, { url: LEGACY_URL }]) {
+      const text = JSON.stringify(renderJson(exampleEvent('integration:connected'), config));
+      expect(text).toContain('Herald is connected: Ops webhook');
+      expect(text).toContain('build:failure, every deployment event');
+      expect(text).toContain('project personal-blog');
+      expect(text).toContain('https://herald.example.com/#/integrations/int_01JD2Z5S8K4M3XQ7/edit');
+    }
+  });
+});

@@ -146,3 +146,29 @@ describe('webhook render — header-safe integration names', () => {
     expect(decodeHeaderValue('100%')).toBe('100%');
   });
 });
+
+describe('webhook render — test and confirmation messages', () => {
+  it('a test is told from a real event by its type, in the body and the event-type header', () => {
+    const event = exampleEvent('integration:test');
+    const request = renderWebhook(notification({ event }), { url: 'https://example.com/hook' });
+    expect(JSON.parse(request.body)).toEqual({
+      event: 'integration:test',
+      data: {
+        integration: { id: 'int_01JD2Z5S8K4M3XQ7', name: 'Ops webhook', type: 'webhook' },
+        requestedAt: event.occurredAt,
+      },
+    });
+    expect(request.headers['X-Herald-Notification-Integration-Event-Type']).toBe('integration:test');
+  });
+
+  it('a confirmation carries what the integration receives and where to change it', () => {
+    const event = exampleEvent('integration:connected');
+    const body = JSON.parse(renderWebhook(notification({ event }), { url: 'https://example.com/hook' }).body);
+    expect(body.event).toBe('integration:connected');
+    expect(body.data).toMatchObject({
+      events: ['build:failure', 'deployment:*'],
+      projects: ['personal-blog'],
+      settingsUrl: 'https://herald.example.com/#/integrations/int_01JD2Z5S8K4M3XQ7/edit',
+    });
+  });
+});

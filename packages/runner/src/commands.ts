@@ -42,6 +42,7 @@ export class Commands {
       headerPrefix: config.headerPrefix,
       runnerId: config.runnerId,
       metrics,
+      publicUrl: config.publicUrl ?? null,
     };
   }
 
@@ -83,6 +84,14 @@ export class Commands {
    * in the delivery log (trigger `test`). Returns the attempt as the log keeps it.
    */
   sendTest(integration: Integration): Promise<TestNotificationResult> {
-    return sendTestNotification(this.#test, integration);
+    return sendTestNotification(this.#test, integration, 'test');
+  }
+
+  /**
+   * Sends a new integration its confirmation (`integration:connected`: what it will receive
+   * and where to change that), recorded like a test.
+   */
+  sendConfirmation(integration: Integration): Promise<TestNotificationResult> {
+    return sendTestNotification(this.#test, integration, 'confirmation');
   }
 }

@@ -186,6 +186,40 @@ describe('HTTP API — deliveries, resend, replay, events, settings, metrics', (
     expect((await acme.get(`/v1/integrations/${integrationId}/deliveries/dlv_unknown`)).status).toBe(404);
   });
 
+  it('a failed resend of a succeeded delivery is an attempt of its own: the delivery stays succeeded', async () => {
+    failing = false;
+    await acme.post('/v1/events', event('build:success', 'evt_resend_ok'));
+    const delivered = await eventually(async () => {
+      const d = await deliveryOf('evt_resend_ok');
+      return d.status === 'succeeded' ? d : undefined;
+    });
+    failing = true;
+    try {
+      await acme.post(`/v1/integrations/${integrationId}/deliveries/${delivered.id}/resend`);
+      const after = await eventually(async () => {
+        const d = await detail(delivered.id);
+        return d.attempts.length === 2 ? d : undefined;
+      });
+      expect(after.attempts.map((a: { trigger: string; outcome: string }) => [a.trigger, a.outcome])).toEqual(
+        [
+          ['scheduled', 'success'],
+          ['manual', 'retry'],
+        ],
+      );
+      expect(after).toMatchObject({
+        status: 'succeeded',
+        attemptCount: 2,
+        lastStatusCode: 200,
+        nextAttemptAt: null,
+      });
+      // Not listed among the failed ones either.
+      const failedIds = (await deliveries('?status=failed&limit=100')).items.map((d: { id: string }) => d.id);
+      expect(failedIds).not.toContain(delivered.id);
+    } finally {
+      failing = false;
+    }
+  });
+
   it('replays failed deliveries since a time: each gets a new attempt with trigger replay', async () => {
     const since = new Date().toISOString();
     failing = true;
@@ -223,7 +257,13 @@ describe('HTTP API — deliveries, resend, replay, events, settings, metrics', (
       async () => (await herald.resolve(HealthStore).view(integrationId)).state === 'disabled',
     );
     const view = (await acme.get(`/v1/integrations/${integrationId}`)).body;
-    expect(view).toMatchObject({ enabled: true, state: 'disabled', health: { state: 'disabled' } });
+    // One answer: it receives nothing, so `enabled` is false; `disabled` says its health did it.
+    expect(view).toMatchObject({
+      enabled: false,
+      state: 'disabled',
+      disabled: { by: 'health' },
+      health: { state: 'disabled' },
+    });
     expect(view.health.transitions[0]).toMatchObject({
       from: 'healthy',
       to: 'disabled',

@@ -167,6 +167,16 @@ describe('HTTP API — integrations', () => {
       const [req] = (await sink.waitFor(before + 1)).slice(before);
       expect(req!.headers['x-herald-notification-integration-token']).toBe(created.generatedSecret);
       expect(() => new Webhook(SIGNING_SECRET).verify(req!.body, req!.headers)).not.toThrow();
+      // The confirmation says what it is and what the integration will receive.
+      expect(JSON.parse(req!.body)).toMatchObject({
+        event: 'integration:connected',
+        data: { integration: { id: created.id, name: 'Ops hook' }, events: ['build:*'], projects: null },
+      });
+      const listed = await acme.get(`/v1/integrations/${created.id}/deliveries`);
+      expect(listed.body.items[0]).toMatchObject({
+        eventType: 'integration:connected',
+        kind: 'confirmation',
+      });
       // A webhook's URL is not secret (its token and signing secrets are): shown whole.
       expect(created.config.url).toBe(sink.url);
       expect(created.config.secret).not.toBe(created.generatedSecret);
@@ -313,6 +323,18 @@ describe('HTTP API — integrations', () => {
         expect(test.body.ok).toBe(true);
         const [req] = await other.waitFor(1);
         expect(req!.headers['x-herald-notification-integration-token']).toBe(token);
+        // A test of its own type, sent although the integration takes only builds and backups.
+        expect(req!.headers['x-herald-notification-integration-event-type']).toBe('integration:test');
+        expect(JSON.parse(req!.body)).toMatchObject({
+          event: 'integration:test',
+          data: { integration: { id, name: 'Renamed' } },
+        });
+        const listed = await acme.get(`/v1/integrations/${id}/deliveries`);
+        expect(listed.body.items[0]).toMatchObject({
+          id: test.body.deliveryId,
+          eventType: 'integration:test',
+          kind: 'test',
+        });
         expect(() => new Webhook(SIGNING_SECRET).verify(req!.body, req!.headers)).not.toThrow();
       } finally {
         await other.close();

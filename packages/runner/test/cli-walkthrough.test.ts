@@ -72,11 +72,17 @@ describe('README walk-through — keys, create, publish, deliveries, exactly as 
     const eventId = lines.find((l) => /^evt_[0-9A-Z]{26}$/.test(l));
     expect(eventId).toBeDefined();
 
-    // Step 4: the listing the README ends with: the test notification and (if it was
+    // Step 4: the listing the README ends with: the confirmation and (if it was
     // quick enough; else ask again) the build:start delivery.
     const listing = JSON.parse(lines.find((l) => l.startsWith('{"items":'))!);
     expect(listing.nextCursor).toBeNull();
-    expect(listing.items.map((d: { eventType: string }) => d.eventType)).toContain('build:success');
+    expect(listing.items).toContainEqual(
+      expect.objectContaining({
+        eventType: 'integration:connected',
+        kind: 'confirmation',
+        status: 'succeeded',
+      }),
+    );
     const api = apiClient(herald.url, key!);
     const delivery = listing.items.some(
       (d: { eventId: string; status: string }) => d.eventId === eventId && d.status === 'succeeded',
@@ -87,7 +93,12 @@ describe('README walk-through — keys, create, publish, deliveries, exactly as 
             (d: { eventId: string; status: string }) => d.eventId === eventId && d.status === 'succeeded',
           ),
         );
-    expect(delivery).toMatchObject({ eventType: 'build:start', status: 'succeeded', attemptCount: 1 });
+    expect(delivery).toMatchObject({
+      eventType: 'build:start',
+      kind: 'event',
+      status: 'succeeded',
+      attemptCount: 1,
+    });
 
     const received = await sink.waitFor(2);
     expect(received[0]!.headers['x-herald-notification-integration-token']).toBe(created.generatedSecret);

@@ -124,6 +124,8 @@ describe('dashboard — in a real browser against a real runner, NATS and sink',
     await page.locator('#test-result[data-ok="true"]').waitFor();
     const [confirmation] = await sink.waitFor(1);
     expect(confirmation!.headers['x-herald-notification-integration-token']).toBe(secret);
+    expect(JSON.parse(confirmation!.body).event).toBe('integration:connected');
+    expect(await page.locator('#test-result').textContent()).toContain('Confirmation delivered');
 
     const stored = (await api.get(`/v1/integrations/${integrationId}`)).body;
     expect(stored).toMatchObject({
@@ -170,6 +172,13 @@ describe('dashboard — in a real browser against a real runner, NATS and sink',
     await row.locator('[data-status="succeeded"]').waitFor({ timeout: LIVE_MS });
     expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
     expect(await row.textContent()).toContain('build:start');
+    // The test from the form and the confirmation are marked; the real build is not.
+    expect(await row.locator('.kind-badge').count()).toBe(0);
+    const testRow = page.locator('tr[data-kind="test"]');
+    expect(await testRow.count()).toBe(1);
+    expect(await testRow.textContent()).toContain('integration:test');
+    expect(await testRow.locator('.kind-badge').textContent()).toBe('Test');
+    expect(await page.locator('tr[data-kind="confirmation"] .kind-badge').textContent()).toBe('Confirmation');
     await screenshot(page, 'integration-laptop');
 
     await row.getByRole('link', { name: 'build:start' }).click();
@@ -266,10 +275,11 @@ describe('dashboard — in a real browser against a real runner, NATS and sink',
     await toggle.focus();
     await page.keyboard.press('Space');
     await page.locator('h1 [data-state="disabled"]').waitFor();
-    expect(await toggle.getAttribute('aria-checked')).toBe('false');
+    // Disabled, the switch gives way to the one action that helps.
+    expect(await page.getByRole('switch').count()).toBe(0);
     expect((await api.get(`/v1/integrations/${integrationId}`)).body.enabled).toBe(false);
 
-    await toggle.click();
+    await page.click('#enable-again');
     await page.waitForFunction(
       () => document.querySelector('[role="switch"]')?.getAttribute('aria-checked') === 'true',
     );

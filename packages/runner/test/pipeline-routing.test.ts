@@ -84,6 +84,24 @@ describe('pipeline — filtering, fan-out, pacing, third-party providers', () =>
     expect(ids('/other')).toEqual([]);
   });
 
+  it('routes no test or confirmation published on NATS, even to an integration taking every event', async () => {
+    const team = 'direct';
+    await herald
+      .resolve(IntegrationStore)
+      .create(
+        integration({ teamId: team, type: 'webhook', config: { url: `${sink.url}direct` }, events: ['*'] }),
+      );
+    await publish(exampleEvent('integration:test', { id: 'evt_d1', teamId: team }));
+    await publish(exampleEvent('integration:connected', { id: 'evt_d2', teamId: team }));
+    // A real event published after them arrives: by then the two were routed (to nobody).
+    await publish(exampleEvent('integration:failing', { id: 'evt_d3', teamId: team }));
+    await eventually(() => seenBy('/direct').length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seenBy('/direct').map((r) => r.headers['x-herald-notification-integration-event-id'])).toEqual([
+      'evt_d3',
+    ]);
+  });
+
   it('fans one event out to 200 integrations, once each', async () => {
     const team = 'fanout';
     const ids = new Set<string>();

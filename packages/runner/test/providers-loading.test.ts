@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_PROVIDERS } from '../src/config/config.js';
+import { BUILTIN_PROVIDERS, loadConfig } from '../src/config/config.js';
 import { loadProviders, ProviderLoadError } from '../src/providers/registry.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
@@ -16,6 +16,21 @@ describe('provider loading', () => {
   it('loads a third-party provider from a file path outside packages/', async () => {
     const registry = await loadProviders(['./examples/chat-provider/index.js'], repo);
     expect(registry.get('chat')?.displayName).toMatch(/Generic chat/);
+  });
+
+  it('HERALD_EXTRA_PROVIDERS adds a plugin to the built-ins, without listing them again', async () => {
+    const config = loadConfig({ HERALD_EXTRA_PROVIDERS: './examples/chat-provider/index.js' });
+    expect(config.providers).toEqual([...BUILTIN_PROVIDERS, './examples/chat-provider/index.js']);
+    const registry = await loadProviders(config.providers, repo);
+    expect(registry.types().sort()).toEqual(['chat', 'discord', 'slack', 'teams', 'webhook']);
+  });
+
+  it('HERALD_EXTRA_PROVIDERS adds to a given HERALD_PROVIDERS, once each', () => {
+    const config = loadConfig({
+      HERALD_PROVIDERS: '@herald/provider-webhook',
+      HERALD_EXTRA_PROVIDERS: '@herald/provider-webhook, ./x.js',
+    });
+    expect(config.providers).toEqual(['@herald/provider-webhook', './x.js']);
   });
 
   it('stops on a module that does not exist, naming it', async () => {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { integrationActionRoutes } from '../src/http/routes/integration-actions.js';
 import { integrationRoutes } from '../src/http/routes/integrations.js';
-import { HEALTHY } from '../src/store/health.js';
+import { HEALTHY, type HealthView } from '../src/store/health.js';
 import { integration } from './support/herald.js';
 import { KEYS, memoryIntegrations, recordingCommands, routeApp } from './support/route-app.js';
 
@@ -15,6 +15,7 @@ describe('integration routes — writes and the commands they send, with in-memo
   let store: ReturnType<typeof memoryIntegrations>;
   let commands: ReturnType<typeof recordingCommands>;
   let forgotten: string[];
+  let healthView: HealthView;
   const hook = integration({
     id: 'int_hook',
     type: 'webhook',
@@ -25,13 +26,14 @@ describe('integration routes — writes and the commands they send, with in-memo
     store = memoryIntegrations([hook]);
     commands = recordingCommands();
     forgotten = [];
+    healthView = HEALTHY;
     const deps = {
       integrations: store,
       providers: {
         get: (type: string) => (type === 'webhook' ? webhook : undefined),
         types: () => ['webhook'],
       },
-      health: { view: async () => HEALTHY },
+      health: { view: async () => healthView },
       connections: {
         readOf: async () => null,
         forget: async (i: { id: string }) => void forgotten.push(i.id),
@@ -49,7 +51,7 @@ describe('integration routes — writes and the commands they send, with in-memo
     key = KEYS.acme,
   ) => app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, payload: payload as never });
 
-  it('create stores the integration, sends a test notification and returns it as the confirmation', async () => {
+  it('create stores the integration, sends its confirmation and returns the result', async () => {
     const res = await call('POST', '/v1/integrations', {
       name: 'Builds',
       type: 'webhook',
@@ -58,7 +60,7 @@ describe('integration routes — writes and the commands they send, with in-memo
     expect(res.statusCode).toBe(201);
     const body = res.json();
     expect(store.byId.get(body.id)).toMatchObject({ teamId: 'acme', name: 'Builds', enabled: true });
-    expect(commands.sent).toEqual([['sendTest', body.id]]);
+    expect(commands.sent).toEqual([['sendConfirmation', body.id]]);
     expect(body.confirmation).toMatchObject({ deliveryId: `dlv_test_${body.id}`, ok: true, status: 204 });
   });
 
@@ -88,6 +90,46 @@ describe('integration routes — writes and the commands they send, with in-memo
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ name: 'Renamed', enabled: false, state: 'disabled' });
     expect(commands.sent).toEqual([['control', hook.id, 'disable', 'changed by a user']]);
+  });
+
+  it('a health-disabled integration reads enabled: false, says why, and PATCH enabled: true enables it', async () => {
+    healthView = {
+      state: 'disabled',
+      since: '2026-11-30T12:00:00.000Z',
+      failingSince: '2026-11-27T12:00:00.000Z',
+      lastError: 'HTTP 503',
+      failedDeliveries: 5,
+      transitions: [
+        {
+          from: 'failing',
+          to: 'disabled',
+          at: '2026-11-30T12:00:00.000Z',
+          reason: 'HTTP 503',
+          cause: 'kept_failing',
+        },
+      ],
+    };
+    const read = (await call('GET', `/v1/integrations/${hook.id}`)).json();
+    expect(read).toMatchObject({
+      enabled: false,
+      state: 'disabled',
+      disabled: {
+        by: 'health',
+        cause: 'kept_failing',
+        message: 'Disabled after 5 failed deliveries over 3 days of failing.',
+        lastError: 'HTTP 503',
+      },
+    });
+    // The stored switch is still on: only the machine is disabled. Asking for true enables it.
+    const control = commands.control;
+    commands.control = async (...args) => {
+      await control(...args);
+      healthView = HEALTHY;
+    };
+    const res = await call('PATCH', `/v1/integrations/${hook.id}`, { enabled: true });
+    expect(res.statusCode).toBe(200);
+    expect(commands.sent).toEqual([['control', hook.id, 'enable', 'changed by a user']]);
+    expect(res.json()).toMatchObject({ enabled: true, disabled: null, state: 'healthy' });
   });
 
   it('PATCH keeps an omitted secret and never shows it', async () => {

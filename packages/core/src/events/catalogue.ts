@@ -89,12 +89,26 @@ const crashAlertData = z.object({
   }),
   project,
 });
+const integrationRef = z.object({ id: z.string().min(1), name: z.string().min(1), type: z.string().min(1) });
 const integrationData = z.object({
-  integration: z.object({ id: z.string().min(1), name: z.string().min(1), type: z.string().min(1) }),
+  integration: integrationRef,
   state: z.enum(['healthy', 'failing', 'disabled']),
   previousState: z.enum(['healthy', 'failing', 'disabled']),
   reason: z.string(),
   since: isoTime,
+});
+// Sent by Herald straight to one integration (never routed): a test a user asked for, and
+// the confirmation that a new integration is connected, with what it will receive.
+const integrationTestData = z.object({
+  integration: integrationRef,
+  requestedAt: isoTime,
+});
+const integrationConnectedData = z.object({
+  integration: integrationRef,
+  events: z.array(z.string().min(1)).min(1),
+  projects: z.array(z.string().min(1)).nullable(),
+  /** Where its events and projects are changed (the dashboard's page), or null when Herald has no public URL. */
+  settingsUrl: z.url().nullable(),
 });
 
 /** The catalogue: every event type Herald knows, with the zod schema of its `data`. */
@@ -122,6 +136,8 @@ export const EVENT_CATALOGUE = {
   'integration:failing': integrationData,
   'integration:disabled': integrationData,
   'integration:recovered': integrationData,
+  'integration:test': integrationTestData,
+  'integration:connected': integrationConnectedData,
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;
@@ -140,6 +156,25 @@ export function isEventType(type: string): type is EventType {
   return Object.hasOwn(EVENT_CATALOGUE, type);
 }
 
+/**
+ * Types Herald sends straight to one integration, outside routing: nobody subscribes to
+ * them and no platform publishes them.
+ */
+export const DIRECT_EVENT_TYPES: readonly EventType[] = ['integration:test', 'integration:connected'];
+
+/** True for a type Herald sends to one integration directly (a test, a confirmation). */
+export function isDirectEventType(type: string): boolean {
+  return (DIRECT_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+/** Team-wide categories: their events belong to no project (`projectId` is `_team`). */
+export const TEAM_WIDE_CATEGORIES: readonly string[] = ['billing', 'integration'];
+
+/** True for a type whose events belong to the team, not a project (billing, integration health). */
+export function isTeamWideType(type: string): boolean {
+  return TEAM_WIDE_CATEGORIES.includes(categoryOf(type));
+}
+
 /** Infrastructure alerts are throttled per team by their fingerprint. */
 export function isAlertType(type: string): boolean {
   return categoryOf(type) === 'alert';
@@ -148,6 +183,8 @@ export function isAlertType(type: string): boolean {
 export interface EventTypeInfo {
   type: EventType;
   category: string;
+  /** Sent by Herald to one integration directly (a test, a confirmation): not something to subscribe to. */
+  direct: boolean;
   schema: Record<string, unknown>;
 }
 
@@ -156,6 +193,7 @@ export function describeEventTypes(): EventTypeInfo[] {
   return EVENT_TYPES.map((type) => ({
     type,
     category: categoryOf(type),
+    direct: isDirectEventType(type),
     schema: z.toJSONSchema(EVENT_CATALOGUE[type], { io: 'input' }) as Record<string, unknown>,
   }));
 }

@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type EventData, type EventType } from './catalogue.js';
+import { EVENT_TYPES, type EventData, type EventType, isTeamWideType } from './catalogue.js';
 import { type HeraldEvent, TEAM_SCOPE } from './envelope.js';
 
 // Realistic example data for every catalogue type: used by tests, golden files, the
@@ -153,6 +153,16 @@ const EXAMPLES: { [T in EventType]: EventData<T> } = {
   'integration:failing': integration('failing', 'healthy', 'HTTP 503 from the endpoint'),
   'integration:disabled': integration('disabled', 'failing', 'failing for 72h after 5 failed deliveries'),
   'integration:recovered': integration('healthy', 'failing', 'a delivery succeeded'),
+  'integration:test': {
+    integration: { id: 'int_01JD2Z5S8K4M3XQ7', name: 'Ops webhook', type: 'webhook' },
+    requestedAt: at,
+  },
+  'integration:connected': {
+    integration: { id: 'int_01JD2Z5S8K4M3XQ7', name: 'Ops webhook', type: 'webhook' },
+    events: ['build:failure', 'deployment:*'],
+    projects: ['personal-blog'],
+    settingsUrl: 'https://herald.example.com/#/integrations/int_01JD2Z5S8K4M3XQ7/edit',
+  },
 };
 
 /** A realistic example event of `type`, with optional envelope overrides. */
@@ -160,7 +170,7 @@ export function exampleEvent<T extends EventType>(
   type: T,
   overrides: Partial<Omit<HeraldEvent<T>, 'event'>> = {},
 ): HeraldEvent<T> {
-  const teamWide = type.startsWith('billing:') || type.startsWith('integration:');
+  const teamWide = isTeamWideType(type);
   return {
     id: `evt_example_${type.replace(':', '_')}`,
     event: type,

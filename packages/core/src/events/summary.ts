@@ -27,7 +27,8 @@ export interface EventSummary {
 function severityOf(type: EventType): Severity {
   const action = type.slice(type.indexOf(':') + 1);
   if (categoryOf(type) === 'alert') return 'alert';
-  if (type === 'integration:recovered') return 'success';
+  if (type === 'integration:recovered' || type === 'integration:connected') return 'success';
+  if (type === 'integration:test') return 'info';
   if (type === 'integration:failing' || type === 'integration:disabled') return 'failure';
   if (['success', 'payment-succeeded'].includes(action)) return 'success';
   if (['failure', 'abort', 'payment-failed'].includes(action)) return 'failure';
@@ -65,6 +66,48 @@ function money(cents: number, currency: string): string {
 }
 
 type Parts = Pick<EventSummary, 'title' | 'text' | 'fields' | 'url'>;
+
+/** `['*']` → "every event"; else the patterns as the user wrote them. */
+export function describeEventPatterns(events: readonly string[]): string {
+  if (events.includes('*')) return 'every event';
+  return events.map((e) => (e.endsWith(':*') ? `every ${e.slice(0, -2)} event` : e)).join(', ');
+}
+
+/** `null` → "all projects"; else the project ids. */
+export function describeProjects(projects: readonly string[] | null): string {
+  if (projects === null) return 'all projects';
+  return `${projects.length === 1 ? 'project' : 'projects'} ${projects.join(', ')}`;
+}
+
+function describeTest(d: EventData<'integration:test'>): Parts {
+  return {
+    title: `Test notification from Herald for ${d.integration.name}`,
+    text: `This is a test, not a real event: Herald can reach ${d.integration.name} (${d.integration.type}).`,
+    fields: [
+      { label: 'Integration', value: d.integration.id },
+      { label: 'Requested', value: d.requestedAt },
+    ],
+    url: null,
+  };
+}
+
+function describeConnected(d: EventData<'integration:connected'>): Parts {
+  const events = describeEventPatterns(d.events);
+  const projects = describeProjects(d.projects);
+  const where =
+    d.settingsUrl ??
+    `integration ${d.integration.id} in Herald's dashboard (or PATCH /v1/integrations/${d.integration.id})`;
+  return {
+    title: `Herald is connected: ${d.integration.name}`,
+    text: `${d.integration.name} is connected to Herald. It will receive ${events} from ${projects}. To change that, edit ${where}.`,
+    fields: [
+      { label: 'Events', value: events },
+      { label: 'Projects', value: projects },
+      { label: 'Change at', value: where },
+    ],
+    url: d.settingsUrl,
+  };
+}
 
 function describe(event: HeraldEvent): Parts {
   const type = event.event;
@@ -177,6 +220,9 @@ function describe(event: HeraldEvent): Parts {
       };
     }
     default: {
+      if (type === 'integration:test') return describeTest(event.data as EventData<'integration:test'>);
+      if (type === 'integration:connected')
+        return describeConnected(event.data as EventData<'integration:connected'>);
       const d = event.data as EventData<'integration:failing'>;
       return {
         title: `Integration ${d.state === 'healthy' ? 'recovered' : d.state}: ${d.integration.name}`,

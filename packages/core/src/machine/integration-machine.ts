@@ -20,11 +20,19 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
 /** Recent transitions kept on the snapshot, for the API and dashboard. */
 export const MAX_HISTORY_ENTRIES = 20;
 
+/**
+ * Why an integration was disabled: its destination said it is gone (410, a removed
+ * webhook), it kept failing past the policy's window, or a user turned it off.
+ */
+export type DisableCause = 'gone' | 'kept_failing' | 'user';
+
 export interface HealthTransition {
   from: IntegrationState;
   to: IntegrationState;
   at: string;
   reason: string;
+  /** On a transition to `disabled` (absent in history recorded before it was kept). */
+  cause?: DisableCause;
 }
 
 export interface IntegrationMachineContext {
@@ -57,11 +65,11 @@ export type IntegrationMachineEvent =
 export type IntegrationMachineEmitted = { type: 'integration.transition' } & HealthTransition;
 
 /** The params of `changeTo`: the states it moves between, and the reason when the event names none. */
-type Change = { from: IntegrationState; to: IntegrationState; fallback: string };
+type Change = { from: IntegrationState; to: IntegrationState; fallback: string; cause?: DisableCause };
 
 /** The `changeTo` action of one transition, as the config names it. */
-function changeTo(from: IntegrationState, to: IntegrationState, fallback: string) {
-  return { type: 'changeTo', params: { from, to, fallback } } as const;
+function changeTo(from: IntegrationState, to: IntegrationState, fallback: string, cause?: DisableCause) {
+  return { type: 'changeTo', params: { from, to, fallback, ...(cause ? { cause } : {}) } } as const;
 }
 
 function reasonOf(event: IntegrationMachineEvent, fallback: string): string {
@@ -102,8 +110,14 @@ export const integrationMachine = setup({
     forgetFailures: assign({ failingSince: null, failedDeliveries: 0 }),
     forgetLastError: assign({ lastError: null }),
     // One action for every change of state, so the history and the announcement cannot disagree.
-    changeTo: enqueueActions(({ context, event, enqueue }, { from, to, fallback }: Change) => {
-      const transition: HealthTransition = { from, to, at: event.at, reason: reasonOf(event, fallback) };
+    changeTo: enqueueActions(({ context, event, enqueue }, { from, to, fallback, cause }: Change) => {
+      const transition: HealthTransition = {
+        from,
+        to,
+        at: event.at,
+        reason: reasonOf(event, fallback),
+        ...(cause ? { cause } : {}),
+      };
       enqueue.assign({
         since: event.at,
         history: [transition, ...context.history].slice(0, MAX_HISTORY_ENTRIES),
@@ -131,7 +145,7 @@ export const integrationMachine = setup({
           {
             guard: 'isDisablingFailure',
             target: 'disabled',
-            actions: ['recordFailure', changeTo('healthy', 'disabled', 'the destination is gone')],
+            actions: ['recordFailure', changeTo('healthy', 'disabled', 'the destination is gone', 'gone')],
           },
           {
             target: 'failing',
@@ -140,7 +154,7 @@ export const integrationMachine = setup({
         ],
         'integration.disable': {
           target: 'disabled',
-          actions: changeTo('healthy', 'disabled', 'disabled by a user'),
+          actions: changeTo('healthy', 'disabled', 'disabled by a user', 'user'),
         },
       },
     },
@@ -154,18 +168,18 @@ export const integrationMachine = setup({
           {
             guard: 'isDisablingFailure',
             target: 'disabled',
-            actions: ['recordFailure', changeTo('failing', 'disabled', 'the destination is gone')],
+            actions: ['recordFailure', changeTo('failing', 'disabled', 'the destination is gone', 'gone')],
           },
           {
             guard: 'isFailureWindowExceeded',
             target: 'disabled',
-            actions: ['recordFailure', changeTo('failing', 'disabled', 'kept failing')],
+            actions: ['recordFailure', changeTo('failing', 'disabled', 'kept failing', 'kept_failing')],
           },
           { actions: 'recordFailure' },
         ],
         'integration.disable': {
           target: 'disabled',
-          actions: changeTo('failing', 'disabled', 'disabled by a user'),
+          actions: changeTo('failing', 'disabled', 'disabled by a user', 'user'),
         },
       },
     },

@@ -44,6 +44,8 @@ export const GOLDEN_EVENT_TYPES: EventType[] = [
   'alert:container-crashed',
   'alert:cpu-high',
   'integration:disabled',
+  'integration:test',
+  'integration:connected',
 ];
 
 export interface ConformanceOptions<C> {
@@ -77,6 +79,8 @@ const KEEP_SHAPE = new Set([
   'kind',
   'state',
   'previousState',
+  'settingsUrl',
+  'requestedAt',
 ]);
 
 /** Makes every free-text string in `data` long, to prove that rendering cuts instead of failing. */

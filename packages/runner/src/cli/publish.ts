@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import {
-  categoryOf,
   eventSubject,
   exampleEvent,
   type HeraldEvent,
   InvalidEventError,
   isEventType,
+  isTeamWideType,
   newId,
   parseEvent,
   publishEvent,
@@ -26,9 +26,6 @@ options:
 
 The event is validated like one published on NATS; a field error is printed and nothing is sent.
 `;
-
-/** Team-wide categories, published without a project. */
-const TEAM_WIDE = new Set(['billing', 'integration']);
 
 function readData(spec: string): unknown {
   let text = spec;
@@ -74,7 +71,7 @@ export function eventFromArgs(argv: string[]): HeraldEvent {
     );
   const teamId = tokenArg(values.team, '--team', PUBLISH_USAGE);
   const projectId =
-    values.project === undefined && TEAM_WIDE.has(categoryOf(type))
+    values.project === undefined && isTeamWideType(type)
       ? TEAM_SCOPE
       : tokenArg(values.project, '--project', PUBLISH_USAGE);
   if ((values.data === undefined) === !values.example)

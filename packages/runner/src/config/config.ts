@@ -57,6 +57,8 @@ export const ENV_SCHEMA = z.object({
   HERALD_PORT: int(0, 65_535).default(8080),
   HERALD_HOST: z.string().default('0.0.0.0'),
   HERALD_PROVIDERS: list.prefault(BUILTIN_PROVIDERS.join(',')),
+  // Added to HERALD_PROVIDERS, so loading one plugin does not mean listing the built-ins again.
+  HERALD_EXTRA_PROVIDERS: list.prefault(''),
   HERALD_EGRESS_ALLOW_CIDRS: cidrList.prefault(''),
   HERALD_HEADER_PREFIX: z
     .string()
@@ -180,7 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     natsUrl: e.NATS_URL,
     port: e.HERALD_PORT,
     host: e.HERALD_HOST,
-    providers: e.HERALD_PROVIDERS,
+    providers: [...new Set([...e.HERALD_PROVIDERS, ...e.HERALD_EXTRA_PROVIDERS])],
     egressAllowCidrs: e.HERALD_EGRESS_ALLOW_CIDRS,
     headerPrefix: e.HERALD_HEADER_PREFIX,
     delivery: {

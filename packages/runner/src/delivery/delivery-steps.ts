@@ -230,18 +230,25 @@ export class DeliverySteps {
       result.record.at,
       item.job.trigger === 'manual',
     );
-    const next: DeliveryRecord = {
-      ...record,
-      status: decision.status,
-      updatedAt: new Date().toISOString(),
-      attemptCount: result.record.number,
-      failures: decision.failures,
-      rateLimitWaits: decision.rateLimitWaits,
-      nextAttemptAt:
-        decision.retryInMs === null ? null : new Date(Date.now() + decision.retryInMs).toISOString(),
-      lastStatusCode: result.record.response?.status ?? null,
-      lastError: result.record.reason,
-    };
+    // A resend of a delivery that reached its destination is an attempt of its own: its
+    // outcome is logged (and its machine told, since the destination is failing now), but it
+    // does not rewrite the success. The row keeps the delivering attempt's status code.
+    const keepsSuccess =
+      item.job.trigger === 'manual' && record.status === 'succeeded' && decision.status !== 'succeeded';
+    const next: DeliveryRecord = keepsSuccess
+      ? { ...record, updatedAt: new Date().toISOString(), attemptCount: result.record.number }
+      : {
+          ...record,
+          status: decision.status,
+          updatedAt: new Date().toISOString(),
+          attemptCount: result.record.number,
+          failures: decision.failures,
+          rateLimitWaits: decision.rateLimitWaits,
+          nextAttemptAt:
+            decision.retryInMs === null ? null : new Date(Date.now() + decision.retryInMs).toISOString(),
+          lastStatusCode: result.record.response?.status ?? null,
+          lastError: result.record.reason,
+        };
     const saved = await deliveryLog.save(next, {
       isNew,
       enteredStatus: next.status !== record.status || isNew ? next.status : null,
@@ -260,7 +267,8 @@ export class DeliverySteps {
 
     metrics.attempts.inc({ provider: providerType, outcome: result.record.outcome });
     metrics.attemptSeconds.observe({ provider: providerType }, result.record.durationMs / 1_000);
-    if (next.status !== 'retrying') metrics.deliveries.inc({ provider: providerType, status: next.status });
+    if (next.status !== 'retrying' && !keepsSuccess)
+      metrics.deliveries.inc({ provider: providerType, status: next.status });
     if (next.status === 'succeeded')
       metrics.deliveredSeconds.observe(
         { provider: providerType },

@@ -1,11 +1,13 @@
 import {
   type AnyProvider,
   deliveryIdFor,
-  exampleEvent,
+  type EventData,
   HeraldError,
+  type HeraldEvent,
   type Integration,
   newId,
   type Outcome,
+  TEAM_SCOPE,
 } from '@herald/core';
 import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -27,25 +29,63 @@ export interface TestNotificationDeps {
   headerPrefix: string;
   runnerId: string;
   metrics: Metrics;
+  /** `HERALD_PUBLIC_URL`: the confirmation links to the integration's page there. */
+  publicUrl: string | null;
+}
+
+/** A test the user asked for, or the confirmation sent when an integration is created. */
+export type DirectNotificationKind = 'test' | 'confirmation';
+
+/** Event ids of test notifications and confirmations: the replay leaves them out. */
+export const TEST_EVENT_ID_PREFIX = 'evt_test_';
+
+/** The dashboard page where an integration's events and projects are changed. */
+export function settingsUrlOf(publicUrl: string | null, integrationId: string): string | null {
+  return publicUrl === null ? null : `${publicUrl}/#/integrations/${encodeURIComponent(integrationId)}/edit`;
+}
+
+/** The `integration:test` or `integration:connected` event for one integration. */
+export function directEvent(
+  kind: DirectNotificationKind,
+  integration: Integration,
+  publicUrl: string | null,
+  now: string,
+): HeraldEvent {
+  const ref = { id: integration.id, name: integration.name, type: integration.type };
+  const envelope = {
+    id: newId('evt_test'),
+    occurredAt: now,
+    teamId: integration.teamId,
+    projectId: TEAM_SCOPE,
+  };
+  if (kind === 'test') {
+    const data: EventData<'integration:test'> = { integration: ref, requestedAt: now };
+    return { ...envelope, event: 'integration:test', data };
+  }
+  const data: EventData<'integration:connected'> = {
+    integration: ref,
+    events: [...integration.events],
+    projects: integration.projects === null ? null : [...integration.projects],
+    settingsUrl: settingsUrlOf(publicUrl, integration.id),
+  };
+  return { ...envelope, event: 'integration:connected', data };
 }
 
 /**
- * Sends an example `build:success` to an integration now, outside the queue, and records
- * it in the delivery log with trigger `test`. It does not touch the integration's health;
- * it counts as an attempt in the metrics.
+ * Sends an `integration:test` (or, for a new integration, `integration:connected`) to an
+ * integration now, outside the queue and whatever it subscribes to, and records it in the
+ * delivery log with trigger `test`. It does not touch the integration's health; it counts
+ * as an attempt in the metrics.
  */
 export async function sendTestNotification(
   deps: TestNotificationDeps,
   integration: Integration,
+  kind: DirectNotificationKind = 'test',
 ): Promise<TestNotificationResult> {
   const provider: AnyProvider | undefined = deps.providers.get(integration.type);
   if (!provider) throw new HeraldError('unknown_provider', `no provider for type "${integration.type}"`);
   const now = new Date().toISOString();
-  const event = exampleEvent('build:success', {
-    id: newId('evt_test'),
-    occurredAt: now,
-    teamId: integration.teamId,
-  });
+  const event = directEvent(kind, integration, deps.publicUrl, now);
   const deliveryId = deliveryIdFor(event.id, integration.id);
   const result = await attempt(deps.sender, {
     provider,

@@ -1,6 +1,7 @@
 import { controlCharacterProblem, eventPatternSchema, INTEGRATION_STATES, SAFE_TOKEN } from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
+import { DISABLE_CAUSES } from './disabled-view.js';
 
 // The API's schemas: request parsing and the OpenAPI document both come from here.
 // Schemas with an `id` in `API_SCHEMAS` become named components of the document.
@@ -117,7 +118,9 @@ export const eventBody = z
     event: z.string(),
     occurredAt: isoTime.optional(),
     teamId: token.optional().meta({ description: "defaults to the key's team; any other team is refused" }),
-    projectId: token,
+    projectId: token.optional().meta({
+      description: 'required, except for team-wide types (billing:*), where it defaults to `_team`',
+    }),
     data: z.record(z.string(), z.unknown()),
   })
   .meta({ description: 'an event; data is validated against the catalogue (GET /v1/event-types)' });
@@ -136,7 +139,28 @@ const transition = z.object({
   to: z.enum(INTEGRATION_STATES),
   at: isoTime,
   reason: z.string(),
+  cause: z
+    .enum(['gone', 'kept_failing', 'user'])
+    .optional()
+    .meta({ description: 'on a transition to disabled' }),
 });
+
+export const disabledSchema = named(
+  z.object({
+    by: z.enum(['user', 'health']),
+    cause: z.enum(DISABLE_CAUSES).meta({
+      description:
+        '`gone`: the destination answered that it no longer exists (410), disabled at once; `cut_off`: the ' +
+        "provider's connect flow recognises the answer (the Slack app was removed); `kept_failing`: failed " +
+        "deliveries over the health policy's window; `user`: turned off; `other`: history from before causes were kept",
+    }),
+    at: isoTime.nullable(),
+    message: z.string(),
+    lastError: z.string().nullable(),
+  }),
+  'Disabled',
+  'why an integration receives nothing; POST …/enable turns it on again whoever disabled it',
+);
 
 export const healthSchema = named(
   z.object({
@@ -171,7 +195,11 @@ export const integrationSchema = named(
       config: z.record(z.string(), z.unknown()).meta({ description: 'secret fields masked' }),
       events: z.array(z.string()),
       projects: z.array(z.string()).nullable(),
-      enabled: z.boolean(),
+      enabled: z.boolean().meta({
+        description:
+          'whether it receives events: false when a user or its health disabled it (see `disabled`)',
+      }),
+      disabled: disabledSchema.nullable(),
       rateLimitPerSecond: z.number().nullable(),
       state: z.enum(INTEGRATION_STATES),
       createdAt: isoTime,
@@ -229,11 +257,20 @@ export const testResultSchema = named(
   'TestResult',
 );
 
+/** What a delivery carried: a real event, a test notification, or a new integration's confirmation. */
+export const DELIVERY_KINDS = ['event', 'test', 'confirmation'] as const;
+export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+
 const deliveryFields = {
   id: z.string(),
   integrationId: z.string(),
   eventId: z.string(),
   eventType: z.string(),
+  kind: z.enum(DELIVERY_KINDS).meta({
+    description:
+      '`test`: a test notification (POST …/test, event `integration:test`); `confirmation`: the ' +
+      'message sent when the integration was created (`integration:connected`); `event`: a real event',
+  }),
   projectId: z.string(),
   status: z.enum(DELIVERY_STATUSES),
   createdAt: isoTime,
@@ -277,6 +314,10 @@ export function pageOf<T extends z.ZodType>(item: T) {
 export const eventTypeSchema = z.object({
   type: z.string(),
   category: z.string(),
+  direct: z.boolean().meta({
+    description:
+      'sent by Herald straight to one integration (integration:test, integration:connected), never routed',
+  }),
   schema: z.record(z.string(), z.unknown()).meta({ description: 'JSON Schema of the event data' }),
 });
 

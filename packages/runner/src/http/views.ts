@@ -1,10 +1,13 @@
 import type { AnyProvider, Integration, IntegrationState } from '@herald/core';
 import type { z } from 'zod';
+import { TEST_EVENT_ID_PREFIX } from '../delivery/test-notification.js';
 import { maskConfig } from '../secrets.js';
 import type { AttemptRecord, DeliveryDetail, DeliveryRecord } from '../store/delivery-records.js';
 import type { HealthView } from '../store/health.js';
+import { disabledView } from './disabled-view.js';
 import type {
   attemptSchema,
+  DeliveryKind,
   deliverySchema,
   deliverySummarySchema,
   integrationSchema,
@@ -29,6 +32,9 @@ export function integrationView(
 ): IntegrationView {
   // A user-disabled integration receives nothing, whatever its machine last said.
   const state: IntegrationState = integration.enabled ? health.state : 'disabled';
+  // One answer to "does it receive events?": `enabled` is false whoever disabled it, and
+  // `disabled` says who and why (before, a health-disabled one read `enabled: true`).
+  const disabled = disabledView(integration, provider, health);
   return {
     id: integration.id,
     name: integration.name,
@@ -36,7 +42,8 @@ export function integrationView(
     config: provider ? maskConfig(provider, integration.config) : maskAll(integration.config),
     events: integration.events,
     projects: integration.projects,
-    enabled: integration.enabled,
+    enabled: disabled === null,
+    disabled,
     rateLimitPerSecond: integration.rateLimitPerSecond,
     state,
     createdAt: integration.createdAt,
@@ -79,13 +86,22 @@ export function attemptView(a: AttemptRecord): z.output<typeof attemptSchema> {
   };
 }
 
-/** A delivery in a listing. */
+/** A test, a confirmation, or a real event's delivery. */
+export function deliveryKindOf(r: Pick<DeliveryRecord, 'eventId' | 'eventType'>): DeliveryKind {
+  if (r.eventType === 'integration:test') return 'test';
+  if (r.eventType === 'integration:connected') return 'confirmation';
+  // Tests recorded before `integration:test` existed were an example build:success.
+  return r.eventId.startsWith(TEST_EVENT_ID_PREFIX) ? 'test' : 'event';
+}
+
+/** The delivery list's row of one delivery. */
 export function deliverySummary(r: DeliveryRecord): z.output<typeof deliverySummarySchema> {
   return {
     id: r.id,
     integrationId: r.integrationId,
     eventId: r.eventId,
     eventType: r.eventType,
+    kind: deliveryKindOf(r),
     projectId: r.event.projectId,
     status: r.status,
     createdAt: r.createdAt,

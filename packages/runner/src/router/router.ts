@@ -8,6 +8,7 @@ import {
   type HeraldEvent,
   InvalidEventError,
   isAlertType,
+  isDirectEventType,
   parkedSubject,
   parseEventSubject,
   SubjectError,
@@ -138,7 +139,8 @@ export class Router {
       return;
     }
     const { integrations, throttle, publisher, partitions, metrics, direct, directRoom } = this.#deps;
-    let targets = integrations.matching(event);
+    // A test or a confirmation belongs to the one integration it was sent to, not to subscribers.
+    let targets = isDirectEventType(event.event) ? [] : integrations.matching(event);
     if (targets.length > 0 && isAlertType(event.event) && !(await throttle.admit(event))) {
       metrics.eventsThrottled.inc();
       targets = [];

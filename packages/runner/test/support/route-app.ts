@@ -51,23 +51,27 @@ export function recordingCommands() {
       void sent.push(['control', integrationId, action, reason]),
     requeue: async (record: { id: string }, trigger: string) =>
       void sent.push(['requeue', record.id, trigger]),
-    sendTest: async (integration: Integration) => {
-      sent.push(['sendTest', integration.id]);
-      return {
-        record: { id: `dlv_test_${integration.id}` },
-        attempt: {
-          number: 1,
-          trigger: 'test',
-          at: new Date().toISOString(),
-          durationMs: 3,
-          request: { method: 'POST', url: 'https://hooks.example.com/****', headers: {}, body: '{}' },
-          response: { status: 204, headers: {}, body: '', truncated: false },
-          error: null,
-          outcome: 'success',
-          reason: null,
-        },
-        outcome: { kind: 'success' },
-      };
+    sendTest: async (integration: Integration) => recordDirect(sent, 'sendTest', integration),
+    sendConfirmation: async (integration: Integration) => recordDirect(sent, 'sendConfirmation', integration),
+  };
+}
+
+/** What a recorded test or confirmation answers: a success, as the log would keep it. */
+function recordDirect(sent: Array<[string, ...unknown[]]>, command: string, integration: Integration) {
+  sent.push([command, integration.id]);
+  return {
+    record: { id: `dlv_test_${integration.id}` },
+    attempt: {
+      number: 1,
+      trigger: 'test',
+      at: new Date().toISOString(),
+      durationMs: 3,
+      request: { method: 'POST', url: 'https://hooks.example.com/****', headers: {}, body: '{}' },
+      response: { status: 204, headers: {}, body: '', truncated: false },
+      error: null,
+      outcome: 'success',
+      reason: null,
     },
+    outcome: { kind: 'success' },
   };
 }

@@ -32,7 +32,10 @@ export interface Integration {
   config: Record<string, unknown>;
   events: string[];
   projects: string[] | null;
+  /** Whether it receives events: false when a user or its health disabled it. */
   enabled: boolean;
+  /** Who disabled it and why; null while it receives events. */
+  disabled: Disabled | null;
   rateLimitPerSecond: number | null;
   state: IntegrationState;
   createdAt: string;
@@ -40,6 +43,14 @@ export interface Integration {
   health: Health;
   /** For one set up with its provider's connect flow ("Add to Slack"): what to show of it. */
   connection?: Connection;
+}
+
+export interface Disabled {
+  by: 'user' | 'health';
+  cause: 'user' | 'gone' | 'cut_off' | 'kept_failing' | 'other';
+  at: string | null;
+  message: string;
+  lastError: string | null;
 }
 
 export interface Connection {
@@ -91,11 +102,15 @@ export interface IntegrationCreated extends Integration {
   confirmation?: TestResult;
 }
 
+/** What a delivery carried: a real event, a test notification, or a new integration's confirmation. */
+export type DeliveryKind = 'event' | 'test' | 'confirmation';
+
 export interface DeliverySummary {
   id: string;
   integrationId: string;
   eventId: string;
   eventType: string;
+  kind: DeliveryKind;
   projectId: string;
   status: DeliveryStatus;
   createdAt: string;
@@ -139,6 +154,8 @@ export interface ProviderInfo {
 export interface EventTypeInfo {
   type: string;
   category: string;
+  /** A test or confirmation Herald sends by itself: not offered as a subscription. */
+  direct?: boolean;
 }
 
 /** One field problem from a 400 answer. */

@@ -1,7 +1,7 @@
 import { ApiError } from './api.js';
 import { type Child, h, ICONS, icon } from './dom.js';
 import { dateTime, prettyBody, timeAgo } from './format.js';
-import type { DeliveryStatus, IntegrationState } from './types.js';
+import type { DeliveryKind, DeliveryStatus, IntegrationState } from './types.js';
 
 // Shared pieces of the product's look: badges, buttons, cards, code blocks.
 
@@ -28,6 +28,31 @@ const STATUS_TONE: Record<DeliveryStatus, string> = {
 export function statusBadge(status: DeliveryStatus): HTMLElement {
   const label = `${status[0]!.toUpperCase()}${status.slice(1)}`;
   return h('span', { class: `badge badge-${STATUS_TONE[status]}`, 'data-status': status }, label);
+}
+
+/** "Test" or "Confirmation" beside a delivery that carried no real event; nothing for a real one. */
+export function kindBadge(kind: DeliveryKind | undefined): HTMLElement | null {
+  if (kind === 'test')
+    return h(
+      'span',
+      {
+        class: 'badge badge-info kind-badge',
+        'data-kind': kind,
+        title: 'A test notification, not a real event',
+      },
+      'Test',
+    );
+  if (kind === 'confirmation')
+    return h(
+      'span',
+      {
+        class: 'badge badge-info kind-badge',
+        'data-kind': kind,
+        title: 'Sent when the integration was created',
+      },
+      'Confirmation',
+    );
+  return null;
 }
 
 /** An HTTP status code (2xx green, 4xx amber, 5xx red), or `No response`. */

@@ -18,7 +18,7 @@ export interface CompleteHost {
   connections: Pick<Connections, 'flows' | 'kv' | 'http' | 'saveInstall' | 'records'>;
   integrations: Pick<IntegrationStore, 'get' | 'create' | 'update'>;
   logger: Logger;
-  commands: Pick<Commands, 'control' | 'sendTest'>;
+  commands: Pick<Commands, 'control' | 'sendConfirmation'>;
 }
 
 // A plugin's answer is parsed like any input: a broken one ends on a page, not in a crash.
@@ -169,7 +169,7 @@ export async function completeInstall(
     return { end: page(409, 'conflict', title, 'The integration was changed meanwhile. Try again.') };
   }
   try {
-    const test = await host.commands.sendTest(integration);
+    const test = await host.commands.sendConfirmation(integration);
     log(reinstall ? 'reinstalled' : 'installed', {
       integrationId: integration.id,
       confirmation: test.outcome.kind,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Commands } from '../../commands.js';
+import { TEST_EVENT_ID_PREFIX } from '../../delivery/test-notification.js';
 import type { DeliveryLog, DeliveryStatus } from '../../store/delivery-records.js';
 import { notFound } from '../errors.js';
 import { type AnyRoute, defineRoute } from '../route.js';
@@ -16,8 +17,6 @@ import { deliverySummary, deliveryView } from '../views.js';
 import { findIntegration, type IntegrationLookup } from './common.js';
 
 const TAG = 'Deliveries';
-/** Event ids of test notifications (Commands.sendTest). */
-const TEST_EVENT_PREFIX = 'evt_test_';
 
 /** What the delivery log's routes use. */
 export interface DeliveryRouteDeps extends IntegrationLookup {
@@ -111,9 +110,9 @@ export function deliveryRoutes(deps: DeliveryRouteDeps): AnyRoute[] {
         findIntegration(deps, teamId, params.id);
         const statuses: DeliveryStatus[] = body.status ? [body.status] : ['failed', 'skipped'];
         const found = await deps.deliveryLog.replayable(params.id, body.since, statuses);
-        // Test notifications (sendTest) are recorded too; replaying one would send an example event.
+        // Tests and confirmations are recorded too; replaying one would send it again, out of its moment.
         const unique = [...new Map(found.map((r) => [r.id, r])).values()].filter(
-          (r) => r.teamId === teamId && !r.eventId.startsWith(TEST_EVENT_PREFIX),
+          (r) => r.teamId === teamId && !r.eventId.startsWith(TEST_EVENT_ID_PREFIX),
         );
         for (const r of unique) await deps.commands.requeue(r, 'replay');
         return { count: unique.length };

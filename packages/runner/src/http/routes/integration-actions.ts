@@ -40,7 +40,10 @@ async function setEnabled(
 }
 
 /** Enable waits (bounded) until the partition's owner applied it; then the read is accurate. */
-async function settledView(deps: IntegrationViewDeps, integration: Integration): Promise<IntegrationView> {
+export async function settledView(
+  deps: IntegrationViewDeps,
+  integration: Integration,
+): Promise<IntegrationView> {
   const deadline = Date.now() + ENABLE_SETTLE_MS;
   for (;;) {
     const view = await viewOf(deps, integration);

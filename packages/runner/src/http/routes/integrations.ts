@@ -15,6 +15,7 @@ import {
 } from '../schemas.js';
 import { testResultView } from '../views.js';
 import { findIntegration, type IntegrationViewDeps, viewOf } from './common.js';
+import { settledView } from './integration-actions.js';
 
 const TAG = 'Integrations';
 
@@ -23,7 +24,7 @@ export interface IntegrationRouteDeps extends IntegrationViewDeps {
   integrations: Pick<IntegrationStore, 'get' | 'list' | 'create' | 'update' | 'delete'>;
   providers: Pick<ProviderRegistry, 'get' | 'types'>;
   connections: Pick<Connections, 'readOf' | 'forget'>;
-  commands: Pick<Commands, 'control' | 'sendTest'>;
+  commands: Pick<Commands, 'control' | 'sendConfirmation'>;
 }
 
 /** CRUD of a team's integrations. */
@@ -78,7 +79,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
         });
         await deps.integrations.create(integration);
         const confirmation =
-          body.confirm && integration.enabled ? await deps.commands.sendTest(integration) : undefined;
+          body.confirm && integration.enabled ? await deps.commands.sendConfirmation(integration) : undefined;
         return {
           ...(await viewOf(deps, integration)),
           ...(generatedSecret ? { generatedSecret } : {}),
@@ -133,9 +134,14 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
           updatedAt: new Date().toISOString(),
         });
         await deps.integrations.update(next);
-        if (next.enabled !== current.enabled)
+        // `enabled: true` turns on an integration its health disabled too: the read says
+        // `enabled: false` for it, so asking for true must mean "enable again".
+        const reEnable =
+          body.enabled === true && current.enabled && (await deps.health.view(next.id)).state === 'disabled';
+        if (next.enabled !== current.enabled || reEnable)
           await deps.commands.control(next.id, next.enabled ? 'enable' : 'disable', 'changed by a user');
-        return { ...(await viewOf(deps, next)), ...(generatedSecret ? { generatedSecret } : {}) };
+        const view = reEnable ? await settledView(deps, next) : await viewOf(deps, next);
+        return { ...view, ...(generatedSecret ? { generatedSecret } : {}) };
       },
     }),
 

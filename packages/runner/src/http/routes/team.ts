@@ -3,9 +3,11 @@ import {
   categoryOf,
   describeEventTypes,
   type EventTypeInfo,
+  isTeamWideType,
   MAX_EVENT_BYTES,
   newId,
   parseEvent,
+  TEAM_SCOPE,
 } from '@herald/core';
 import { z } from 'zod';
 import type { Commands } from '../../commands.js';
@@ -125,8 +127,20 @@ export function teamRoutes(deps: TeamRouteDeps): AnyRoute[] {
             { path: 'event', message: 'integration:* events are published by Herald itself', in: 'body' },
           ]);
         }
+        // One rule on every path but NATS (whose subject names the project): a team-wide
+        // event (billing:*) may leave projectId out; any other must give it.
+        const projectId = body.projectId ?? (isTeamWideType(body.event) ? TEAM_SCOPE : undefined);
+        if (projectId === undefined)
+          throw invalidRequest('invalid request body', [
+            {
+              path: 'projectId',
+              message: 'required for a project event (only billing:* may leave it out)',
+              in: 'body',
+            },
+          ]);
         const event = parseEvent({
           ...body,
+          projectId,
           id: body.id ?? newId('evt'),
           occurredAt: body.occurredAt ?? new Date().toISOString(),
           teamId,

@@ -3,7 +3,18 @@ import type { Context } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import { links } from '../router.js';
 import { DELIVERY_STATUSES, type DeliveryStatus, type DeliverySummary, type Page } from '../types.js';
-import { busy, button, card, codeBadge, empty, errorCallout, loading, statusBadge, time } from '../ui.js';
+import {
+  busy,
+  button,
+  card,
+  codeBadge,
+  empty,
+  errorCallout,
+  kindBadge,
+  loading,
+  statusBadge,
+  time,
+} from '../ui.js';
 
 const PAGE_SIZE = 20;
 const DAY_MS = 86_400_000;
@@ -30,13 +41,20 @@ function row(ctx: Context, integrationId: string, d: DeliverySummary): HTMLEleme
       class: 'clickable',
       'data-delivery': d.id,
       'data-status': d.status,
+      'data-kind': d.kind,
       // The whole row opens the delivery; the link inside keeps it keyboard- and middle-click-friendly.
       onclick: (e: Event) => {
         if (!(e.target as Element).closest('a')) ctx.navigate(href);
       },
     },
     h('td', { 'data-label': 'Status' }, statusBadge(d.status)),
-    h('td', { 'data-label': 'Event' }, h('a', { href, class: 'event-type' }, d.eventType)),
+    h(
+      'td',
+      { 'data-label': 'Event' },
+      h('a', { href, class: 'event-type' }, d.eventType),
+      ' ',
+      kindBadge(d.kind),
+    ),
     h('td', { 'data-label': 'Event id', class: 'cell-id mono small', title: d.eventId }, d.eventId),
     h('td', { 'data-label': 'Attempts', class: 'num' }, String(d.attemptCount)),
     h(

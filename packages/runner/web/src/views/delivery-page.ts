@@ -12,6 +12,7 @@ import {
   codeBlock,
   errorCallout,
   headerList,
+  kindBadge,
   loading,
   pageHead,
   statusBadge,
@@ -21,7 +22,8 @@ import { PAGE_POLL_MS } from './integration-page.js';
 
 const OUTCOME: Record<Attempt['outcome'], [string, string]> = {
   success: ['Succeeded', 'good'],
-  retry: ['Failed, retried', 'warn'],
+  // `retry` means "worth retrying"; whether a retry follows is read from the delivery (retryLabel).
+  retry: ['Failed', 'warn'],
   rateLimited: ['Rate limited', 'warn'],
   fail: ['Failed', 'bad'],
   disable: ['Failed, integration disabled', 'bad'],
@@ -52,8 +54,22 @@ function recoveredBody(a: Attempt): HTMLElement {
   );
 }
 
-function attemptRow(a: Attempt, open: boolean, onToggle: (open: boolean) => void): HTMLElement {
-  const [outcome, tone] = OUTCOME[a.outcome];
+/**
+ * A retryable failure's words from what followed it: the schedule's next attempt, one still
+ * to come, or none (the last scheduled attempt, or a resend, which is a single shot).
+ */
+function retryLabel(a: Attempt, d: Pick<Delivery, 'attempts' | 'nextAttemptAt'>): [string, string] {
+  const after = d.attempts.find((x) => x.number === a.number + 1);
+  if (after && (after.trigger === 'scheduled' || after.trigger === 'recovered'))
+    return ['Failed, retried', 'warn'];
+  const newest = d.attempts.every((x) => x.number <= a.number);
+  if (newest && d.nextAttemptAt) return ['Failed, retry scheduled', 'warn'];
+  if (a.trigger === 'manual' || a.trigger === 'test') return ['Failed', 'bad'];
+  return ['Failed, no retry left', 'bad'];
+}
+
+function attemptRow(a: Attempt, d: Delivery, open: boolean, onToggle: (open: boolean) => void): HTMLElement {
+  const [outcome, tone] = a.outcome === 'retry' ? retryLabel(a, d) : OUTCOME[a.outcome];
   const details = h(
     'details',
     { class: 'attempt', 'data-attempt': a.number, open, ontoggle: () => onToggle(details.open) },
@@ -157,15 +173,18 @@ export function deliveryView(ctx: Context, integrationId: string, deliveryId: st
     const request = attempts.find((a) => a.trigger !== 'recovered')?.request;
     fill(
       el,
-      pageHead(h('span', { class: 'title-with-mark' }, d.eventType, statusBadge(d.status)), {
-        crumbs: [
-          ['Integrations', links.integrations()],
-          [integration?.name ?? 'Integration', links.integration(integrationId)],
-        ],
-        here: 'Delivery',
-        subtitle: h('span', { class: 'mono small' }, d.id),
-        actions: button('Resend', resend, { kind: 'primary', icon: ICONS.refresh, id: 'resend' }),
-      }),
+      pageHead(
+        h('span', { class: 'title-with-mark' }, d.eventType, kindBadge(d.kind), statusBadge(d.status)),
+        {
+          crumbs: [
+            ['Integrations', links.integrations()],
+            [integration?.name ?? 'Integration', links.integration(integrationId)],
+          ],
+          here: 'Delivery',
+          subtitle: h('span', { class: 'mono small' }, d.id),
+          actions: button('Resend', resend, { kind: 'primary', icon: ICONS.refresh, id: 'resend' }),
+        },
+      ),
       card(null, null, summary(d)),
       card(
         `Attempts (${d.attempts.length})`,
@@ -176,7 +195,7 @@ export function deliveryView(ctx: Context, integrationId: string, deliveryId: st
               'div',
               { class: 'attempts', id: 'attempts' },
               attempts.map((a) =>
-                attemptRow(a, opened.get(a.number) ?? a === newest, (open) => opened.set(a.number, open)),
+                attemptRow(a, d, opened.get(a.number) ?? a === newest, (open) => opened.set(a.number, open)),
               ),
             ),
       ),

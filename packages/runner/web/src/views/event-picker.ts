@@ -28,7 +28,8 @@ const idOf = (pattern: string) => `ev-${pattern.replace(/[^a-z0-9-]/gi, '_')}`;
 export function eventPicker(catalogue: EventTypeInfo[], selected: string[]): EventPicker {
   const chosen = new Set(selected);
   const categories = new Map<string, EventTypeInfo[]>();
-  for (const t of catalogue) categories.set(t.category, [...(categories.get(t.category) ?? []), t]);
+  for (const t of catalogue.filter((t) => !t.direct))
+    categories.set(t.category, [...(categories.get(t.category) ?? []), t]);
 
   const all = checkbox(
     'ev-all',

@@ -1,16 +1,44 @@
 import { h, ICONS } from '../dom.js';
 import { dateTime, fieldLabel } from '../format.js';
 import { links } from '../router.js';
-import type { Integration } from '../types.js';
+import type { Disabled, Integration } from '../types.js';
 import { callout, card, linkButton, stateBadge, time } from '../ui.js';
 
 // The integration page's panels: why it is not healthy, its settings, its state history.
 
+/** The title of each disabling cause: a 410 is not "failing too long", a user is not a failure. */
+const DISABLED_TITLES: Record<Disabled['cause'], string> = {
+  user: 'Disabled by a user',
+  gone: 'Disabled: the destination is gone',
+  cut_off: 'Disabled: the destination cut this integration off',
+  kept_failing: 'Disabled after failing too long',
+  other: 'Disabled',
+};
+
+/** What to do about each cause, pointing at the one action that turns it on again. */
+const DISABLED_FIXES: Record<Disabled['cause'], string> = {
+  user: 'It receives nothing until you enable it again.',
+  gone: 'Give it a destination that exists (Edit), then Enable again.',
+  cut_off: 'Connect it again or give it a new URL (Edit), then Enable again.',
+  kept_failing: 'Fix the destination, then Enable again: it receives events from then on.',
+  other: 'Enable it again to receive events.',
+};
+
 /** Why the integration is not healthy, in a sentence, with the last error. */
 export function healthNotice(i: Integration): HTMLElement | null {
   const hl = i.health;
-  if (!i.enabled)
-    return callout('info', 'Disabled', h('p', null, 'It receives nothing until you enable it again.'));
+  if (i.disabled) {
+    const d = i.disabled;
+    const el = callout(
+      d.by === 'user' ? 'info' : 'bad',
+      DISABLED_TITLES[d.cause],
+      h('p', null, d.by === 'user' ? null : `${d.message} `, DISABLED_FIXES[d.cause]),
+      d.lastError ? h('p', { class: 'mono small last-error-full' }, d.lastError) : null,
+    );
+    el.id = 'disabled-notice';
+    el.setAttribute('data-cause', d.cause);
+    return el;
+  }
   if (i.state === 'failing')
     return callout(
       'warn',
@@ -20,13 +48,6 @@ export function healthNotice(i: Integration): HTMLElement | null {
         null,
         `${hl.failedDeliveries} failed ${hl.failedDeliveries === 1 ? 'delivery' : 'deliveries'} in a row; it is disabled if this goes on.`,
       ),
-      hl.lastError ? h('p', { class: 'mono small last-error-full' }, hl.lastError) : null,
-    );
-  if (i.state === 'disabled')
-    return callout(
-      'bad',
-      'Disabled after failing too long',
-      h('p', null, 'Fix the destination, then enable the integration to receive events again.'),
       hl.lastError ? h('p', { class: 'mono small last-error-full' }, hl.lastError) : null,
     );
   return null;

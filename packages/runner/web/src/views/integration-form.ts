@@ -93,7 +93,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
       'label',
       { class: 'check', for: 'confirm' },
       confirm,
-      'Send a test notification when created',
+      'Send a confirmation when created (what it receives, where to change it)',
     );
     const confirmSlot = h('span', null, confirmLabel);
     const testOut = h('div', { class: 'test-out', 'aria-live': 'polite' });

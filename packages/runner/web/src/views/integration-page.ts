@@ -21,6 +21,7 @@ import { changeButton, connectApp, connectable, cutOff, reinstallNotice } from '
 import { deliveriesPanel } from './deliveries-panel.js';
 import { healthNotice, historyCard, settingsCard } from './integration-cards.js';
 import { FLASH_KEY, type Flash } from './integration-form.js';
+import { signingSecretCard, signs } from './signing-secret.js';
 import { testResultPanel } from './test-result.js';
 
 /** An open integration page refreshes its state and deliveries this often. */
@@ -37,6 +38,8 @@ export function integrationView(ctx: Context, id: string): View {
   const notices = h('div', { class: 'notices' });
   const side = h('div', { class: 'side' });
   const testOut = h('div', { 'aria-live': 'polite' });
+  // A new signing secret is shown here, once: it must outlive the side panel's redraws.
+  const secretOut = h('div', { 'aria-live': 'polite' });
   let current: Integration | null = null;
   let shown = '';
   let appInfo: ConnectAppInfo | null = null;
@@ -111,12 +114,20 @@ export function integrationView(ctx: Context, id: string): View {
           here: i.name,
           subtitle: `${provider?.displayName ?? i.type} · ${eventsSummary(i.events)} · ${projectsSummary(i.projects)}`,
           actions: [
-            h(
-              'span',
-              { class: 'switch-label' },
-              toggle(i.enabled, 'Integration enabled', setEnabled),
-              h('span', { id: 'enabled-label' }, i.enabled ? 'Enabled' : 'Disabled'),
-            ),
+            // One control that says what is true: a switch while it receives events, and on a
+            // disabled one (by a user or by its health) the one action that helps.
+            i.enabled
+              ? h(
+                  'span',
+                  { class: 'switch-label' },
+                  toggle(true, 'Integration enabled', setEnabled),
+                  h('span', { id: 'enabled-label' }, 'Enabled'),
+                )
+              : button('Enable again', (e: Event) => setEnabled(true, e.currentTarget as HTMLButtonElement), {
+                  kind: 'primary',
+                  icon: ICONS.refresh,
+                  id: 'enable-again',
+                }),
             button('Send test', sendTest, { icon: ICONS.send, id: 'send-test' }),
             linkButton(links.edit(i.id), 'Edit', 'secondary', ICONS.edit),
           ],
@@ -141,7 +152,12 @@ export function integrationView(ctx: Context, id: string): View {
         }),
       ),
     );
-    fill(side, settings, historyCard(i));
+    fill(
+      side,
+      settings,
+      signs(provider) ? signingSecretCard(ctx, i, secretOut, (next) => draw(next, providers)) : null,
+      historyCard(i),
+    );
   }
 
   const flashNotes =
@@ -159,7 +175,7 @@ export function integrationView(ctx: Context, id: string): View {
                 copyable(flash.generatedSecret, 'Generated secret'),
               )
             : null,
-          flash.confirmation ? testResultPanel(flash.confirmation) : null,
+          flash.confirmation ? testResultPanel(flash.confirmation, undefined, 'Confirmation') : null,
         ]
       : [];
 
@@ -181,6 +197,7 @@ export function integrationView(ctx: Context, id: string): View {
         h('div', { class: 'flash', id: 'flash' }, flashNotes),
         notices,
         testOut,
+        secretOut,
         h('div', { class: 'layout' }, h('div', { class: 'primary' }, deliveries.el), side),
         dialog,
       ),

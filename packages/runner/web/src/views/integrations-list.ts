@@ -32,7 +32,7 @@ function stateCell(i: Integration): HTMLElement {
   const h0 = i.health;
   const detail: Array<HTMLElement | string> = [];
   if (i.state === 'failing' && h0.failingSince) detail.push('Failing since ', time(h0.failingSince));
-  else if (i.state === 'disabled' && !i.enabled) detail.push('Turned off');
+  else if (i.disabled?.by === 'user') detail.push('Turned off');
   else if (i.state === 'disabled' && h0.since) detail.push('Disabled ', time(h0.since));
   return h(
     'div',

@@ -3,8 +3,12 @@ import { duration } from '../format.js';
 import type { TestResult } from '../types.js';
 import { callout, codeBadge, codeBlock } from '../ui.js';
 
-/** The answer to "send test notification": delivered or not, the status, and what came back. */
-export function testResultPanel(result: TestResult, note?: string): HTMLElement {
+/** The answer to "send test notification" (or a new integration's confirmation): delivered or not, the status, and what came back. */
+export function testResultPanel(
+  result: TestResult,
+  note?: string,
+  what: 'Test notification' | 'Confirmation' = 'Test notification',
+): HTMLElement {
   const status = h(
     'span',
     { class: 'test-meta' },
@@ -13,10 +17,10 @@ export function testResultPanel(result: TestResult, note?: string): HTMLElement 
   );
   const body = result.response ? codeBlock(result.response.body, 'Response body') : null;
   const el = result.ok
-    ? callout('good', 'Test notification delivered', h('p', null, status), body)
+    ? callout('good', `${what} delivered`, h('p', null, status), body)
     : callout(
         'bad',
-        'Test notification failed',
+        `${what} failed`,
         h('p', null, status, result.reason || result.error ? ` — ${result.reason ?? result.error}` : ''),
         body,
       );

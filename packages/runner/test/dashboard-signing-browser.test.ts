@@ -1,0 +1,111 @@
+import { exampleEvent } from '@herald/core';
+import { startNats, type TestNats } from '@herald/core/testing';
+import type { Browser, Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningHerald } from '../src/run.js';
+import { ApiKeyStore } from '../src/store/api-keys.js';
+import { TOKENS } from '../src/tokens.js';
+import { type ApiClient, apiClient } from './support/api-client.js';
+import { collectPageErrors, launchChromium, screenshot } from './support/browser.js';
+import { type LogCapture, startHerald } from './support/herald.js';
+import { type Sink, startSink } from './support/sink.js';
+
+// Signing secrets from the dashboard: generated (not pasted), rotated with the old one kept
+// active until dropped, each shown once — and the sink verifies what it receives with them.
+
+describe('dashboard — generate, rotate and drop a webhook’s signing secrets', () => {
+  let nats: TestNats;
+  let herald: RunningHerald & { logs: LogCapture };
+  let sink: Sink;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let api: ApiClient;
+  let id: string;
+  let n = 0;
+
+  /** Publishes a build and returns the request the sink got for it. */
+  const delivered = async () => {
+    const before = sink.requests.length;
+    const { teamId: _team, ...event } = exampleEvent('build:start', { id: `evt_sign_${++n}` });
+    expect((await api.post('/v1/events', event)).status).toBe(202);
+    return (await sink.waitFor(before + 1)).slice(before)[0]!;
+  };
+  const newSecret = () => page.locator('#new-signing-secret input').inputValue();
+
+  beforeAll(async () => {
+    nats = await startNats();
+    herald = await startHerald(nats.url);
+    sink = await startSink();
+    const key = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key;
+    api = apiClient(herald.url, key);
+    const res = await api.post('/v1/integrations', {
+      name: 'Signed hook',
+      type: 'webhook',
+      config: { url: sink.url },
+      events: ['build:*'],
+      confirm: false,
+    });
+    id = res.body.id;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    errors = collectPageErrors(page, herald.url);
+    await page.goto(`${herald.url}/`);
+    await page.locator('#api-key').fill(key);
+    await page.keyboard.press('Enter');
+    await page.locator('tr[data-integration]').first().waitFor();
+    await page.goto(`${herald.url}/#/integrations/${id}`);
+    await page.locator('#signing-secrets').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await herald?.stop();
+    await sink?.close();
+    await nats?.cleanup();
+  });
+
+  it('generates the first one: shown once, and the next request is signed with it', async () => {
+    expect(await page.locator('#signing-count').textContent()).toBe('None: requests are not signed.');
+    const generate = page.locator('#rotate-signing-secret');
+    expect(await generate.textContent()).toBe('Generate signing secret');
+    await generate.click();
+    await page.locator('#new-signing-secret').waitFor();
+    const secret = await newSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    await page.waitForFunction(() => document.querySelector('#signing-count')?.textContent === '1 active.');
+    const req = await delivered();
+    expect(() => new Webhook(secret).verify(req.body, req.headers)).not.toThrow();
+    // Reads keep it masked.
+    expect(JSON.stringify((await api.get(`/v1/integrations/${id}`)).body)).not.toContain(secret.slice(6));
+  });
+
+  it('rotates: a new secret, the old one still signing, until the old one is dropped', async () => {
+    const first = await newSecret();
+    await page.click('#rotate-signing-secret');
+    await page.waitForFunction(() =>
+      document.querySelector('#signing-count')?.textContent?.startsWith('2 active'),
+    );
+    const second = await newSecret();
+    expect(second).not.toBe(first);
+    expect(await page.locator('#new-signing-secret').textContent()).toContain('the 1 before it');
+    await screenshot(page, 'signing-rotated');
+    const both = await delivered();
+    expect(both.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(() => new Webhook(first).verify(both.body, both.headers)).not.toThrow();
+    expect(() => new Webhook(second).verify(both.body, both.headers)).not.toThrow();
+
+    await page.click('#drop-old-secrets');
+    await page.waitForFunction(() => document.querySelector('#signing-count')?.textContent === '1 active.');
+    expect(await page.locator('#new-signing-secret').count()).toBe(0);
+    const only = await delivered();
+    expect(only.headers['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(() => new Webhook(second).verify(only.body, only.headers)).not.toThrow();
+    expect(() => new Webhook(first).verify(only.body, only.headers)).toThrow();
+  });
+
+  it('reported no console errors, page errors or failed API answers along the way', () => {
+    expect(errors).toEqual([]);
+  });
+});
