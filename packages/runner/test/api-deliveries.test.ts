@@ -55,7 +55,7 @@ describe('HTTP API — deliveries, resend, replay, events, settings, metrics', (
       if (failing) res.writeHead(503, { 'content-type': 'text/plain' }).end('down');
       else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
-    const keys = new ApiKeyStore(herald.resolve(TOKENS.buckets).teams);
+    const keys = herald.resolve(ApiKeyStore);
     acme = apiClient(herald.url, (await keys.create('acme')).key);
     globex = apiClient(herald.url, (await keys.create('globex')).key);
     const created = await acme.post('/v1/integrations', {

@@ -4,7 +4,6 @@ import { startNats, type TestNats } from '@herald/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
-import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { type LogCapture, startHerald } from './support/herald.js';
 
@@ -26,10 +25,7 @@ describe('HTTP API — input hygiene: control characters and spaces refused, egr
   beforeAll(async () => {
     nats = await startNats();
     herald = await startHerald(nats.url, { HERALD_EGRESS_ALLOW_CIDRS: '192.0.2.0/24' });
-    acme = apiClient(
-      herald.url,
-      (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key,
-    );
+    acme = apiClient(herald.url, (await herald.resolve(ApiKeyStore).create('acme')).key);
     internal = createServer((_req, res) => {
       internalHits++;
       res.end('internal');

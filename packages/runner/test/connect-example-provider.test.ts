@@ -74,10 +74,7 @@ describe('connect flow of a third-party provider (examples/chat-provider), hoste
     const port = await freePort();
     chat = await startChatServer({ redirectUri: `http://127.0.0.1:${port}${CALLBACK}` });
     herald = await heraldFor(nats, chat, port);
-    api = apiClient(
-      herald.url,
-      (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key,
-    );
+    api = apiClient(herald.url, (await herald.resolve(ApiKeyStore).create('acme')).key);
   });
   afterAll(async () => {
     await herald?.stop();
@@ -209,10 +206,7 @@ describe('connect flow of a third-party provider — settings and the egress gua
     const port = await freePort();
     chat = await startChatServer({ redirectUri: `http://127.0.0.1:${port}${CALLBACK}` });
     herald = await heraldFor(nats, chat, port, { HERALD_EGRESS_ALLOW_CIDRS: '192.0.2.0/24' });
-    const api = apiClient(
-      herald.url,
-      (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key,
-    );
+    const api = apiClient(herald.url, (await herald.resolve(ApiKeyStore).create('acme')).key);
     const { url, cookie } = await startInstall(api, { name: 'Blocked' });
     const res = await callback(await chat.allow(url), cookie);
     expect(res.status).toBe(502);

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_PROVIDERS } from '../src/config/config.js';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
-import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { collectPageErrors, launchChromium, screenshot } from './support/browser.js';
 import { eventually, type LogCapture, startHerald } from './support/herald.js';
@@ -56,7 +55,7 @@ describe('dashboard — in a real browser against a real runner, NATS and sink',
         .writeHead(200, { 'content-type': 'application/json', 'x-sink': 'dashboard-test' })
         .end(JSON.stringify({ ok: true, received: eventId, seen: sink.requests.length }));
     });
-    key = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key;
+    key = (await herald.resolve(ApiKeyStore).create('acme')).key;
     api = apiClient(herald.url, key);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: LAPTOP });

@@ -4,9 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
-import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
-import { collectPageErrors, launchChromium, screenshot } from './support/browser.js';
+import { collectPageErrors, launchChromium, screenshot, signIn } from './support/browser.js';
 import { eventually, type LogCapture, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
 
@@ -65,7 +64,7 @@ describe('dashboard — what it shows of disabled integrations, retries and rese
         return void res.writeHead(503, { 'content-type': 'text/plain' }).end('down');
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
-    const key = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key;
+    const key = (await herald.resolve(ApiKeyStore).create('acme')).key;
     api = apiClient(herald.url, key);
     ids.gone = await create('Gone hook', '/gone', 'build:start');
     ids.down = await create('Down hook', '/down', 'build:failure');
@@ -73,9 +72,7 @@ describe('dashboard — what it shows of disabled integrations, retries and rese
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     errors = collectPageErrors(page, herald.url);
-    await page.goto(`${herald.url}/`);
-    await page.locator('#api-key').fill(key);
-    await page.keyboard.press('Enter');
+    await signIn(page, herald.url, key);
     await page.locator('tr[data-integration]').first().waitFor();
   });
 

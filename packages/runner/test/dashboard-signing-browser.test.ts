@@ -5,9 +5,8 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
-import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
-import { collectPageErrors, launchChromium, screenshot } from './support/browser.js';
+import { collectPageErrors, launchChromium, screenshot, signIn } from './support/browser.js';
 import { type LogCapture, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
 
@@ -38,7 +37,7 @@ describe('dashboard — generate, rotate and drop a webhook’s signing secrets'
     nats = await startNats();
     herald = await startHerald(nats.url);
     sink = await startSink();
-    const key = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key;
+    const key = (await herald.resolve(ApiKeyStore).create('acme')).key;
     api = apiClient(herald.url, key);
     const res = await api.post('/v1/integrations', {
       name: 'Signed hook',
@@ -51,9 +50,7 @@ describe('dashboard — generate, rotate and drop a webhook’s signing secrets'
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     errors = collectPageErrors(page, herald.url);
-    await page.goto(`${herald.url}/`);
-    await page.locator('#api-key').fill(key);
-    await page.keyboard.press('Enter');
+    await signIn(page, herald.url, key);
     await page.locator('tr[data-integration]').first().waitFor();
     await page.goto(`${herald.url}/#/integrations/${id}`);
     await page.locator('#signing-secrets').waitFor();

@@ -8,7 +8,6 @@ import { partitionConsumerName } from '../src/delivery/worker.js';
 import { ROUTER_CONSUMER, Router } from '../src/router/router.js';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
-import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { eventually, type LogCapture, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
@@ -72,7 +71,7 @@ describe('runner /metrics — read gauges', () => {
     });
     hanging = await startSink();
     hanging.respond(() => undefined); // never answers: the attempt waits out HERALD_HTTP_TIMEOUT
-    const keys = new ApiKeyStore(herald.resolve(TOKENS.buckets).teams);
+    const keys = herald.resolve(ApiKeyStore);
     acme = apiClient(herald.url, (await keys.create('acme')).key);
     globex = apiClient(herald.url, (await keys.create('globex')).key);
   });

@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
-import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
@@ -22,7 +21,7 @@ describe('API — garbage in, 4xx out, nothing written', () => {
     nats = await startNats();
     herald = await startHerald(nats.url);
     sink = await startSink();
-    const keys = new ApiKeyStore(herald.resolve(TOKENS.buckets).teams);
+    const keys = herald.resolve(ApiKeyStore);
     api = apiClient(herald.url, (await keys.create('garbage')).key);
     const created = await api.post('/v1/integrations', {
       name: 'Target',

@@ -69,10 +69,7 @@ describe('secrets — what destinations echo, and credentials in URLs, never rea
       HERALD_RETRY_SCHEDULE: 'none',
     });
     sink = await startSink('/');
-    acme = apiClient(
-      herald.url,
-      (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key,
-    );
+    acme = apiClient(herald.url, (await herald.resolve(ApiKeyStore).create('acme')).key);
   });
   afterAll(async () => {
     await herald?.stop();

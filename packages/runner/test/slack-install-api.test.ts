@@ -70,7 +70,7 @@ describe('Slack install — API, against an imitation of Slack', () => {
       HERALD_SLACK_API_URL: slack.url,
       HERALD_RETRY_SCHEDULE: 'none',
     });
-    acmeKey = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key;
+    acmeKey = (await herald.resolve(ApiKeyStore).create('acme')).key;
     api = apiClient(herald.url, acmeKey);
   });
   afterAll(async () => {
@@ -420,10 +420,7 @@ describe('Slack install — without a Slack app', () => {
   beforeAll(async () => {
     nats = await startNats();
     herald = await startHerald(nats.url);
-    api = apiClient(
-      herald.url,
-      (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key,
-    );
+    api = apiClient(herald.url, (await herald.resolve(ApiKeyStore).create('acme')).key);
   });
   afterAll(async () => {
     await herald?.stop();

@@ -4,22 +4,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
-import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
-import { collectPageErrors, launchChromium, screenshot } from './support/browser.js';
+import { collectPageErrors, launchChromium, screenshot, signIn } from './support/browser.js';
 import { eventually, type LogCapture, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
 import { freePort, type SlackImitation, startSlackImitation } from './support/slack-imitation.js';
 
 /** The integration page polls every 2 s: what it should show by itself shows within this. */
 const LIVE_MS = 10_000;
-
-async function signIn(page: Page, url: string, key: string): Promise<void> {
-  await page.goto(`${url}/`);
-  await page.locator('#api-key').fill(key);
-  await page.keyboard.press('Enter');
-  await page.getByRole('link', { name: 'New integration' }).first().waitFor();
-}
 
 async function newForm(page: Page, url: string, type: string): Promise<void> {
   await page.goto(`${url}/#/integrations/new`);
@@ -52,7 +44,7 @@ describe('Slack install — in a real browser, against an imitation of Slack', (
       HERALD_RETRY_SCHEDULE: 'none',
     });
     sink = await startSink('/api/webhooks/1/token');
-    const key = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key;
+    const key = (await herald.resolve(ApiKeyStore).create('acme')).key;
     api = apiClient(herald.url, key);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -223,7 +215,7 @@ describe('Slack install — a Herald without a Slack app, in the browser', () =>
 
   it('offers only the pasted webhook URL, and says why', async () => {
     const page = await browser.newPage();
-    const key = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create('acme')).key;
+    const key = (await herald.resolve(ApiKeyStore).create('acme')).key;
     await signIn(page, herald.url, key);
     await newForm(page, herald.url, 'slack');
     const note = page.locator('#slack-install-unavailable');

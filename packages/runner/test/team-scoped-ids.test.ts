@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
 import { IntegrationStore } from '../src/store/integrations.js';
-import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { eventually, integration, startHerald } from './support/herald.js';
 import { type Sink, startSink } from './support/sink.js';
@@ -26,7 +25,7 @@ describe('teams stay apart — event ids are per team', () => {
     herald = await startHerald(nats.url);
     nc = await connect({ servers: nats.url });
     sink = await startSink('/');
-    const keys = new ApiKeyStore(herald.resolve(TOKENS.buckets).teams);
+    const keys = herald.resolve(ApiKeyStore);
     acme = apiClient(herald.url, (await keys.create('acme')).key);
     globex = apiClient(herald.url, (await keys.create('globex')).key);
     for (const team of ['acme', 'globex']) {

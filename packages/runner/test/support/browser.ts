@@ -49,3 +49,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true, animations: 'disabled', caret: 'hide' });
   return path;
 }
+
+/** Signs the dashboard in with a team API key, as a user types it; resolves once the team's page shows. */
+export async function signIn(page: Page, url: string, key: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.locator('#api-key').fill(key);
+  await page.keyboard.press('Enter');
+  await page.getByRole('link', { name: 'New integration' }).first().waitFor();
+}
