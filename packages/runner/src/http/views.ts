@@ -12,7 +12,7 @@ import type {
   deliverySummarySchema,
   integrationSchema,
   testResultSchema,
-} from './schemas.js';
+} from './response-schemas.js';
 
 // What the API shows of stored things. Everything a read returns passes through here,
 // so secrets are masked in exactly one place.

@@ -3,16 +3,9 @@ import type { Commands } from '../../commands.js';
 import { TEST_EVENT_ID_PREFIX } from '../../delivery/test-notification.js';
 import type { DeliveryLog, DeliveryStatus } from '../../store/delivery-records.js';
 import { notFound } from '../errors.js';
+import { deliverySchema, deliverySummarySchema, pageOf } from '../response-schemas.js';
 import { type AnyRoute, defineRoute } from '../route.js';
-import {
-  deliveryListQuery,
-  deliveryParams,
-  deliverySchema,
-  deliverySummarySchema,
-  integrationParams,
-  pageOf,
-  replayBody,
-} from '../schemas.js';
+import { deliveryListQuery, deliveryParams, integrationParams, replayBody } from '../schemas.js';
 import { deliverySummary, deliveryView } from '../views.js';
 import { findIntegration, type IntegrationLookup } from './common.js';
 

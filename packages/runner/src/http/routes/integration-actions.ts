@@ -4,14 +4,9 @@ import type { ProviderRegistry } from '../../providers/registry.js';
 import type { IntegrationStore } from '../../store/integrations.js';
 import { invalidRequest } from '../errors.js';
 import { newSigningSecret, newToken, providerOf, validateConfig } from '../integration-config.js';
+import { integrationSchema, rotatedSchema, testResultSchema } from '../response-schemas.js';
 import { type AnyRoute, defineRoute } from '../route.js';
-import {
-  integrationParams,
-  integrationSchema,
-  rotatedSchema,
-  rotateSecretBody,
-  testResultSchema,
-} from '../schemas.js';
+import { integrationParams, rotateSecretBody } from '../schemas.js';
 import type { IntegrationView } from '../views.js';
 import { testResultView } from '../views.js';
 import { findIntegration, type IntegrationViewDeps, viewOf } from './common.js';

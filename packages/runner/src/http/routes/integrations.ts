@@ -4,15 +4,9 @@ import type { Connections } from '../../connect/connections.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { IntegrationStore } from '../../store/integrations.js';
 import { generateRequested, mergeConfig, providerOf, validateConfig } from '../integration-config.js';
+import { integrationCreatedSchema, integrationSchema, pageOf } from '../response-schemas.js';
 import { type AnyRoute, defineRoute } from '../route.js';
-import {
-  integrationCreateBody,
-  integrationCreatedSchema,
-  integrationParams,
-  integrationPatchBody,
-  integrationSchema,
-  pageOf,
-} from '../schemas.js';
+import { integrationCreateBody, integrationParams, integrationPatchBody } from '../schemas.js';
 import { testResultView } from '../views.js';
 import { findIntegration, type IntegrationViewDeps, viewOf } from './common.js';
 import { settledView } from './integration-actions.js';

@@ -14,8 +14,9 @@ import type { Commands } from '../../commands.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { AlertThrottle } from '../../router/throttle.js';
 import { ApiError, invalidRequest } from '../errors.js';
+import { eventTypeSchema, pageOf, providerSchema } from '../response-schemas.js';
 import { type AnyRoute, defineRoute } from '../route.js';
-import { alertSettingsSchema, eventBody, eventTypeSchema, pageOf, providerSchema } from '../schemas.js';
+import { alertSettingsSchema, eventBody } from '../schemas.js';
 
 /** Event types only Herald itself publishes. */
 const HERALD_ONLY_CATEGORY = 'integration';
