@@ -38,7 +38,7 @@ export interface LanesDeps {
   metrics: Pick<Metrics, 'deliveriesParked'>;
   /** Called before slots are handed out: stops partitions this runner may no longer own. */
   beforeAttempts?: () => void;
-  /** Whether this runner works the integration's partition now (checked before each attempt). */
+  /** Whether this runner works the integration's partition now: checked before each attempt and before parked entries are taken up. */
   owns?: (integrationId: string) => boolean;
 }
 
@@ -156,6 +156,7 @@ export class Lanes {
 
   /** JetStream has one more delivery in the integration's backlog (parked by the router). */
   parkedBacklog(integrationId: string): void {
+    if (!this.#works(integrationId)) return; // moved meanwhile: its next owner counts the entry
     const lane = this.#lane(integrationId);
     lane.parked.counted(0);
     this.#deps.metrics.deliveriesParked.inc({ level: 'backlog' });
@@ -186,9 +187,15 @@ export class Lanes {
 
   /** Takes up what is parked for a partition this runner now owns. */
   adopt(counts: ParkedCount[]): void {
-    for (const { integrationId, level, count } of counts)
-      this.#lane(integrationId).parked.adopt(level, count);
-    for (const { integrationId } of counts) this.wake(integrationId);
+    // Counted while the partition moved (seconds on a slow link): its next owner counts them.
+    const owned = counts.filter(({ integrationId }) => this.#works(integrationId));
+    for (const { integrationId, level, count } of owned) this.#lane(integrationId).parked.adopt(level, count);
+    for (const { integrationId } of owned) this.wake(integrationId);
+  }
+
+  /** Whether the integration's partition is worked here (always, without an `owns`). */
+  #works(integrationId: string): boolean {
+    return this.#deps.owns?.(integrationId) ?? true;
   }
 
   /**
@@ -344,7 +351,7 @@ export class Lanes {
         const lane = this.#lanes.get(slot.laneId)!;
         // The last word on single writing: a lane whose partition this runner no longer
         // works (fenced, released) attempts nothing, however its deliveries got here.
-        if (this.#deps.owns && !this.#deps.owns(lane.id)) {
+        if (!this.#works(lane.id)) {
           this.#deps.logger.warn(
             { integrationId: lane.id },
             'a lane of a partition not worked here gave its deliveries back unattempted',

@@ -224,9 +224,7 @@ export class DeliveryWorker {
   async #rescanParked(): Promise<void> {
     for (const partition of this.#consumers.keys()) {
       try {
-        const counts = await this.#parked.counts(partition);
-        // Fenced or moved while it was counted (seconds on a slow link): its next owner counts.
-        if (this.#consumers.has(partition)) this.#lanes.adopt(counts);
+        this.#lanes.adopt(await this.#parked.counts(partition));
       } catch (err) {
         this.#deps.logger.warn({ partition, err: (err as Error).message }, 'cannot count parked deliveries');
       }
@@ -246,14 +244,9 @@ export class DeliveryWorker {
     );
   }
 
-  /**
-   * The router parked a delivery for the integration: its lane counts it. The partition
-   * may have moved while the park was written; then its next owner finds the entry when it
-   * counts (at start, or on the rescan), and no lane is made here for it.
-   */
+  /** The router parked a delivery for the integration: its lane counts it (Lanes.parkedBacklog). */
   parkedBacklog(integrationId: string): void {
-    if (this.#consumers.has(partitionOf(integrationId, this.#deps.config.partitions)))
-      this.#lanes.parkedBacklog(integrationId);
+    this.#lanes.parkedBacklog(integrationId);
   }
 
   /** See HandOver.room: the router's back-pressure. */
