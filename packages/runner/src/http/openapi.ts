@@ -5,6 +5,22 @@ import { API_SCHEMAS, errorSchema } from './schemas.js';
 
 type Json = Record<string, unknown>;
 
+/**
+ * A route fastify serves beside the `defineRoute` ones (operations, connect callbacks):
+ * it answers no JSON of a zod schema, so its entry in the document is written by hand.
+ */
+export interface PlainRoute {
+  method: 'GET';
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  /** Query parameters, all optional strings. */
+  query?: string[];
+  /** By status: what it means and, when there is a body, its content type and schema. */
+  responses: Record<number, { description: string; type?: string; schema?: Json }>;
+}
+
 const COMPONENTS = '#/components/schemas/';
 const ERROR_REF = { $ref: `${COMPONENTS}Error` };
 const ERROR_TEXT: Record<number, string> = {
@@ -120,8 +136,37 @@ function withConfigRefs(operation: Json, refs: Json[]): Json {
   return operation;
 }
 
-/** The OpenAPI 3.1 document of the API, built from the routes' own zod schemas. */
-export function buildOpenApi(routes: AnyRoute[], providers: AnyProvider[], version: string): Json {
+function plainOperationOf(route: PlainRoute): Json {
+  const responses: Json = {};
+  for (const [status, { description, type, schema }] of Object.entries(route.responses))
+    responses[status] = type
+      ? { description, content: { [type]: { schema: schema ?? {} } } }
+      : { description };
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    security: [],
+    parameters: (route.query ?? []).map((name) => ({
+      name,
+      in: 'query',
+      required: false,
+      schema: { type: 'string' },
+    })),
+    responses,
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of the API, built from the routes' own zod schemas, with the
+ * plain routes served beside them.
+ */
+export function buildOpenApi(
+  routes: AnyRoute[],
+  providers: AnyProvider[],
+  version: string,
+  plain: PlainRoute[] = [],
+): Json {
   const components: Json = {};
   toJson(errorSchema, 'output', components);
   // Each provider's config, so clients know what `config` takes per `type`.
@@ -155,6 +200,11 @@ export function buildOpenApi(routes: AnyRoute[], providers: AnyProvider[], versi
     const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = withConfigRefs(operationOf(route, components), configRefs);
+  }
+  for (const route of plain) {
+    const item = paths[route.path] ?? {};
+    item[route.method.toLowerCase()] = plainOperationOf(route);
+    paths[route.path] = item;
   }
   return {
     openapi: '3.1.0',

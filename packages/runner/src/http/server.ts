@@ -3,11 +3,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import { toErrorResponse } from './errors.js';
-import { buildOpenApi } from './openapi.js';
+import { buildOpenApi, type PlainRoute } from './openapi.js';
 import { genReqId, installRequestLog } from './request-log.js';
 import { type AnyRoute, bearerAuth, registerRoutes } from './route.js';
 import { type ConnectHost, connectRoutes } from './routes/connect.js';
-import { registerConnectCallbacks } from './routes/connect-callback.js';
+import { connectCallbackDocs, registerConnectCallbacks } from './routes/connect-callback.js';
 import type { CompleteHost } from './routes/connect-complete.js';
 import { type DeliveryRouteDeps, deliveryRoutes } from './routes/deliveries.js';
 import { type IntegrationActionDeps, integrationActionRoutes } from './routes/integration-actions.js';
@@ -60,6 +60,70 @@ export function apiRoutes(api: ApiDeps): AnyRoute[] {
   ];
 }
 
+const JSON_TYPE = 'application/json';
+
+/** How `registerOperations` and `/openapi.json` appear in the document. */
+const OPERATIONS_DOCS: PlainRoute[] = [
+  {
+    method: 'GET',
+    path: '/healthz',
+    operationId: 'healthz',
+    summary: 'The process answers',
+    tag: 'operations',
+    responses: { 200: { description: 'Alive', type: JSON_TYPE, schema: { type: 'object' } } },
+  },
+  {
+    method: 'GET',
+    path: '/readyz',
+    operationId: 'readyz',
+    summary: 'The runner works: NATS connected, consumers running',
+    tag: 'operations',
+    responses: {
+      200: { description: 'Ready', type: JSON_TYPE, schema: { type: 'object' } },
+      503: {
+        description: 'Not ready (starting, stopping, or NATS lost)',
+        type: JSON_TYPE,
+        schema: { type: 'object' },
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    operationId: 'metrics',
+    summary: 'Prometheus metrics',
+    tag: 'operations',
+    responses: { 200: { description: 'The text exposition format', type: 'text/plain' } },
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    summary: 'This document',
+    tag: 'operations',
+    responses: { 200: { description: 'OpenAPI 3.1', type: JSON_TYPE, schema: { type: 'object' } } },
+  },
+];
+
+/**
+ * The document a server with `api` serves: its /v1 routes, the connect callbacks and the
+ * operations endpoints (the dashboard's page and assets are not API).
+ */
+export function apiDocument(api: ApiDeps, routes: AnyRoute[] = apiRoutes(api)): Record<string, unknown> {
+  return buildOpenApi(routes, api.providers.all(), version, [
+    ...OPERATIONS_DOCS,
+    ...connectCallbackDocs(api),
+  ]);
+}
+
+/** Every route fastify registered on a server of `createHttpServer` (its `onRoute` hook). */
+const REGISTERED = new WeakMap<FastifyInstance, Array<{ method: string; url: string }>>();
+
+/** The routes `app` serves, HEAD included, as fastify registered them (`/v1/integrations/:id`). */
+export function registeredRoutes(app: FastifyInstance): Array<{ method: string; url: string }> {
+  return [...(REGISTERED.get(app) ?? [])];
+}
+
 /** `/healthz` (the process answers), `/readyz` (it works) and `/metrics` (Prometheus). */
 function registerOperations(
   app: FastifyInstance,
@@ -85,6 +149,11 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     requestIdHeader: false,
   });
   const { logger, metrics, runner } = deps;
+  const registered: Array<{ method: string; url: string }> = [];
+  REGISTERED.set(app, registered);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registered.push({ method, url: route.url });
+  });
   // JSON only: anything else is a 415 (fastify also parses text/plain by default).
   app.removeContentTypeParser('text/plain');
   installRequestLog(app, logger, metrics);
@@ -131,7 +200,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   registerConnectCallbacks(app, deps.api);
   let document: unknown;
   app.get('/openapi.json', async () => {
-    document ??= buildOpenApi(routes, deps.api.providers.all(), version);
+    document ??= apiDocument(deps.api, routes);
     return document;
   });
   await app.register((await import('./dashboard.js')).dashboard);

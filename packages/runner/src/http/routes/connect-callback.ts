@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HostedFlow } from '../../connect/flows.js';
 import { claimNonce, purgeExpiredNonces, type StatePayload, verifyState } from '../../connect/state.js';
 import { type InstallPage, type Page, page, sendInstallPage } from '../connect-page.js';
+import type { PlainRoute } from '../openapi.js';
 import { installCookie } from './connect.js';
 import { type CompleteHost, completeInstall } from './connect-complete.js';
 
@@ -156,6 +157,27 @@ async function handle(host: CompleteHost, hosted: HostedFlow, request: FastifyRe
   if ('end' in done)
     return sendInstallPage(reply, { ...done.end, type: hosted.type, back: done.home ? HOME : backOf(s) });
   return reply.header('cache-control', 'no-store').redirect(`/#/integrations/${done.integrationId}`, 302);
+}
+
+/** How each flow's callback appears in the OpenAPI document. */
+export function connectCallbackDocs(host: Pick<CompleteHost, 'connections'>): PlainRoute[] {
+  return host.connections.flows.all().map((hosted) => ({
+    method: 'GET',
+    path: hosted.paths.callback,
+    operationId: `${hosted.type}Callback`,
+    summary: `Where the ${hosted.type} consent page sends the browser back (the state authenticates it)`,
+    tag: 'connect',
+    query: ['code', 'state', 'error'],
+    responses: {
+      200: { description: 'Consent was cancelled: a page that says so', type: 'text/html' },
+      302: { description: 'Installed: on to the integration in the dashboard' },
+      400: { description: 'A bad, expired or replayed state, or no code', type: 'text/html' },
+      404: { description: 'The integration to reinstall is gone', type: 'text/html' },
+      409: { description: 'The integration changed meanwhile', type: 'text/html' },
+      500: { description: 'The install could not finish', type: 'text/html' },
+      502: { description: 'The provider refused the code exchange', type: 'text/html' },
+    },
+  }));
 }
 
 /** `GET /v1/integrations/<type>/callback` of every hosted flow (public: the state authenticates it). */
