@@ -1202,7 +1202,9 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
-                    config?: components["schemas"]["SlackConfig"] | components["schemas"]["DiscordConfig"] | components["schemas"]["TeamsConfig"] | components["schemas"]["WebhookConfig"];
+                    config?: {
+                        [key: string]: unknown;
+                    };
                     events?: string[];
                     projects?: string[] | null;
                     enabled?: boolean;

@@ -199,7 +199,10 @@ export function buildOpenApi(
   for (const route of routes) {
     const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
     paths[path] ??= {};
-    paths[path][route.method.toLowerCase()] = withConfigRefs(operationOf(route, components), configRefs);
+    const operation = operationOf(route, components);
+    // A PATCH's config is merged (fields left out are kept, null removes one): not a whole config.
+    paths[path][route.method.toLowerCase()] =
+      route.method === 'PATCH' ? operation : withConfigRefs(operation, configRefs);
   }
   for (const route of plain) {
     const item = paths[route.path] ?? {};
