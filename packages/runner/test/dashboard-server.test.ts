@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { startNats, type TestNats } from '@herald/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
@@ -7,9 +8,18 @@ import { type LogCapture, startHerald } from './support/herald.js';
 // The dashboard's files as the runner serves them (the browser test drives the page itself).
 // Needs the web build: `npx tsc -b` (the root `pnpm test` builds first).
 
-/** Relative imports of an ES module (`from './x.js'`, `import './y.js'`). */
+/** Imports of an ES module (`from './x.js'`, `import './y.js'`, `from '@herald/client'`). */
 function importsOf(source: string): string[] {
-  return [...source.matchAll(/(?:from|import)\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
+  return [...source.matchAll(/(?:from|import)\s*['"]((?:\.{1,2}\/|@herald\/|openapi-)[^'"]+)['"]/g)].map(
+    (m) => m[1]!,
+  );
+}
+
+/** The page's one inline script: its import map's text, as the CSP hashes it. */
+function importMapOf(html: string): string {
+  const map = /<script type="importmap">([\s\S]*?)<\/script>/.exec(html)?.[1];
+  expect(map).toBeDefined();
+  return map!;
 }
 
 describe('dashboard — served by the runner', () => {
@@ -38,9 +48,11 @@ describe('dashboard — served by the runner', () => {
         return [name, values.join(' ')];
       }),
     );
+    // Scripts from this origin, and inline only the page's import map, allowed by its hash.
+    const hash = createHash('sha256').update(importMapOf(res.text)).digest('base64');
     expect(directives).toMatchObject({
       'default-src': "'self'",
-      'script-src': "'self'",
+      'script-src': `'self' 'sha256-${hash}'`,
       'style-src': "'self'",
       'connect-src': "'self'",
       'object-src': "'none'",
@@ -51,14 +63,22 @@ describe('dashboard — served by the runner', () => {
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
   });
 
-  it('has no inline script or style in the page, and loads nothing from another origin', async () => {
+  it('has no inline script or style in the page but its import map, and loads nothing from another origin', async () => {
     const html = (await anon.get('/')).text;
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
-    expect(scripts.length).toBeGreaterThan(0);
+    expect(scripts.length).toBeGreaterThan(1);
     for (const [, attrs, body] of scripts) {
+      if (attrs === ' type="importmap"') continue;
       expect(attrs).toMatch(/\bsrc="\/assets\//);
       expect(body!.trim()).toBe('');
     }
+    const { imports } = JSON.parse(importMapOf(html)) as { imports: Record<string, string> };
+    expect(Object.keys(imports).sort()).toEqual(['@herald/client', 'openapi-fetch']);
+    for (const target of Object.values(imports)) expect(target).toMatch(/^\/assets\/vendor\//);
+    // The other answers keep the CSP without the hash: no page of theirs has an import map.
+    expect((await anon.get('/assets/base.css')).headers.get('content-security-policy')).toMatch(
+      /script-src 'self';/,
+    );
     expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
     expect(html).not.toMatch(/(?:src|href)="(?:https?:)?\/\//i);
   });
@@ -73,7 +93,9 @@ describe('dashboard — served by the runner', () => {
       expect(res.headers.get('content-type')).toMatch(/^text\/css/);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }
-    // Walk the module graph from the entry point: a missing file would break the page.
+    // Walk the module graph from the entry point, bare names through the import map: a
+    // missing file would break the page.
+    const { imports } = JSON.parse(importMapOf(html)) as { imports: Record<string, string> };
     const seen = new Set<string>();
     const queue = ['/assets/js/main.js'];
     while (queue.length) {
@@ -83,10 +105,13 @@ describe('dashboard — served by the runner', () => {
       const res = await anon.get(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
-      for (const spec of importsOf(res.text)) queue.push(new URL(spec, `http://x${path}`).pathname);
+      for (const spec of importsOf(res.text))
+        queue.push(imports[spec] ?? new URL(spec, `http://x${path}`).pathname);
     }
     expect(seen.size).toBeGreaterThan(10);
     expect([...seen]).toContain('/assets/js/views/delivery-page.js');
+    expect([...seen]).toContain('/assets/vendor/herald-client/client.js');
+    expect([...seen]).toContain('/assets/vendor/openapi-fetch.js');
     const icon = await anon.get('/assets/icon.svg');
     expect(icon.headers.get('content-type')).toBe('image/svg+xml');
   });

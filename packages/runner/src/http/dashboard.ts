@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
@@ -13,6 +14,25 @@ const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 const PUBLIC_DIR = resolve(WEB_ROOT, 'public');
 /** The browser modules that `tsc -b` compiles from `web/src`. */
 const SCRIPTS_DIR = resolve(WEB_ROOT, 'dist');
+
+/**
+ * The packages the browser modules import by name, as the page's import map names them:
+ * `@herald/client` (its compiled folder) and the one file of its dependency openapi-fetch.
+ * Resolved from the installed packages, so a deploy serves what it ships.
+ */
+function vendorFiles(): { client: string; openapiFetch: string } | null {
+  try {
+    // By its package.json: the package's entry point may resolve to its source (in tests).
+    const manifest = createRequire(import.meta.url).resolve('@herald/client/package.json');
+    return {
+      client: resolve(dirname(manifest), 'dist'),
+      openapiFetch: createRequire(manifest).resolve('openapi-fetch/dist/index.mjs'),
+    };
+  } catch {
+    return null;
+  }
+}
+const VENDOR = vendorFiles();
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -48,6 +68,17 @@ export const DASHBOARD_HEADERS: Record<string, string> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
+/**
+ * The page's CSP: DASHBOARD_CSP, plus the hash of its inline import map (the one inline
+ * script; a CSP without it would block the map, and `'unsafe-inline'` would allow any).
+ */
+function pageCsp(page: Buffer): string {
+  const map = /<script type="importmap">([\s\S]*?)<\/script>/.exec(page.toString('utf8'))?.[1];
+  if (map === undefined) return DASHBOARD_CSP;
+  const hash = createHash('sha256').update(map).digest('base64');
+  return DASHBOARD_CSP.replace("script-src 'self'", `script-src 'self' 'sha256-${hash}'`);
+}
+
 /** Asset paths: lower-case words, dashes and dots, in at most a few folders (no `..`). */
 const ASSET_PATH = /^(?:[a-z0-9][a-z0-9_-]*\/){0,3}[a-z0-9][a-z0-9_.-]*\.(?:css|js|svg|map)$/;
 
@@ -63,10 +94,11 @@ async function send(
   ifNoneMatch: string | undefined,
   body: Buffer,
   type: string,
+  csp = DASHBOARD_CSP,
 ): Promise<FastifyReply> {
   // Revalidated every time (no-cache) but cheap: a rebuilt file gets a new ETag.
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  reply.headers({ ...DASHBOARD_HEADERS, 'cache-control': 'no-cache', etag });
+  reply.headers({ ...DASHBOARD_HEADERS, 'content-security-policy': csp, 'cache-control': 'no-cache', etag });
   if (ifNoneMatch === etag) return reply.code(304).send();
   return reply.type(type).send(body);
 }
@@ -78,23 +110,33 @@ function missing(reply: FastifyReply, message: string): FastifyReply {
     .send({ error: { code: 'not_found', message, details: null } });
 }
 
+/** `herald-client/<file>` from @herald/client's compiled folder, `openapi-fetch.js` its one file. */
+async function readVendor(path: string): Promise<Buffer | null> {
+  if (!VENDOR) return null;
+  if (path === 'openapi-fetch.js') return readFile(VENDOR.openapiFetch).catch(() => null);
+  if (path.startsWith('herald-client/')) return readUnder(VENDOR.client, path.slice('herald-client/'.length));
+  return null;
+}
+
 /** Fastify plugin: `GET /` (the page) and `GET /assets/*` (stylesheet, icon, compiled modules). */
 export async function dashboard(app: FastifyInstance): Promise<void> {
   app.get('/', async (request, reply) => {
     const page = await readUnder(PUBLIC_DIR, 'index.html');
     if (!page) return missing(reply, 'the dashboard is not installed');
-    return send(reply, request.headers['if-none-match'], page, CONTENT_TYPES['.html']!);
+    return send(reply, request.headers['if-none-match'], page, CONTENT_TYPES['.html']!, pageCsp(page));
   });
 
   app.get('/assets/*', async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
     if (!ASSET_PATH.test(path)) return missing(reply, 'no such asset');
-    // `js/…` are compiled modules; everything else is a hand-written file.
+    // `js/…` are compiled modules, `vendor/…` the packages they import; the rest is hand-written.
     const file = path.startsWith('js/')
       ? await readUnder(SCRIPTS_DIR, path.slice(3))
-      : await readUnder(PUBLIC_DIR, path);
+      : path.startsWith('vendor/')
+        ? await readVendor(path.slice(7))
+        : await readUnder(PUBLIC_DIR, path);
     if (!file) {
-      const hint = path.startsWith('js/') ? ' (build the dashboard with `pnpm build`)' : '';
+      const hint = /^(js|vendor)\//.test(path) ? ' (build the dashboard with `pnpm build`)' : '';
       return missing(reply, `no asset ${path}${hint}`);
     }
     return send(reply, request.headers['if-none-match'], file, CONTENT_TYPES[extname(path)]!);

@@ -1,8 +1,8 @@
-import { createApi } from './api.js';
+import { createApi, unwrap } from './api.js';
 import type { Context, ToastKind, View } from './context.js';
 import { fill, h, ICONS, icon } from './dom.js';
 import { links, parseRoute } from './router.js';
-import type { EventTypeInfo, Page, ProviderInfo } from './types.js';
+import type { EventTypeInfo, ProviderInfo } from './types.js';
 import { empty, linkButton } from './ui.js';
 import { deliveryView } from './views/delivery-page.js';
 import { integrationFormView } from './views/integration-form.js';
@@ -46,14 +46,14 @@ function contextFor(key: string): Context {
   return {
     api,
     providers: () => {
-      providers ??= api.get<Page<ProviderInfo>>('/v1/providers').then((p) => p.items);
+      providers ??= unwrap(api.GET('/v1/providers')).then((p) => p.items);
       providers.catch(() => {
         providers = null;
       });
       return providers;
     },
     eventTypes: () => {
-      eventTypes ??= api.get<Page<EventTypeInfo>>('/v1/event-types').then((p) => p.items);
+      eventTypes ??= unwrap(api.GET('/v1/event-types')).then((p) => p.items);
       eventTypes.catch(() => {
         eventTypes = null;
       });

@@ -1,4 +1,4 @@
-import { type Api, ApiError } from '../api.js';
+import { type Api, ApiError, unwrap } from '../api.js';
 import type { Context } from '../context.js';
 import { h, ICONS } from '../dom.js';
 import type { ConnectAppInfo, ConnectInfo, Integration, ProviderInfo } from '../types.js';
@@ -27,7 +27,9 @@ export function connectApp(ctx: Context, p: Connectable): Promise<ConnectAppInfo
   appInfo.set(ctx.api, byType);
   let info = byType.get(p.type);
   if (!info) {
-    info = ctx.api.get<ConnectAppInfo>(`/v1/integrations/${encodeURIComponent(p.type)}/app`).catch(
+    // Each flow has its own paths (the built-in document lists Slack's); every one answers alike.
+    const path = `/v1/integrations/${encodeURIComponent(p.type)}/app` as '/v1/integrations/slack/app';
+    info = unwrap(ctx.api.GET(path)).catch(
       (): ConnectAppInfo => ({
         installAvailable: false,
         reason: `Herald could not say whether “${p.connect.installLabel}” is set up.`,
@@ -42,9 +44,10 @@ export function connectApp(ctx: Context, p: Connectable): Promise<ConnectAppInfo
 
 /** Starts an install (new: name, events, projects; reinstall: integrationId) and sends this tab to the destination. */
 export async function goConnect(ctx: Context, type: string, body: Record<string, unknown>): Promise<void> {
-  const { url } = await ctx.api.post<{ url: string }>(
-    `/v1/integrations/${encodeURIComponent(type)}/install`,
-    body,
+  const { url } = await unwrap(
+    ctx.api.POST(`/v1/integrations/${encodeURIComponent(type)}/install` as '/v1/integrations/slack/install', {
+      body,
+    }),
   );
   window.location.assign(url);
 }

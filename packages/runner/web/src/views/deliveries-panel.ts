@@ -1,4 +1,4 @@
-import { ApiError } from '../api.js';
+import { ApiError, unwrap } from '../api.js';
 import type { Context } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import { links } from '../router.js';
@@ -123,10 +123,15 @@ export function deliveriesPanel(ctx: Context, integrationId: string): Deliveries
         if (Number.isNaN(at.getTime())) return ctx.toast('Pick a date and time', 'error');
         try {
           const res = await busy(replaySubmit, () =>
-            ctx.api.post<{ count: number }>(`/v1/integrations/${integrationId}/replay`, {
-              since: at.toISOString(),
-              ...(which.value ? { status: which.value } : {}),
-            }),
+            unwrap(
+              ctx.api.POST('/v1/integrations/{id}/replay', {
+                params: { path: { id: integrationId } },
+                body: {
+                  since: at.toISOString(),
+                  ...(which.value ? { status: which.value as 'failed' | 'skipped' } : {}),
+                },
+              }),
+            ),
           );
           ctx.toast(
             res.count === 0
@@ -180,14 +185,12 @@ export function deliveriesPanel(ctx: Context, integrationId: string): Deliveries
   }
 
   async function refresh(): Promise<void> {
-    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    if (status) query.set('status', status);
     const cursor = cursors[cursors.length - 1];
-    if (cursor) query.set('cursor', cursor);
+    const query = { limit: PAGE_SIZE, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) };
     let page: Page<DeliverySummary>;
     try {
-      page = await ctx.api.get<Page<DeliverySummary>>(
-        `/v1/integrations/${integrationId}/deliveries?${query}`,
+      page = await unwrap(
+        ctx.api.GET('/v1/integrations/{id}/deliveries', { params: { path: { id: integrationId }, query } }),
       );
     } catch (err) {
       fill(list, errorCallout(err, 'Could not load deliveries'));

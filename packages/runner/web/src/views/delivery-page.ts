@@ -1,4 +1,4 @@
-import { ApiError } from '../api.js';
+import { ApiError, unwrap } from '../api.js';
 import { type Context, poll, type View } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import { dateTime, duration, maskUrl } from '../format.js';
@@ -146,7 +146,7 @@ function summary(d: Delivery): HTMLElement {
 export function deliveryView(ctx: Context, integrationId: string, deliveryId: string): View {
   ctx.setTitle('Delivery');
   const el = h('div', { class: 'page' }, loading());
-  const path = `/v1/integrations/${integrationId}/deliveries/${deliveryId}`;
+  const ids = { params: { path: { id: integrationId, deliveryId } } };
   /** Attempts the user opened or closed, kept across refreshes; the newest is open by default. */
   const opened = new Map<number, boolean>();
   let integration: Integration | null = null;
@@ -154,7 +154,9 @@ export function deliveryView(ctx: Context, integrationId: string, deliveryId: st
 
   const resend = async (e: Event) => {
     try {
-      await busy(e.currentTarget as HTMLButtonElement, () => ctx.api.post(`${path}/resend`));
+      await busy(e.currentTarget as HTMLButtonElement, () =>
+        unwrap(ctx.api.POST('/v1/integrations/{id}/deliveries/{deliveryId}/resend', ids)),
+      );
       ctx.toast('Resend queued: a new attempt appears below in a moment', 'success');
       await poller.now();
     } catch (err) {
@@ -231,10 +233,10 @@ export function deliveryView(ctx: Context, integrationId: string, deliveryId: st
 
   const refresh = async () => {
     const [d, i] = await Promise.all([
-      ctx.api.get<Delivery>(path),
+      unwrap(ctx.api.GET('/v1/integrations/{id}/deliveries/{deliveryId}', ids)),
       integration
         ? Promise.resolve(integration)
-        : ctx.api.get<Integration>(`/v1/integrations/${integrationId}`),
+        : unwrap(ctx.api.GET('/v1/integrations/{id}', { params: { path: { id: integrationId } } })),
     ]);
     integration = i;
     draw(d);

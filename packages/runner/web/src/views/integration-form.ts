@@ -1,8 +1,8 @@
-import { ApiError } from '../api.js';
+import { ApiError, type ConfigInput, unwrap } from '../api.js';
 import type { Context, View } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import { links } from '../router.js';
-import type { ApiIssue, Integration, IntegrationCreated } from '../types.js';
+import type { ApiIssue, IntegrationCreated } from '../types.js';
 import { busy, button, card, errorCallout, linkButton, loading, pageHead, typeMark } from '../ui.js';
 import { configSlot } from './config-slot.js';
 import { type Connectable, goConnect } from './connect.js';
@@ -27,7 +27,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
     const [providers, catalogue, existing] = await Promise.all([
       ctx.providers(),
       ctx.eventTypes(),
-      id ? ctx.api.get<Integration>(`/v1/integrations/${id}`) : Promise.resolve(null),
+      id ? unwrap(ctx.api.GET('/v1/integrations/{id}', { params: { path: { id } } })) : Promise.resolve(null),
     ]);
     let type =
       existing?.type ?? providers.find((p) => p.type === 'webhook')?.type ?? providers[0]?.type ?? '';
@@ -170,7 +170,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
                   const btn = e.currentTarget as HTMLButtonElement;
                   try {
                     const result = await busy(btn, () =>
-                      ctx.api.post<IntegrationCreated['confirmation']>(`/v1/integrations/${id}/test`),
+                      unwrap(ctx.api.POST('/v1/integrations/{id}/test', { params: { path: { id: id! } } })),
                     );
                     fill(testOut, testResultPanel(result!, 'Uses the saved settings.'));
                   } catch (err) {
@@ -207,14 +207,17 @@ export function integrationFormView(ctx: Context, id: string | null): View {
       }
       if (issues.length) return showIssues(form, issues);
       if (flow) return connect(flow, { name: name.value.trim(), events: picked, projects });
-      const body = editing
-        ? { name: name.value.trim(), config: cfg, events: picked, projects }
-        : { name: name.value.trim(), type, config: cfg, events: picked, projects, confirm: confirm.checked };
+      const body = { name: name.value.trim(), config: cfg, events: picked, projects };
       try {
-        const saved = await busy(submit, () =>
+        const saved: IntegrationCreated = await busy(submit, () =>
           editing
-            ? ctx.api.patch<IntegrationCreated>(`/v1/integrations/${id}`, body)
-            : ctx.api.post<IntegrationCreated>('/v1/integrations', body),
+            ? unwrap(ctx.api.PATCH('/v1/integrations/{id}', { params: { path: { id: id! } }, body }))
+            : unwrap(
+                ctx.api.POST('/v1/integrations', {
+                  // Built from the provider's JSON Schema by the form; the API checks it.
+                  body: { ...body, config: cfg as ConfigInput, type, confirm: confirm.checked },
+                }),
+              ),
         );
         ctx.flash.set(FLASH_KEY, {
           id: saved.id,

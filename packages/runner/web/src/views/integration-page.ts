@@ -1,9 +1,9 @@
-import { ApiError } from '../api.js';
+import { ApiError, unwrap } from '../api.js';
 import { type Context, poll, type View } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import { eventsSummary, projectsSummary } from '../format.js';
 import { links } from '../router.js';
-import type { ConnectAppInfo, Integration, ProviderInfo, TestResult } from '../types.js';
+import type { ConnectAppInfo, Integration, ProviderInfo } from '../types.js';
 import {
   busy,
   button,
@@ -47,7 +47,11 @@ export function integrationView(ctx: Context, id: string): View {
   const setEnabled = async (next: boolean, sw: HTMLButtonElement) => {
     sw.disabled = true;
     try {
-      current = await ctx.api.post<Integration>(`/v1/integrations/${id}/${next ? 'enable' : 'disable'}`);
+      current = await unwrap(
+        ctx.api.POST(next ? '/v1/integrations/{id}/enable' : '/v1/integrations/{id}/disable', {
+          params: { path: { id } },
+        }),
+      );
       ctx.toast(next ? 'Enabled' : 'Disabled', 'success');
       draw(current, await ctx.providers());
     } catch (err) {
@@ -60,7 +64,7 @@ export function integrationView(ctx: Context, id: string): View {
   const sendTest = async (e: Event) => {
     try {
       const result = await busy(e.currentTarget as HTMLButtonElement, () =>
-        ctx.api.post<TestResult>(`/v1/integrations/${id}/test`),
+        unwrap(ctx.api.POST('/v1/integrations/{id}/test', { params: { path: { id } } })),
       );
       fill(testOut, testResultPanel(result));
       await deliveries.refresh();
@@ -84,7 +88,7 @@ export function integrationView(ctx: Context, id: string): View {
   dialog.addEventListener('close', async () => {
     if (dialog.returnValue !== 'delete') return;
     try {
-      await ctx.api.delete(`/v1/integrations/${id}`);
+      await unwrap(ctx.api.DELETE('/v1/integrations/{id}', { params: { path: { id } } }));
       ctx.toast(`${current?.name ?? 'Integration'} deleted`, 'success');
       ctx.navigate(links.integrations());
     } catch (err) {
@@ -181,7 +185,7 @@ export function integrationView(ctx: Context, id: string): View {
 
   const refresh = async () => {
     const [i, providers] = await Promise.all([
-      ctx.api.get<Integration>(`/v1/integrations/${id}`),
+      unwrap(ctx.api.GET('/v1/integrations/{id}', { params: { path: { id } } })),
       ctx.providers(),
     ]);
     const provider = providers.find((p) => p.type === i.type);

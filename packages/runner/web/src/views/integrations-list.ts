@@ -1,9 +1,9 @@
-import { ApiError } from '../api.js';
+import { ApiError, unwrap } from '../api.js';
 import { type Context, poll, type View } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import { eventsSummary, projectsSummary } from '../format.js';
 import { links } from '../router.js';
-import type { DeliverySummary, Integration, Page, ProviderInfo } from '../types.js';
+import type { DeliverySummary, Integration, ProviderInfo } from '../types.js';
 import {
   empty,
   errorCallout,
@@ -55,7 +55,11 @@ function rowOf(
   const onToggle = async (next: boolean, el: HTMLButtonElement) => {
     el.disabled = true;
     try {
-      await ctx.api.post(`/v1/integrations/${i.id}/${next ? 'enable' : 'disable'}`);
+      await unwrap(
+        ctx.api.POST(next ? '/v1/integrations/{id}/enable' : '/v1/integrations/{id}/disable', {
+          params: { path: { id: i.id } },
+        }),
+      );
       ctx.toast(`${i.name} ${next ? 'enabled' : 'disabled'}`, 'success');
       await refresh();
     } catch (err) {
@@ -119,14 +123,13 @@ export function integrationsView(ctx: Context): View {
   let shown = '';
 
   const refresh = async () => {
-    const [page, providers] = await Promise.all([
-      ctx.api.get<Page<Integration>>('/v1/integrations'),
-      ctx.providers(),
-    ]);
+    const [page, providers] = await Promise.all([unwrap(ctx.api.GET('/v1/integrations')), ctx.providers()]);
     const rows: Row[] = await Promise.all(
       page.items.map(async (integration) => {
-        const last = await ctx.api.get<Page<DeliverySummary>>(
-          `/v1/integrations/${integration.id}/deliveries?limit=1`,
+        const last = await unwrap(
+          ctx.api.GET('/v1/integrations/{id}/deliveries', {
+            params: { path: { id: integration.id }, query: { limit: 1 } },
+          }),
         );
         return { integration, last: last.items[0] ?? null };
       }),

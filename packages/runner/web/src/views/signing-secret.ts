@@ -1,4 +1,4 @@
-import { ApiError } from '../api.js';
+import { ApiError, unwrap } from '../api.js';
 import type { Context } from '../context.js';
 import { fill, h, ICONS } from '../dom.js';
 import type { Integration, ProviderInfo } from '../types.js';
@@ -7,11 +7,6 @@ import { busy, button, callout, card, copyable } from '../ui.js';
 // A webhook's Standard Webhooks signing secrets, made and rotated by Herald (POST
 // …/rotate-secret) instead of pasted: the new secret is shown once; the old ones stay
 // active, one signature each, until dropped, so a receiver can switch without a gap.
-
-interface Rotated {
-  secret: string;
-  integration: Integration;
-}
 
 /** True for a provider whose config carries signing secrets (the webhook's `signingSecrets`). */
 export function signs(provider: ProviderInfo | undefined): boolean {
@@ -32,10 +27,12 @@ export function signingSecretCard(
   const rotate = async (e: Event) => {
     try {
       const res = await busy(e.currentTarget as HTMLButtonElement, () =>
-        ctx.api.post<Rotated>(`/v1/integrations/${i.id}/rotate-secret`, {
-          kind: 'signingSecret',
-          keepPrevious: true,
-        }),
+        unwrap(
+          ctx.api.POST('/v1/integrations/{id}/rotate-secret', {
+            params: { path: { id: i.id } },
+            body: { kind: 'signingSecret', keepPrevious: true },
+          }),
+        ),
       );
       const kept = active.length;
       const el = callout(
@@ -61,9 +58,12 @@ export function signingSecretCard(
     try {
       // Secrets are newest first; a masked value sent back stands for the secret it masks.
       const next = await busy(e.currentTarget as HTMLButtonElement, () =>
-        ctx.api.patch<Integration>(`/v1/integrations/${i.id}`, {
-          config: { signingSecrets: active.slice(0, 1) },
-        }),
+        unwrap(
+          ctx.api.PATCH('/v1/integrations/{id}', {
+            params: { path: { id: i.id } },
+            body: { config: { signingSecrets: active.slice(0, 1) } },
+          }),
+        ),
       );
       fill(out);
       ctx.toast('Old signing secrets dropped', 'success');
