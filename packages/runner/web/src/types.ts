@@ -1,4 +1,18 @@
-// What the API answers, as the dashboard reads it (see GET /openapi.json).
+// What the API answers, as the dashboard reads it: the client's generated types where
+// they serve (so a change of the API's shapes fails the dashboard's build), and looser
+// ones where forms read JSON Schema.
+import type { components } from '@herald/client';
+
+type Schemas = components['schemas'];
+export type Integration = Schemas['Integration'];
+export type Health = Schemas['Health'];
+export type Transition = Health['transitions'][number];
+export type Disabled = Schemas['Disabled'];
+export type Connection = Schemas['Connection'];
+export type Attempt = Schemas['Attempt'];
+export type TestResult = Schemas['TestResult'];
+export type DeliverySummary = Schemas['DeliverySummary'];
+export type Delivery = Schemas['Delivery'];
 
 export type IntegrationState = 'healthy' | 'failing' | 'disabled';
 export type DeliveryStatus = 'pending' | 'succeeded' | 'retrying' | 'failed' | 'skipped';
@@ -7,56 +21,6 @@ export const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'ret
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
-}
-
-export interface Transition {
-  from: IntegrationState;
-  to: IntegrationState;
-  at: string;
-  reason: string;
-}
-
-export interface Health {
-  state: IntegrationState;
-  since: string | null;
-  failingSince: string | null;
-  lastError: string | null;
-  failedDeliveries: number;
-  transitions: Transition[];
-}
-
-export interface Integration {
-  id: string;
-  name: string;
-  type: string;
-  config: Record<string, unknown>;
-  events: string[];
-  projects: string[] | null;
-  /** Whether it receives events: false when a user or its health disabled it. */
-  enabled: boolean;
-  /** Who disabled it and why; null while it receives events. */
-  disabled: Disabled | null;
-  rateLimitPerSecond: number | null;
-  state: IntegrationState;
-  createdAt: string;
-  updatedAt: string | null;
-  health: Health;
-  /** For one set up with its provider's connect flow ("Add to Slack"): what to show of it. */
-  connection?: Connection;
-}
-
-export interface Disabled {
-  by: 'user' | 'health';
-  cause: 'user' | 'gone' | 'cut_off' | 'kept_failing' | 'other';
-  at: string | null;
-  message: string;
-  lastError: string | null;
-}
-
-export interface Connection {
-  type: string;
-  installedAt: string;
-  rows: Array<{ id: string; label: string; text: string; href: string | null }>;
 }
 
 /** GET /v1/integrations/<type>/app: whether a provider's connect flow works on this Herald. */
@@ -78,25 +42,6 @@ export interface ConnectInfo {
   cutOff: { fixes: string[]; title: string; cause: string; reinstallFix: string; manualFix: string } | null;
 }
 
-export interface Attempt {
-  number: number;
-  /** `recovered`: a note that the attempt before it may have reached the destination (outcome `unknown`). */
-  trigger: 'scheduled' | 'manual' | 'test' | 'replay' | 'recovered';
-  at: string;
-  durationMs: number;
-  request: { method: string; url: string; headers: Record<string, string>; body: string };
-  response: { status: number; headers: Record<string, string>; body: string; truncated: boolean } | null;
-  error: string | null;
-  outcome: 'success' | 'retry' | 'rateLimited' | 'fail' | 'disable' | 'unknown';
-  reason: string | null;
-}
-
-export interface TestResult extends Attempt {
-  deliveryId: string;
-  ok: boolean;
-  status: number | null;
-}
-
 export interface IntegrationCreated extends Integration {
   generatedSecret?: string;
   confirmation?: TestResult;
@@ -104,27 +49,6 @@ export interface IntegrationCreated extends Integration {
 
 /** What a delivery carried: a real event, a test notification, or a new integration's confirmation. */
 export type DeliveryKind = 'event' | 'test' | 'confirmation';
-
-export interface DeliverySummary {
-  id: string;
-  integrationId: string;
-  eventId: string;
-  eventType: string;
-  kind: DeliveryKind;
-  projectId: string;
-  status: DeliveryStatus;
-  createdAt: string;
-  updatedAt: string;
-  attemptCount: number;
-  nextAttemptAt: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-}
-
-export interface Delivery extends DeliverySummary {
-  event: Record<string, unknown>;
-  attempts: Attempt[];
-}
 
 /** A JSON Schema, as loosely as forms need it. */
 export interface JsonSchema {
