@@ -8,7 +8,8 @@ export interface FieldIssue {
 /**
  * An answer that is not a success, with the API's stable `code` and readable message
  * (`{"error": {code, message, details}}`); status 0 and code `network` when Herald
- * could not be reached at all.
+ * could not be reached at all. Not core's `HeraldError`: the client imports nothing of
+ * Herald's (it runs in browsers, without NATS).
  */
 export class HeraldApiError extends Error {
   readonly status: number;
