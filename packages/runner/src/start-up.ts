@@ -3,7 +3,7 @@ import { type ComposedHerald, wire } from './composition.js';
 import type { HeraldConfig } from './config/config.js';
 import { hostConnectFlows } from './connect/flows.js';
 import { Metrics } from './metrics.js';
-import { connectNats, openJetStream } from './nats/connect.js';
+import { connectNats, logConnectionChanges, openJetStream } from './nats/connect.js';
 import { deliveriesRetentionWarning } from './nats/provision.js';
 import { installWriteCoalescing } from './nats/write-coalescing.js';
 import { loadProviders } from './providers/registry.js';
@@ -32,12 +32,14 @@ export async function composeHerald(
     logger.info(
       {
         nats: shownNatsUrl(config.natsUrl),
+        server: nats.getServer(),
         version: opened.version,
         providers: providers.types(),
         writeCoalescing: coalescing,
       },
       'connected to NATS',
     );
+    logConnectionChanges(nats, logger);
     const retention = await deliveriesRetentionWarning(opened.jsm).catch(() => null);
     if (retention) logger.warn(retention);
     return wire({ ...opened, config, logger, metrics, nats, providers, connectFlows });

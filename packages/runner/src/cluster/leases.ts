@@ -118,9 +118,12 @@ export class LeaseManager {
   async tick(): Promise<void> {
     if (this.#stopped) return;
     const { kv, partitions, logger } = this.#o;
+    let step = 'announcing itself';
     try {
       await kv.put(`member.${this.runnerId}`, String(Date.now()));
+      step = 'reading the members';
       const owners = assignPartitions(partitions, await this.#members());
+      step = 'claiming its share';
       // Partitions are independent: release and claim them all at once.
       await Promise.all(
         Array.from({ length: partitions }, (_, p) => {
@@ -132,7 +135,7 @@ export class LeaseManager {
         }),
       );
     } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'lease round failed; will retry');
+      logger.warn({ step, err: (err as Error).message }, 'lease round failed; will retry');
     }
   }
 

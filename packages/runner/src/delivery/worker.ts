@@ -142,6 +142,9 @@ export class DeliveryWorker {
     const wanted = () => this.#owned.get(partition) === token;
     const name = partitionConsumerName(partition);
     const { jsm, js } = this.#deps;
+    // Which step failed is in the error: on a cluster that is electing, each waits on a
+    // different leader (the consumer's, the parked stream's).
+    let step = 'reading or creating its consumer';
     try {
       await ensureConsumer(jsm, DELIVERIES_STREAM, {
         durable_name: name,
@@ -153,9 +156,11 @@ export class DeliveryWorker {
         max_deliver: -1,
       });
       // What earlier owners parked for this partition's integrations.
+      step = 'counting what is parked for it';
       const parked = await this.#parked.counts(partition);
       if (!wanted()) return;
       this.#lanes.adopt(parked);
+      step = 'starting to pull';
       const consumer = await consumeResuming(js, DELIVERIES_STREAM, name, {
         maxMessages: PULL_BATCH,
         onMessage: (msg) => this.#accept(msg, partition),
@@ -169,7 +174,7 @@ export class DeliveryWorker {
       this.#consumers.set(partition, consumer);
     } catch (err) {
       if (wanted()) this.#owned.delete(partition);
-      throw err;
+      throw new Error(`${step}: ${(err as Error).message}`, { cause: err });
     }
   }
 

@@ -1,22 +1,30 @@
-import type {
-  ConsumerConfig,
-  ConsumerMessages,
-  JetStreamClient,
-  JetStreamManager,
-  JsMsg,
+import {
+  type ConsumerConfig,
+  type ConsumerMessages,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 
 /**
  * Creates a durable consumer, or brings an existing one's mutable settings (ack wait,
- * max ack pending) up to date. Safe when several runners start at once.
+ * max ack pending) up to date. Safe when several runners start at once. Only a consumer
+ * that the server says does not exist is created: any other failure to read it (its
+ * leader being elected, a timeout) is thrown, since a create would wait on the cluster's
+ * meta leader, which is often the one being elected too.
  */
 export async function ensureConsumer(
   jsm: JetStreamManager,
   stream: string,
   config: Partial<ConsumerConfig> & { durable_name: string },
 ): Promise<void> {
-  const existing = await jsm.consumers.info(stream, config.durable_name).catch(() => null);
+  const existing = await jsm.consumers.info(stream, config.durable_name).catch((err: unknown) => {
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return null;
+    throw err;
+  });
   if (!existing) {
     try {
       await jsm.consumers.add(stream, config);

@@ -54,6 +54,8 @@ export interface Ledger {
   delivered: number;
   lost: number;
   duplicates: number;
+  /** When some are lost: where they were (partitions, consumers, replicas), for the report. */
+  lostWhere: string;
   /** Pairs of runners that held one partition at the same time, by their own logs. */
   overlaps: string[];
   /** Requests that reached the sink more than `slackMs` outside their sender's ownership of the partition. */
@@ -376,6 +378,7 @@ export class FaultCluster {
       expected,
       delivered: unique,
       lost: expected - unique,
+      lostWhere: unique < expected ? await this.#whereLost(label, published) : '',
       duplicates: requests.length - unique,
       overlaps,
       outside: outsideRequests.length,
@@ -385,6 +388,52 @@ export class FaultCluster {
         0,
       ),
     };
+  }
+
+  /**
+   * What a failing run needs to tell whose fault a loss is: the missing deliveries per
+   * partition and event range, each partition consumer's state as its leader sees it,
+   * and every replica's lag.
+   */
+  async #whereLost(label: string, published: number): Promise<string> {
+    const seen = new Set(this.requests(label).map((r) => r.key));
+    const perPartition = new Map<number, { count: number; first: number; last: number }>();
+    for (let n = 0; n < published; n++)
+      for (const hook of this.hooks) {
+        if (seen.has(`${hook}|evt_${label}_${n}`)) continue;
+        const p = partitionOf(hook, PARTITIONS);
+        const at = perPartition.get(p) ?? { count: 0, first: n, last: n };
+        at.count++;
+        at.last = n;
+        perPartition.set(p, at);
+      }
+    const lines = [...perPartition].map(
+      ([p, m]) => `p${p}: ${m.count} missing, events ${m.first}..${m.last}`,
+    );
+    try {
+      const jsm = await jetstreamManager(this.nc, { timeout: 3_000 });
+      for (const p of perPartition.keys()) {
+        const c = await jsm.consumers
+          .info(DELIVERIES_STREAM, partitionConsumerName(p))
+          .catch((e: Error) => e);
+        lines.push(
+          c instanceof Error
+            ? `p${p} consumer: ${c.message}`
+            : `p${p} consumer on ${c.cluster?.leader}: pending ${c.num_pending}, ack pending ${c.num_ack_pending}, redelivered ${c.num_redelivered}, delivered seq ${c.delivered.stream_seq}, ack floor ${c.ack_floor.stream_seq}`,
+        );
+      }
+      for await (const info of jsm.streams.list()) {
+        const r = (info.cluster?.replicas ?? []).map(
+          (x) => `${x.name} ${x.current ? 'current' : 'behind'} lag ${x.lag ?? 0}`,
+        );
+        lines.push(
+          `${info.config.name}: leader ${info.cluster?.leader}, last seq ${info.state.last_seq}; ${r.join(', ')}`,
+        );
+      }
+    } catch (err) {
+      lines.push(`cannot read the cluster: ${(err as Error).message}`);
+    }
+    return lines.join('\n');
   }
 
   async cleanup(): Promise<void> {

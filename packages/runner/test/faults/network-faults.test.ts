@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fenceMarginMs } from '../../src/cluster/fencing.js';
 import { FaultCluster, LEASE_TTL_MS, type Ledger, PARTITIONS } from './cluster.js';
@@ -9,6 +10,7 @@ function report(name: string, ledger: Ledger, extra: string): void {
   console.log(
     `${name}: expected ${ledger.expected}, delivered ${ledger.delivered}, lost ${ledger.lost}, duplicates ${ledger.duplicates}, overlapping owners ${ledger.overlaps.length}, requests outside their sender's ownership ${ledger.outside}, stray lanes ${ledger.strayLanes}; ${extra}`,
   );
+  if (ledger.lostWhere) console.log(`${name}, where the lost ones are:\n${ledger.lostWhere}`);
 }
 
 /**
@@ -23,10 +25,21 @@ describe('the cluster under network faults', () => {
     cluster = new FaultCluster();
     await cluster.start();
   }, 120_000);
-  afterEach(async () => {
-    if (process.env.HERALD_FAULTS_DEBUG) {
-      for (const r of cluster.runners) writeFileSync(`/tmp/faults-${r}.log`, cluster.runnerLog(r));
-      for (const n of cluster.nodes) writeFileSync(`/tmp/faults-${n}.log`, cluster.natsLog(n));
+  // HERALD_FAULTS_DEBUG=<dir> keeps every process's log of each scenario there (=1: /tmp).
+  afterEach(async (context) => {
+    const debug = process.env.HERALD_FAULTS_DEBUG;
+    if (debug) {
+      const dir = debug === '1' ? '/tmp' : debug;
+      mkdirSync(dir, { recursive: true });
+      const scenario = context.task.name
+        .split(' ')
+        .slice(0, 4)
+        .join('-')
+        .replace(/[^\w-]/g, '');
+      for (const p of [...cluster.runners, ...cluster.nodes]) {
+        const log = p.startsWith('r') ? cluster.runnerLog(p) : cluster.natsLog(p);
+        writeFileSync(join(dir, `faults-${scenario}-${p}.log`), log);
+      }
     }
     await cluster.cleanup();
   });
