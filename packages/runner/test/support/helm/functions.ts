@@ -67,7 +67,11 @@ export function helmFunctions(toYaml: (value: unknown) => string): Record<string
     },
     replace: (old, replacement, value) =>
       text('replace', value).replaceAll(text('replace', old), text('replace', replacement)),
-    trunc: (length, value) => text('trunc', value).slice(0, number('trunc', length)),
+    trunc: (length, value) => {
+      // Sprig keeps the last -n characters for a negative n; the chart needs no such thing.
+      if (number('trunc', length) < 0) throw new Error('trunc: a negative length is not supported');
+      return text('trunc', value).slice(0, length as number);
+    },
     trimSuffix: (suffix, value) => {
       const s = text('trimSuffix', value);
       const end = text('trimSuffix', suffix);
