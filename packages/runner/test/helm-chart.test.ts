@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ENV_SCHEMA } from '../src/config/config.js';
 import { type Manifest, renderChart } from './support/helm/chart.js';
 import { kubernetesProblems } from './support/helm/kubernetes-schemas.js';
 
@@ -101,6 +102,15 @@ describe('Helm chart — default values', () => {
   it("helm chart — each runner's id is its pod's name", () => {
     expect(env.get('HERALD_RUNNER_ID')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
     expect(only(manifests, 'Deployment').spec.replicas).toBe(2);
+  });
+
+  it('helm chart — pod names are valid runner ids, also for a dotted or a long release name', () => {
+    for (const release of ['prod', 'eu.prod', `r${'x'.repeat(52)}`]) {
+      const name = only(render({}, release), 'Deployment').metadata.name as string;
+      // A pod is named <deployment>-<template hash>-<5 random>, its base cut to 58 characters.
+      const podName = `${`${name}-6f9c8d7b54-`.slice(0, 58)}x2k9q`;
+      expect(ENV_SCHEMA.shape.HERALD_RUNNER_ID.safeParse(podName).success, podName).toBe(true);
+    }
   });
 
   it("helm chart — NATS_URL is the bundled NATS chart's client Service", () => {
