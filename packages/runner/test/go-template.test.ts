@@ -50,6 +50,9 @@ describe('go-template — as Go renders it', () => {
     ['{{ if true }}open', 'missing {{ end }}'],
     ['{{ .m }}', 'use toYaml'],
     ['{{ fail "stop here" }}', 'execution error: stop here'],
+    ['{{ .a ) }}', 'unexpected ")"'],
+    ['{{ if .a }}a{{ else with .b }}b{{ end }}', 'unsupported {{ else with .b }}'],
+    ['{{ template "greet" . }}', 'function "template" not defined'],
   ])('go-template — %j is an error (%s)', (source, message) => {
     expect(() => run(source, { m: { a: 1 } })).toThrow(message);
   });
