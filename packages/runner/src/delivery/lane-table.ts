@@ -15,10 +15,12 @@ export class LaneTable {
     this.#ctx = ctx;
   }
 
+  /** The integration's lane, if it has one. */
   get(integrationId: string): Lane | undefined {
     return this.#lanes.get(integrationId);
   }
 
+  /** Whether the integration has a lane. */
   has(integrationId: string): boolean {
     return this.#lanes.has(integrationId);
   }
@@ -38,6 +40,7 @@ export class LaneTable {
     return this.#lanes.get(lane.id) === lane;
   }
 
+  /** Every lane, in the order they were created. */
   values(): IterableIterator<Lane> {
     return this.#lanes.values();
   }

@@ -129,6 +129,7 @@ export class Lane {
     );
   }
 
+  /** Cancels the wake set, if any. */
   clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

@@ -26,10 +26,12 @@ const PULL_BATCH = 256;
 /** A partition's consumer closing with NATS unreachable is not waited for longer. */
 const CONSUMER_CLOSE_TIMEOUT_MS = 2_000;
 
+/** The durable consumer's name of a partition of the deliveries stream. */
 export function partitionConsumerName(partition: number): string {
   return `herald-deliveries-${partition}`;
 }
 
+/** What starting and stopping a partition uses. */
 export interface PartitionsDeps {
   js: JetStreamClient;
   jsm: JetStreamManager;

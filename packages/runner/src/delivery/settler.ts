@@ -22,6 +22,7 @@ export interface SettlerLanes {
   settled(lane: Lane, parked: boolean): void;
 }
 
+/** What the settler uses: the counts it keeps right, where it parks, what it learns into, whom it tells. */
 export interface SettlerDeps {
   held: Held;
   parked: ParkedStore;

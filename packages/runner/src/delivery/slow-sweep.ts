@@ -4,13 +4,14 @@ import type { Standings } from './standing.js';
 /** A sweep this much later than due means the event loop stalled. */
 const STALL_MS = 200;
 
+/** What the sweep reads and whom it tells. */
 export interface SlowSweepDeps {
   /** How often it sweeps. */
   everyMs: number;
   /** An attempt running this long makes its integration slow. */
   slowAttemptMs: number;
-  slots: FairSlots;
-  standings: Standings;
+  slots: Pick<FairSlots, 'sweep'>;
+  standings: Pick<Standings, 'of'>;
   /** The integration became slow: its lane goes on, restricted. */
   becameSlow(integrationId: string): void;
   /** The sweep freed shared slots (moved to the restricted count): they can be filled. */
@@ -44,6 +45,7 @@ export class SlowSweep {
     return now - this.#lastStallAt <= ms;
   }
 
+  /** Sweeps no more. */
   stop(): void {
     clearInterval(this.#timer);
   }
