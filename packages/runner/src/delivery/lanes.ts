@@ -7,19 +7,20 @@ import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
 import { AttemptsInFlight } from './attempts-in-flight.js';
 import type { DeliverySteps } from './delivery-steps.js';
-import type { Item, StepResult } from './item.js';
-import type { DeliveryJob } from './job.js';
+import { Held } from './held.js';
+import type { Item } from './item.js';
+import type { Lane } from './lane.js';
 import { attemptLimitOf, isDisabled, PARK_AFTER_WAIT_MS, queueCapOf, slotClassOf } from './lane-policy.js';
-import type { ParkedCount, ParkedEntry, ParkedStore } from './parked.js';
-import { ParkedLevels, parkedItem } from './parked-levels.js';
+import { LaneTable } from './lane-table.js';
+import type { ParkedCount, ParkedStore } from './parked.js';
+import { Settler } from './settler.js';
 import { FairSlots, type Slot, type SlotClass, UNPROVEN_PATIENCE_MS } from './slots.js';
+import { SlowSweep } from './slow-sweep.js';
 import { rateLimitOf, Standings } from './standing.js';
+import { TrackedTasks } from './tracked-tasks.js';
 
-/** A sweep this much later than due means the event loop stalled. */
-const STALL_MS = 200;
 /** Parked entries a lane reads back ahead of its attempts. */
 const PARKED_READ_AHEAD = 16;
-const RETRY_LOAD_MS = 1_000;
 
 /** What the lanes need of the configuration. */
 export type LanesConfig = Pick<
@@ -42,19 +43,6 @@ export interface LanesDeps {
   owns?: (integrationId: string) => boolean;
 }
 
-interface Lane {
-  id: string;
-  queue: Item[];
-  /** Attempts holding a slot. */
-  attempts: number;
-  /** Steps and settlements under way (attempts, skips, parks). */
-  busy: number;
-  timer: NodeJS.Timeout | null;
-  timerAt: number;
-  loading: boolean;
-  parked: ParkedLevels;
-}
-
 /**
  * Per-integration lanes: which deliveries go, when, and where the rest wait. A lane's
  * concurrency is its machine's (healthy: configured; failing or slow: one probe; disabled:
@@ -62,27 +50,21 @@ interface Lane {
  * A lane holds in memory only what it can attempt soon; the rest — a backlog, a paused or
  * restricted integration's deliveries, retries — is parked (`ParkedStore`) and read back
  * when the lane has room, so no partition's ack window and no heap fills up behind a broken
- * endpoint. The lanes apply what a delivery step returns; the step never calls back.
+ * endpoint. What a delivery step returns is applied by the `Settler`; the step never calls
+ * back. A lane's state is `Lane`, what all of them hold is counted in `Held`.
  */
 export class Lanes {
   readonly #deps: LanesDeps;
   readonly #slots: FairSlots;
-  readonly #lanes = new Map<string, Lane>();
+  readonly #lanes: LaneTable;
   readonly #standings: Standings;
-  readonly #tasks = new Set<Promise<void>>();
-  /** Keys of the deliveries held here: a redelivered copy of one is ignored. */
-  readonly #active = new Set<string>();
+  readonly #tasks = new TrackedTasks();
+  readonly #held: Held;
+  readonly #settler: Settler;
   /** Deliveries with an attempt in flight (another copy of one waits for it), and how to abort it. */
   readonly #attempting = new AttemptsInFlight();
-  readonly #sweep: NodeJS.Timeout;
-  readonly #sweepEveryMs: number;
-  #lastSweepAt = Date.now();
-  /** When this runner's event loop was last seen stalled (a sweep ran late). */
-  #lastStallAt = 0;
-  readonly #roomWaiters: Array<() => void> = [];
-  /** Deliveries in memory in the lanes, and being parked. */
-  #queued = 0;
-  #parking = 0;
+  /** Marks integrations slow; knows when this runner's event loop stalled. */
+  readonly #sweep: SlowSweep;
   #stopping = false;
   #filling = false;
 
@@ -97,10 +79,37 @@ export class Lanes {
       (id) => rateLimitOf(deps.integrations.byId(id), deps.providers),
       deps.config.slowAttemptMs,
     );
-    // Often enough that an unanswered attempt gives its slot back close to the patience.
-    this.#sweepEveryMs = Math.max(10, Math.min(UNPROVEN_PATIENCE_MS, deps.config.slowAttemptMs) / 4);
-    this.#sweep = setInterval(() => this.#sweepSlow(), this.#sweepEveryMs);
-    this.#sweep.unref();
+    this.#held = new Held(deps.config.maxQueued);
+    this.#lanes = new LaneTable({
+      held: this.#held,
+      actors: deps.actors,
+      parked: deps.parked,
+      logger: deps.logger,
+      pump: (lane) => this.#pump(lane),
+      track: (task) => this.track(task),
+    });
+    this.#sweep = new SlowSweep({
+      // Often enough that an unanswered attempt gives its slot back close to the patience.
+      everyMs: Math.max(10, Math.min(UNPROVEN_PATIENCE_MS, deps.config.slowAttemptMs) / 4),
+      slowAttemptMs: deps.config.slowAttemptMs,
+      slots: this.#slots,
+      standings: this.#standings,
+      becameSlow: (id) => this.wake(id),
+      swept: () => this.#fill(),
+    });
+    this.#settler = new Settler({
+      held: this.#held,
+      parked: deps.parked,
+      standings: this.#standings,
+      stalls: this.#sweep,
+      tasks: this.#tasks,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      lanes: {
+        stepEnded: (lane, item, slot) => this.#stepEnded(lane, item, slot),
+        settled: (lane, parked) => (parked ? this.#pump(lane) : this.#lanes.dropIfIdle(lane)),
+      },
+    });
   }
 
   /** Attempts started and not yet recorded: at most what a crash now would make again. */
@@ -111,12 +120,12 @@ export class Lanes {
   /** Deliveries queued in memory or being attempted. */
   get pending(): number {
     const { shared, restricted } = this.#slots.inFlight;
-    return this.#queued + shared + restricted;
+    return this.#held.queued + shared + restricted;
   }
 
   /** True while a delivery with this key is held here. */
   has(key: string): boolean {
-    return this.#active.has(key);
+    return this.#held.has(key);
   }
 
   /** How many deliveries wait in memory in the integration's lane. */
@@ -126,8 +135,7 @@ export class Lanes {
 
   /** Resolves when the lanes hold fewer than `maxQueued` deliveries (queued or being parked); null when they do now. */
   room(): Promise<void> | null {
-    if (!this.#full() || this.#stopping) return null;
-    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+    return this.#held.room();
   }
 
   /**
@@ -157,7 +165,7 @@ export class Lanes {
   /** JetStream has one more delivery in the integration's backlog (parked by the router). */
   parkedBacklog(integrationId: string): void {
     if (!this.#works(integrationId)) return; // moved meanwhile: its next owner counts the entry
-    const lane = this.#lane(integrationId);
+    const lane = this.#lanes.of(integrationId);
     lane.parked.counted(0);
     this.#deps.metrics.deliveriesParked.inc({ level: 'backlog' });
     this.#pump(lane);
@@ -169,13 +177,13 @@ export class Lanes {
       item.source.giveBack();
       return;
     }
-    const lane = this.#lane(item.job.integrationId);
-    this.#active.add(item.key);
+    const lane = this.#lanes.of(item.job.integrationId);
+    this.#held.take(item.key);
     if (lane.parked.hasBacklog || lane.queue.length >= this.#queueCap(lane)) {
-      this.#parkBacklog(lane, item);
+      this.#settler.parkBacklog(lane, item);
       return;
     }
-    this.#enqueue(lane, item);
+    lane.push(item);
     this.#pump(lane);
   }
 
@@ -189,7 +197,8 @@ export class Lanes {
   adopt(counts: ParkedCount[]): void {
     // Counted while the partition moved (seconds on a slow link): its next owner counts them.
     const owned = counts.filter(({ integrationId }) => this.#works(integrationId));
-    for (const { integrationId, level, count } of owned) this.#lane(integrationId).parked.adopt(level, count);
+    for (const { integrationId, level, count } of owned)
+      this.#lanes.of(integrationId).parked.adopt(level, count);
     for (const { integrationId } of owned) this.wake(integrationId);
   }
 
@@ -204,49 +213,28 @@ export class Lanes {
    * next owner. Attempts in flight finish and settle.
    */
   release(matches: (integrationId: string) => boolean): void {
-    for (const [id, lane] of this.#lanes) {
-      if (!matches(id)) continue;
-      for (const item of lane.queue) {
-        this.#active.delete(item.key);
-        item.source.giveBack();
-      }
-      this.#queued -= lane.queue.length;
-      lane.queue = [];
-      lane.parked.drop();
-      // Out of the map at once: what is still under way for it (attempts, parks, reads)
-      // finishes without taking up the partition's parked deliveries again.
-      if (lane.timer) clearTimeout(lane.timer);
-      lane.timer = null;
-      this.#lanes.delete(id);
-    }
-    this.#wakeRoom();
+    this.#lanes.release(matches);
+    this.#held.wake();
   }
 
   /** Starts nothing more. */
   hold(): void {
     this.#stopping = true;
-    this.#wakeRoom();
+    this.#held.open();
   }
 
   /** Gives everything waiting back and waits (bounded) for attempts in flight and their settling. */
   async stop(graceMs: number): Promise<void> {
     this.hold();
-    clearInterval(this.#sweep);
+    this.#sweep.stop();
     this.release(() => true);
     for (const lane of this.#lanes.values()) if (lane.timer) clearTimeout(lane.timer);
-    const deadline = Date.now() + graceMs;
-    while (this.#tasks.size > 0 && Date.now() < deadline) {
-      await Promise.race([
-        Promise.allSettled([...this.#tasks]),
-        new Promise((r) => setTimeout(r, deadline - Date.now()).unref()),
-      ]);
-    }
+    await this.#tasks.settled(graceMs);
   }
 
   /** Keeps a task that `stop` waits for. */
   track(task: Promise<void>): void {
-    this.#tasks.add(task);
-    void task.finally(() => this.#tasks.delete(task));
+    this.#tasks.track(task);
   }
 
   /** Tells JetStream the waiting deliveries are being worked on; forgets idle standings. */
@@ -260,64 +248,25 @@ export class Lanes {
     this.#standings.forgetPacer(integrationId);
   }
 
-  #lane(id: string): Lane {
-    let lane = this.#lanes.get(id);
-    if (!lane) {
-      const created: Lane = {
-        id,
-        queue: [],
-        attempts: 0,
-        busy: 0,
-        timer: null,
-        timerAt: 0,
-        loading: false,
-        parked: new ParkedLevels(id, this.#deps.parked, {
-          changed: (afterMs) => (afterMs ? this.#wakeIn(created, afterMs) : this.#pump(created)),
-          holds: (key) => this.#active.has(key),
-          track: (task) => this.track(task),
-          warn: (message, err) => this.#deps.logger.warn({ integrationId: id, err: err.message }, message),
-        }),
-      };
-      lane = created;
-      this.#lanes.set(id, lane);
-    }
-    return lane;
+  /** See AttemptsInFlight.end. */
+  endAttempts(matches: (integrationId: string) => boolean, withinMs: number): Promise<void> {
+    return this.#attempting.end(matches, withinMs);
   }
 
   #queueCap(lane: Lane): number {
     return queueCapOf(this.#deps.actors.peek(lane.id), this.#standings.of(lane.id), Date.now());
   }
 
-  #enqueue(lane: Lane, item: Item): void {
-    lane.queue.push(item);
-    this.#queued++;
-  }
-
-  #dequeue(lane: Lane): Item {
-    this.#queued--;
-    this.#wakeRoom();
-    return lane.queue.shift()!;
-  }
-
-  #full(): boolean {
-    return this.#queued + this.#parking >= this.#deps.config.maxQueued;
-  }
-
-  #wakeRoom(): void {
-    if (this.#roomWaiters.length === 0 || (this.#full() && !this.#stopping)) return;
-    for (const wake of this.#roomWaiters.splice(0)) wake();
-  }
-
   #pump(lane: Lane): void {
     if (this.#stopping) return;
-    if (this.#lanes.get(lane.id) !== lane) {
+    if (!this.#lanes.isCurrent(lane)) {
       const current = this.#lanes.get(lane.id);
       if (current) this.#pump(current);
       return;
     }
     const snapshot = this.#deps.actors.peek(lane.id);
     if (!snapshot) {
-      this.#load(lane);
+      lane.load();
       return;
     }
     const standing = this.#standings.of(lane.id);
@@ -325,14 +274,14 @@ export class Lanes {
     if (isDisabled(snapshot)) this.#skipQueued(lane);
     const cap = this.#queueCap(lane);
     // Trimmed to what it can attempt soon (it became restricted or paused): the rest is parked.
-    while (lane.queue.length > cap) this.#parkBacklog(lane, this.#popTail(lane));
+    while (lane.queue.length > cap) this.#settler.parkBacklog(lane, lane.pop());
     this.#readParked(lane, cap);
     if (lane.queue.length > 0) {
       const wait = standing.pacer.waitMs(Date.now());
-      if (wait > 0) this.#wakeIn(lane, wait);
+      if (wait > 0) lane.wakeIn(wait);
       else if (this.#classOf(lane.id) !== null) this.#slots.enqueue(lane.id);
     }
-    this.#maybeDrop(lane);
+    this.#lanes.dropIfIdle(lane);
     this.#fill();
   }
 
@@ -361,7 +310,7 @@ export class Lanes {
           continue;
         }
         this.#standings.of(lane.id).pacer.take(Date.now());
-        this.#attempt(lane, this.#dequeue(lane), slot);
+        this.#attempt(lane, lane.shift(), slot);
         if (this.#classOf(lane.id) !== null) this.#slots.enqueue(lane.id);
       }
     } finally {
@@ -388,138 +337,26 @@ export class Lanes {
     const manual = lane.queue.filter((item) => item.job.trigger === 'manual');
     if (manual.length === lane.queue.length) return;
     const skipped = lane.queue.filter((item) => item.job.trigger !== 'manual');
-    this.#queued -= skipped.length;
-    lane.queue = manual;
-    for (const item of skipped) this.#run(lane, item, this.#deps.steps.skip(item), null);
-    this.#wakeRoom();
+    lane.keepOnly(manual);
+    for (const item of skipped) this.#settler.run(lane, item, this.#deps.steps.skip(item), null);
+    this.#held.wake();
   }
 
   #attempt(lane: Lane, item: Item, slot: Slot): void {
     lane.attempts++;
     const abort = this.#attempting.start(item.deliveryId, lane.id);
-    this.#run(lane, item, this.#deps.steps.deliver(item, abort), slot);
+    this.#settler.run(lane, item, this.#deps.steps.deliver(item, abort), slot);
   }
 
-  /** See AttemptsInFlight.end. */
-  endAttempts(matches: (integrationId: string) => boolean, withinMs: number): Promise<void> {
-    return this.#attempting.end(matches, withinMs);
-  }
-
-  /** Runs a step and applies what it returns. */
-  #run(lane: Lane, item: Item, step: Promise<StepResult>, slot: Slot | null): void {
-    lane.busy++;
-    this.track(
-      step
-        .then(
-          (result) => {
-            // An attempt that overlapped a stall of this runner's own event loop says
-            // nothing of its destination's speed.
-            const overlappedStall =
-              result.durationMs !== null && Date.now() - this.#lastStallAt <= result.durationMs;
-            this.#standings.learn(lane.id, result, overlappedStall);
-            this.#apply(lane, item, result);
-          },
-          (err: unknown) => {
-            this.#deps.logger.error(
-              { integrationId: lane.id, err: (err as Error).message },
-              'delivery step failed',
-            );
-            this.#abandon(lane, item, err as Error);
-          },
-        )
-        .finally(() => {
-          lane.busy--;
-          if (slot) {
-            lane.attempts--;
-            this.#attempting.finish(item.deliveryId);
-            this.#slots.release(slot);
-          }
-          this.#pump(lane);
-          this.#fill();
-        }),
-    );
-  }
-
-  /** Applies a step's settlement through the delivery's source, once it is listed. */
-  #apply(lane: Lane, item: Item, result: StepResult): void {
-    const { settlement } = result;
-    if (settlement.kind === 'abandon') this.#abandon(lane, item, settlement.error);
-    else if (settlement.kind === 'ack') this.#settle(lane, item, result.listed, false);
-    else {
-      const level = settlement.kind === 'retry' ? settlement.level : 0;
-      this.#park(
-        lane,
-        item,
-        { ...item.job, repeat: true, notBefore: settlement.notBefore },
-        level,
-        result.listed,
-      );
+  /** A step is over (see Settler.run): its attempt, if it made one, gives its slot back; the lane goes on. */
+  #stepEnded(lane: Lane, item: Item, slot: Slot | null): void {
+    if (slot) {
+      lane.attempts--;
+      this.#attempting.finish(item.deliveryId);
+      this.#slots.release(slot);
     }
-  }
-
-  /** Parks a delivery at the back of its integration's backlog, now. */
-  #parkBacklog(lane: Lane, item: Item): void {
-    this.#parking++;
-    const job: DeliveryJob = item.job.repeat ? item.job : { ...item.job, repeat: true };
-    this.#park(lane, item, job, 0, Promise.resolve()).finally(() => {
-      this.#parking--;
-      this.#wakeRoom();
-    });
-  }
-
-  /** Parks `job` at `level` once `after` resolves; the item's source lets it go once JetStream has it. */
-  #park(lane: Lane, item: Item, job: DeliveryJob, level: number, after: Promise<void>): Promise<void> {
-    if (level === 0) lane.parked.parkingBacklog(1);
-    const parked = after
-      .then(() => this.#deps.parked.park(job, level))
-      .finally(() => {
-        if (level === 0) lane.parked.parkingBacklog(-1);
-      })
-      .then(() => {
-        lane.parked.counted(level);
-        this.#deps.metrics.deliveriesParked.inc({ level: level === 0 ? 'backlog' : 'retry' });
-      });
-    return this.#settle(lane, item, parked, true);
-  }
-
-  /** Lets the item's source go once `done` resolves; abandons it if it rejects. */
-  #settle(lane: Lane, item: Item, done: Promise<void>, parked: boolean): Promise<void> {
-    lane.busy++;
-    const task = done
-      .then(
-        () => {
-          this.#active.delete(item.key);
-          item.source.ack();
-        },
-        (err: Error) => {
-          this.#deps.logger.warn(
-            { integrationId: lane.id, deliveryId: item.deliveryId, err: err.message },
-            'cannot settle the delivery yet; it will be redelivered',
-          );
-          this.#abandon(lane, item, err);
-        },
-      )
-      .finally(() => {
-        lane.busy--;
-        // Parked: the lane may read it back. Acked: nothing changed but the lane may be done.
-        if (parked) this.#pump(lane);
-        else this.#maybeDrop(lane);
-      });
-    this.track(task);
-    return task;
-  }
-
-  /** Neither done nor parked: the source redelivers it (a parked one is read again). */
-  #abandon(lane: Lane, item: Item, err: Error): void {
-    this.#active.delete(item.key);
-    if (item.parked) lane.parked.rewind(item.parked.level, item.parked.seq);
-    item.source.abandon(err);
-  }
-
-  #popTail(lane: Lane): Item {
-    this.#queued--;
-    this.#wakeRoom();
-    return lane.queue.pop()!;
+    this.#pump(lane);
+    this.#fill();
   }
 
   /** Reads parked deliveries back while the lane has room: retries that are due first, then the backlog. */
@@ -531,82 +368,9 @@ export class Lanes {
     const disabled = snapshot !== undefined && isDisabled(snapshot);
     const wait = this.#standings.of(lane.id).pacer.waitMs(now);
     if (!disabled && wait > PARK_AFTER_WAIT_MS) {
-      this.#wakeIn(lane, wait);
+      lane.wakeIn(wait);
       return;
     }
-    const room = () => lane.queue.length < Math.min(cap, PARKED_READ_AHEAD);
-    const take = (entry: ParkedEntry, level: number) => {
-      const item = parkedItem(entry, level, this.#deps.parked, this.#deps.logger);
-      this.#active.add(item.key);
-      this.#enqueue(lane, item);
-    };
-    const earliest = lane.parked.release(now, room, take, disabled);
-    if (earliest < Number.POSITIVE_INFINITY) this.#wakeIn(lane, earliest - now);
-  }
-
-  /** Loads the integration's machine, then goes on; retries when it cannot be read. */
-  #load(lane: Lane): void {
-    if (lane.loading) return;
-    lane.loading = true;
-    this.#deps.actors.snapshot(lane.id).then(
-      () => {
-        lane.loading = false;
-        this.#pump(lane);
-      },
-      (err) => {
-        lane.loading = false;
-        this.#deps.logger.warn(
-          { integrationId: lane.id, err: (err as Error).message },
-          'cannot load integration state; retrying',
-        );
-        this.#wakeIn(lane, RETRY_LOAD_MS);
-      },
-    );
-  }
-
-  /** Pumps the lane again in `ms` (or sooner, if a sooner wake is already set). */
-  #wakeIn(lane: Lane, ms: number): void {
-    const at = Date.now() + ms;
-    if (lane.timer && lane.timerAt <= at) return;
-    if (lane.timer) clearTimeout(lane.timer);
-    lane.timerAt = at;
-    lane.timer = setTimeout(() => {
-      lane.timer = null;
-      this.#pump(lane);
-    }, ms);
-    lane.timer.unref?.();
-  }
-
-  /** Attempts running past the slow threshold: their integrations become restricted, their shared slots free. */
-  #sweepSlow(): void {
-    const now = Date.now();
-    const late = now - this.#lastSweepAt - this.#sweepEveryMs;
-    this.#lastSweepAt = now;
-    // The sweep itself ran late: this runner's loop stalled, and every attempt in flight
-    // looks old. Shared slots are freed as usual, but nobody is called slow for it.
-    if (late > STALL_MS) this.#lastStallAt = now;
-    const slow = this.#slots.sweep(now);
-    for (const slot of slow) {
-      if (now - this.#lastStallAt <= this.#deps.config.slowAttemptMs) continue;
-      this.#standings.of(slot.laneId).slow = true;
-      const lane = this.#lanes.get(slot.laneId);
-      if (lane) this.#pump(lane);
-    }
-    // Also frees shared slots (moved to the restricted count): fill them whatever became slow.
-    this.#fill();
-  }
-
-  #maybeDrop(lane: Lane): void {
-    if (
-      lane.queue.length > 0 ||
-      lane.busy > 0 ||
-      lane.loading ||
-      !lane.parked.idle ||
-      this.#lanes.get(lane.id) !== lane
-    )
-      return;
-    if (lane.timer) clearTimeout(lane.timer);
-    lane.timer = null;
-    this.#lanes.delete(lane.id);
+    lane.readParked(now, Math.min(cap, PARKED_READ_AHEAD), disabled);
   }
 }

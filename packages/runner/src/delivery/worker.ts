@@ -1,19 +1,11 @@
-import { DELIVERIES_PREFIX, DELIVERIES_STREAM, deliveryIdFor, partitionOf } from '@herald/core';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-} from '@nats-io/jetstream';
+import { deliveryIdFor, partitionOf } from '@herald/core';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/config.js';
 import type { Metrics } from '../metrics.js';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
-import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { settledWithin } from '../settled-within.js';
 import type { DeliveryLog, GivenBack } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { ActorRegistry } from './actors.js';
@@ -23,24 +15,12 @@ import type { HttpSender } from './http-sender.js';
 import type { ControlJob, DeliveryJob, PartitionMessage } from './job.js';
 import { Lanes } from './lanes.js';
 import { ParkedStore } from './parked.js';
+import { Partitions } from './partitions.js';
 
-/**
- * A partition's deliveries handed out and not yet acknowledged: more than the lanes ever
- * hold (`maxQueued` in memory or being parked, attempts in flight, a pull batch), so a
- * broken endpoint's backlog, which is parked, never fills it.
- */
-function maxAckPending(config: HeraldConfig): number {
-  return config.maxQueued + 4 * config.maxInFlight + 2 * PULL_BATCH;
-}
-const PULL_BATCH = 256;
-/** A partition's consumer closing with NATS unreachable is not waited for longer. */
-const CONSUMER_CLOSE_TIMEOUT_MS = 2_000;
+export { partitionConsumerName } from './partitions.js';
+
 /** How often the parked deliveries of owned partitions are counted again. */
 const PARKED_RESCAN_MS = 30_000;
-
-export function partitionConsumerName(partition: number): string {
-  return `herald-deliveries-${partition}`;
-}
 
 export interface WorkerDeps {
   js: JetStreamClient;
@@ -65,10 +45,8 @@ export interface WorkerDeps {
  */
 export class DeliveryWorker {
   readonly #deps: WorkerDeps;
-  readonly #consumers = new Map<number, ResumingConsumer>();
-  /** Partitions being worked here: a message of any other is given back at once. */
-  readonly #owned = new Map<number, symbol>();
-  readonly #partitionStops = new Map<number, Promise<void>>();
+  /** The partitions worked here, their consumers started and stopped. */
+  readonly #partitions: Partitions;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #rescan: NodeJS.Timeout;
   readonly #lanes: Lanes;
@@ -92,7 +70,7 @@ export class DeliveryWorker {
       actors: deps.actors,
       steps: new DeliverySteps(deps),
       beforeAttempts: () => this.#fence(),
-      owns: (id) => this.#owned.has(partitionOf(id, deps.config.partitions)),
+      owns: (id) => this.#partitions.works(partitionOf(id, deps.config.partitions)),
       parked: this.#parked,
       logger: deps.logger,
       metrics: deps.metrics,
@@ -101,7 +79,17 @@ export class DeliveryWorker {
       lanes: this.#lanes,
       publisher: deps.publisher,
       partitions: deps.config.partitions,
-      owns: (id) => this.#consumers.has(partitionOf(id, deps.config.partitions)),
+      owns: (id) => this.#partitions.consumes(partitionOf(id, deps.config.partitions)),
+    });
+    this.#partitions = new Partitions({
+      js: deps.js,
+      jsm: deps.jsm,
+      config: deps.config,
+      actors: deps.actors,
+      lanes: this.#lanes,
+      parked: this.#parked,
+      logger: deps.logger,
+      onMessage: (msg, partition) => this.#accept(msg, partition),
     });
     // Deliveries waiting in a lane are still JetStream's; tell it they are being worked on.
     this.#heartbeat = setInterval(() => this.#lanes.touchQueued(), deps.config.ackWaitMs / 3);
@@ -119,7 +107,7 @@ export class DeliveryWorker {
   }
 
   get partitions(): number[] {
-    return [...this.#consumers.keys()];
+    return [...this.#partitions.consumed];
   }
 
   /** See `Lanes.attemptsInFlight`. */
@@ -132,50 +120,8 @@ export class DeliveryWorker {
   }
 
   /** Starts consuming one partition (idempotent). */
-  async startPartition(partition: number): Promise<void> {
-    // A stop still running would nak what the new consumer is about to receive.
-    await this.#partitionStops.get(partition);
-    if (this.#owned.has(partition)) return; // started, or starting
-    // A stop while this runs (the lease fenced) ends it: nothing is taken up after that.
-    const token = Symbol(`partition ${partition}`);
-    this.#owned.set(partition, token);
-    const wanted = () => this.#owned.get(partition) === token;
-    const name = partitionConsumerName(partition);
-    const { jsm, js } = this.#deps;
-    // Which step failed is in the error: on a cluster that is electing, each waits on a
-    // different leader (the consumer's, the parked stream's).
-    let step = 'reading or creating its consumer';
-    try {
-      await ensureConsumer(jsm, DELIVERIES_STREAM, {
-        durable_name: name,
-        filter_subject: `${DELIVERIES_PREFIX}.${partition}.*`,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ack_wait: this.#deps.config.ackWaitMs * 1_000_000,
-        max_ack_pending: maxAckPending(this.#deps.config),
-        max_deliver: -1,
-      });
-      // What earlier owners parked for this partition's integrations.
-      step = 'counting what is parked for it';
-      const parked = await this.#parked.counts(partition);
-      if (!wanted()) return;
-      this.#lanes.adopt(parked);
-      step = 'starting to pull';
-      const consumer = await consumeResuming(js, DELIVERIES_STREAM, name, {
-        maxMessages: PULL_BATCH,
-        onMessage: (msg) => this.#accept(msg, partition),
-        logger: this.#deps.logger,
-        label: { partition },
-      });
-      if (!wanted()) {
-        await settledWithin(consumer.close(), CONSUMER_CLOSE_TIMEOUT_MS);
-        return;
-      }
-      this.#consumers.set(partition, consumer);
-    } catch (err) {
-      if (wanted()) this.#owned.delete(partition);
-      throw new Error(`${step}: ${(err as Error).message}`, { cause: err });
-    }
+  startPartition(partition: number): Promise<void> {
+    return this.#partitions.start(partition);
   }
 
   /**
@@ -185,29 +131,8 @@ export class DeliveryWorker {
    * With `attemptsWithinMs`, it returns once its attempts in flight are over, aborting
    * those still running then (0: at once); without, they finish and settle on their own.
    */
-  async stopPartition(partition: number, attemptsWithinMs?: number): Promise<void> {
-    const consumer = this.#consumers.get(partition);
-    if (!consumer && !this.#owned.has(partition)) return;
-    this.#consumers.delete(partition);
-    this.#owned.delete(partition);
-    const inPartition = (id: string) => partitionOf(id, this.#deps.config.partitions) === partition;
-    // Its integrations' actors now live with the partition's next owner.
-    this.#deps.actors.release(inPartition);
-    this.#lanes.release(inPartition);
-    const ending =
-      attemptsWithinMs === undefined
-        ? Promise.resolve()
-        : this.#lanes.endAttempts(inPartition, attemptsWithinMs);
-    const stopping = Promise.all([
-      ending,
-      consumer ? settledWithin(consumer.close(), CONSUMER_CLOSE_TIMEOUT_MS) : null,
-    ]).then(() => undefined);
-    this.#partitionStops.set(partition, stopping);
-    try {
-      await stopping;
-    } finally {
-      if (this.#partitionStops.get(partition) === stopping) this.#partitionStops.delete(partition);
-    }
+  stopPartition(partition: number, attemptsWithinMs?: number): Promise<void> {
+    return this.#partitions.stop(partition, attemptsWithinMs);
   }
 
   /** Stops pulling, lets attempts in flight finish (bounded), returns the rest to JetStream. */
@@ -216,7 +141,7 @@ export class DeliveryWorker {
     this.#lanes.hold();
     clearInterval(this.#heartbeat);
     clearInterval(this.#rescan);
-    await Promise.all([...this.#consumers.keys()].map((p) => this.stopPartition(p)));
+    await Promise.all([...this.#partitions.consumed].map((p) => this.stopPartition(p)));
     await this.#lanes.stop(graceMs);
     await Promise.allSettled([...this.#givingBack]);
   }
@@ -227,7 +152,7 @@ export class DeliveryWorker {
    * after the new owner counted: without this it would wait for that integration's next park.
    */
   async #rescanParked(): Promise<void> {
-    for (const partition of this.#consumers.keys()) {
+    for (const partition of this.#partitions.consumed) {
       try {
         this.#lanes.adopt(await this.#parked.counts(partition));
       } catch (err) {
@@ -244,7 +169,7 @@ export class DeliveryWorker {
   /** True when this runner owns the integration's partition and its lane would park a new delivery at once. */
   parksNow(integrationId: string): boolean {
     return (
-      this.#consumers.has(partitionOf(integrationId, this.#deps.config.partitions)) &&
+      this.#partitions.consumes(partitionOf(integrationId, this.#deps.config.partitions)) &&
       this.#lanes.parksNow(integrationId)
     );
   }
@@ -266,7 +191,7 @@ export class DeliveryWorker {
 
   #accept(msg: JsMsg, partition: number): Promise<void> | undefined {
     // Pulled just before the partition stopped or was fenced.
-    if (!this.#owned.has(partition)) {
+    if (!this.#partitions.works(partition)) {
       msg.nak();
       return;
     }
