@@ -182,6 +182,12 @@ describe('signing keys — config and reads', () => {
     expect(messagesOf({ url, signingKeys: [SIGNING_KEY_OLD, SIGNING_KEY_OLD] })).toEqual([
       'signingKeys: must not repeat a key',
     ]);
+    // libsodium's 64-byte form whose second half is another key's public key.
+    const seed = Buffer.from(SIGNING_KEY_CURRENT.slice(5), 'base64');
+    const otherPublic = Buffer.from(PUBLIC_OLD.slice(5), 'base64');
+    expect(
+      messagesOf({ url, signingKeys: [`whsk_${Buffer.concat([seed, otherPublic]).toString('base64')}`] }),
+    ).toEqual(['signingKeys.0: is a 64-byte seed + public key whose halves do not belong together']);
     const six = Array.from({ length: 6 }, () => generateSigningKey().signingKey);
     expect(messagesOf({ url, signingKeys: six })).toEqual(['signingKeys: at most 5 signing keys']);
   });
