@@ -11,6 +11,8 @@ export type Log = (line: string) => void;
 export interface ReceiverOptions {
   token?: string;
   secrets?: string[];
+  /** The integration's signing keys' public keys (`whpk_…`), for v1a signatures. */
+  publicKeys?: string[];
   toleranceSeconds?: number;
   headerPrefix?: string;
   path?: string;
@@ -28,5 +30,5 @@ export interface Receiver {
 
 /** Logs a line for build:start, job-run:failure and backup:success; others are "unhandled". */
 export declare function handleEvent(webhook: VerifiedWebhook, log: Log): void;
-/** Creates a receiver; throws when given neither a token nor a signing secret. */
+/** Creates a receiver; throws when given no token, signing secret or public key. */
 export declare function createReceiver(options?: ReceiverOptions): Receiver;

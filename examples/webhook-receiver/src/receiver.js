@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 // The receiver entry point: node:crypto alone, none of Herald's service code (NATS, xstate, zod).
 import {
+  decodePublicKey,
   decodeSigningSecret,
   verifyWebhook,
   WebhookVerificationError,
@@ -70,17 +71,29 @@ function answer(response, status, body, headers = {}) {
 
 /**
  * Creates a receiver. Give it the integration's `token`, its signing `secrets`
- * (`whsec_…`), or both; it throws at once when it could not verify anything.
+ * (`whsec_…`), its signing keys' `publicKeys` (`whpk_…`), or several; it throws at once
+ * when it could not verify anything.
  */
 export function createReceiver(options = {}) {
-  const { token, secrets = [], toleranceSeconds, headerPrefix, path = WEBHOOK_PATH } = options;
+  const {
+    token,
+    secrets = [],
+    publicKeys = [],
+    toleranceSeconds,
+    headerPrefix,
+    path = WEBHOOK_PATH,
+  } = options;
   const log = options.log ?? ((line) => console.log(line));
   const onEvent = options.onEvent ?? handleEvent;
-  if (!token && secrets.length === 0) {
-    throw new Error('set HERALD_WEBHOOK_TOKEN and/or HERALD_WEBHOOK_SECRETS: without them anyone could post');
+  if (!token && secrets.length === 0 && publicKeys.length === 0) {
+    throw new Error(
+      'set HERALD_WEBHOOK_TOKEN, HERALD_WEBHOOK_SECRETS and/or HERALD_WEBHOOK_PUBLIC_KEYS: without them anyone could post',
+    );
   }
-  for (const secret of secrets) decodeSigningSecret(secret); // a typo fails here, not on every request
-  const verifyOptions = { token: token || undefined, secrets, toleranceSeconds, headerPrefix };
+  // A typo fails here, not on every request.
+  for (const secret of secrets) decodeSigningSecret(secret);
+  for (const key of publicKeys) decodePublicKey(key);
+  const verifyOptions = { token: token || undefined, secrets, publicKeys, toleranceSeconds, headerPrefix };
   // Herald delivers at least once: a retry of a handled delivery has the same webhook-id.
   const handled = new Set();
 

@@ -1,4 +1,4 @@
-// Runs the example receiver: `PORT=3000 HERALD_WEBHOOK_SECRETS=whsec_… node src/server.js`.
+// Runs the example receiver: `PORT=3000 HERALD_WEBHOOK_PUBLIC_KEYS=whpk_… node src/server.js`.
 import { createReceiver, WEBHOOK_PATH } from './receiver.js';
 
 const DEFAULT_PORT = 3000;
@@ -7,16 +7,21 @@ const port = Number(process.env.PORT ?? DEFAULT_PORT);
 // Loopback by default: set HOST=0.0.0.0 to accept requests from other machines or containers.
 const host = process.env.HOST ?? '127.0.0.1';
 const token = process.env.HERALD_WEBHOOK_TOKEN || undefined;
-const secrets = (process.env.HERALD_WEBHOOK_SECRETS ?? '')
-  .split(',')
-  .map((secret) => secret.trim())
-  .filter((secret) => secret !== '');
+/** A comma-separated environment variable as a list. */
+const listOf = (value) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+const secrets = listOf(process.env.HERALD_WEBHOOK_SECRETS);
+const publicKeys = listOf(process.env.HERALD_WEBHOOK_PUBLIC_KEYS);
 
 let receiver;
 try {
   receiver = createReceiver({
     token,
     secrets,
+    publicKeys,
     headerPrefix: process.env.HERALD_HEADER_PREFIX || undefined,
     log: (line) => console.log(`${new Date().toISOString()} ${line}`),
   });
@@ -27,7 +32,11 @@ try {
 }
 
 const url = await receiver.listen(port, host);
-const checks = [token ? 'token' : null, secrets.length > 0 ? `${secrets.length} signing secret(s)` : null];
+const checks = [
+  token ? 'token' : null,
+  secrets.length > 0 ? `${secrets.length} signing secret(s)` : null,
+  publicKeys.length > 0 ? `${publicKeys.length} public key(s)` : null,
+];
 console.log(
   `Receiving Herald webhooks at ${url}${WEBHOOK_PATH} (verifying ${checks.filter(Boolean).join(' and ')})`,
 );

@@ -1,4 +1,9 @@
-import { interpretWebhook, renderWebhook, type WebhookConfig } from '@herald/provider-webhook';
+import {
+  generateSigningKey,
+  interpretWebhook,
+  renderWebhook,
+  type WebhookConfig,
+} from '@herald/provider-webhook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReceiver } from '../src/receiver.js';
 
@@ -172,10 +177,37 @@ describe('example webhook receiver', () => {
     }
   });
 
-  it('refuses to start without a token or a signing secret, or with a malformed secret', () => {
-    expect(() => createReceiver({})).toThrow(/HERALD_WEBHOOK_TOKEN/);
+  it('verifies v1a signatures with a public key alone: 200 genuine, 401 tampered or another key', async () => {
+    const pair = generateSigningKey();
+    const keyed = createReceiver({ publicKeys: [pair.publicKey], log: () => {} });
+    const url = `${await keyed.listen(0)}/webhook`;
+    try {
+      const signed = (id: string, signingKey = pair.signingKey) => ({
+        ...herald('build:start', { secret: undefined, signingSecrets: [], signingKeys: [signingKey] }, id),
+        url,
+      });
+      expect(await send(signed('dlv_RECEIVERTEST000000000000011'))).toEqual({
+        status: 200,
+        body: { ok: true },
+      });
+      const request = signed('dlv_RECEIVERTEST000000000000012');
+      const tampered = { ...request, body: request.body.replace('"master"', '"main"') };
+      expect((await send(tampered)).body).toMatchObject({ error: { code: 'bad_signature' } });
+      const other = signed('dlv_RECEIVERTEST000000000000013', generateSigningKey().signingKey);
+      expect((await send(other)).status).toBe(401);
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  it('refuses to start without a token, a signing secret or a public key, or with a malformed one', () => {
+    expect(() => createReceiver({})).toThrow(/HERALD_WEBHOOK_PUBLIC_KEYS/);
     expect(() => createReceiver({ secrets: ['whsec_c2hvcnQ='] })).toThrow(
       expect.objectContaining({ code: 'invalid_signing_secret' }),
+    );
+    // The private key where the public key belongs: refused, so it is not kept on the receiver.
+    expect(() => createReceiver({ publicKeys: [generateSigningKey().signingKey] })).toThrow(
+      expect.objectContaining({ code: 'invalid_public_key' }),
     );
   });
 });

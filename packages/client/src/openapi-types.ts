@@ -180,8 +180,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rotate a webhook's token or add a new signing secret
-         * @description kind `token` replaces the token; kind `signingSecret` adds a new whsec_ secret and, unless `keepPrevious` is false, keeps the current ones active (requests carry one signature per secret). Drop an old secret later with PATCH, sending the masked list without it. The new secret is returned once.
+         * Rotate a webhook's token, or add a new signing secret or signing key pair
+         * @description kind `token` replaces the token; kind `signingSecret` adds a new whsec_ secret (returned once); kind `signingKey` adds a new ed25519 key pair and returns its whpk_ public key (the private key is never shown). Unless `keepPrevious` is false, the current secrets or keys stay active (requests carry one signature each). Drop an old one later with PATCH, sending the list as read without it.
          */
         post: operations["rotateSecret"];
         delete?: never;
@@ -410,11 +410,13 @@ export interface components {
         TeamsConfig: {
             url: string;
         };
-        /** @description config of type "webhook" (Webhook); secret fields, masked in reads: secret, signingSecrets */
+        /** @description config of type "webhook" (Webhook); secret fields, masked in reads: secret, signingSecrets, signingKeys */
         WebhookConfig: {
             url: string;
             secret?: string;
             signingSecrets?: string[];
+            signingKeys?: string[];
+            githubSignature?: boolean;
         };
         /** @description in reads of a "slack" integration set up with "Add to Slack", under `slack` */
         SlackConnection: {
@@ -1514,7 +1516,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @enum {string} */
-                    kind?: "token" | "signingSecret";
+                    kind?: "token" | "signingSecret" | "signingKey";
                     /** @default true */
                     keepPrevious?: boolean;
                 };
@@ -1529,8 +1531,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        kind: "token" | "signingSecret";
-                        secret: string;
+                        kind: "token" | "signingSecret" | "signingKey";
+                        secret?: string;
+                        publicKey?: string;
                         integration: components["schemas"]["Integration"];
                     };
                 };

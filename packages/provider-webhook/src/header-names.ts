@@ -8,6 +8,8 @@ export const DEFAULT_HEADER_PREFIX = 'X-Herald';
 export const WEBHOOK_ID_HEADER = 'webhook-id';
 export const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp';
 export const WEBHOOK_SIGNATURE_HEADER = 'webhook-signature';
+/** GitHub's HMAC header, sent when an integration opts in (`githubSignature`). */
+export const GITHUB_SIGNATURE_HEADER = 'X-Hub-Signature-256';
 
 // Letters, digits and inner dashes: a valid RFC 9110 token that still reads as a prefix
 // (`X-Herald-` would give `X-Herald--Notification-…`).

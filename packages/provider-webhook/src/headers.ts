@@ -10,6 +10,7 @@ import {
 export type { IdentityHeaderNames } from './header-names.js';
 export {
   decodeHeaderValue,
+  GITHUB_SIGNATURE_HEADER,
   isValidHeaderPrefix,
   MAX_HEADER_PREFIX_CHARS,
   WEBHOOK_ID_HEADER,

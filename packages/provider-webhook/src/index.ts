@@ -10,12 +10,20 @@ import { renderWebhook } from './render.js';
 
 export type { WebhookConfig } from './config.js';
 export {
+  decodePublicKey,
+  decodeSigningKey,
   decodeSigningSecret,
+  ED25519_KEY_BYTES,
+  generateSigningKey,
+  MAX_SIGNING_KEYS,
   MAX_SIGNING_SECRET_BYTES,
   MAX_SIGNING_SECRETS,
   MAX_TOKEN_CHARS,
   MIN_SIGNING_SECRET_BYTES,
   maskWebhookSecret,
+  PUBLIC_KEY_PREFIX,
+  publicKeyOf,
+  SIGNING_KEY_PREFIX,
   SIGNING_SECRET_PREFIX,
   WEBHOOK_SECRET_FIELDS,
   webhookConfigSchema,
@@ -30,6 +38,7 @@ export type { IdentityHeaderNames } from './headers.js';
 export {
   decodeHeaderValue,
   encodeHeaderValue,
+  GITHUB_SIGNATURE_HEADER,
   identityHeaderNames,
   isValidHeaderPrefix,
   MAX_HEADER_PREFIX_CHARS,
@@ -42,7 +51,14 @@ export { DEFAULT_RATE_LIMIT_WAIT_MS, interpretWebhook } from './interpret.js';
 export type { WebhookBody } from './render.js';
 export { attemptTimestampSeconds, renderBody, renderWebhook } from './render.js';
 export type { SignedContent } from './sign.js';
-export { SIGNATURE_VERSION, signatureOf, signWebhook } from './sign.js';
+export {
+  ASYMMETRIC_SIGNATURE_VERSION,
+  asymmetricSignatureOf,
+  githubSignatureOf,
+  SIGNATURE_VERSION,
+  signatureOf,
+  signWebhook,
+} from './sign.js';
 export type {
   VerifiedWebhook,
   VerifyWebhookOptions,
@@ -55,6 +71,7 @@ const SETUP_HELP = [
   'Enter the URL Herald should POST events to (http or https).',
   'Optionally set a secret: it is sent as the X-Herald-Notification-Integration-Token header for your endpoint to compare.',
   'Better, add a signing secret (whsec_…, 24–64 random bytes in base64) and verify the Standard Webhooks signature with verifyWebhook() or any Standard Webhooks library.',
+  'Or let Herald make a signing key pair (ed25519): requests carry a v1a signature that your endpoint verifies with the whpk_ public key alone.',
   'Answer 2xx when handled; other answers are retried, 410 disables the integration.',
 ].join('\n');
 

@@ -29,6 +29,8 @@ export class WebhookVerificationError extends Error {
 /** Why a signing secret or a verifier's options are unusable. */
 export type WebhookConfigCode =
   | 'invalid_signing_secret'
+  | 'invalid_signing_key'
+  | 'invalid_public_key'
   | 'no_credentials'
   | 'invalid_tolerance'
   | 'invalid_header_prefix';

@@ -6,6 +6,7 @@ export type { IdentityHeaderNames } from './header-names.js';
 export {
   DEFAULT_HEADER_PREFIX,
   decodeHeaderValue,
+  GITHUB_SIGNATURE_HEADER,
   isValidHeaderPrefix,
   WEBHOOK_ID_HEADER,
   WEBHOOK_SIGNATURE_HEADER,
@@ -14,7 +15,22 @@ export {
 export type { WebhookConfigCode, WebhookVerificationCode } from './receiver-errors.js';
 export { WebhookConfigError, WebhookVerificationError } from './receiver-errors.js';
 export type { SignedContent } from './sign.js';
-export { SIGNATURE_VERSION, signatureOf, signWebhook } from './sign.js';
+export {
+  ASYMMETRIC_SIGNATURE_VERSION,
+  asymmetricSignatureOf,
+  githubSignatureOf,
+  SIGNATURE_VERSION,
+  signatureOf,
+  signWebhook,
+} from './sign.js';
+export {
+  decodePublicKey,
+  ED25519_KEY_BYTES,
+  generateSigningKey,
+  PUBLIC_KEY_PREFIX,
+  publicKeyOf,
+  SIGNING_KEY_PREFIX,
+} from './signing-key.js';
 export {
   decodeSigningSecret,
   MAX_SIGNING_SECRET_BYTES,

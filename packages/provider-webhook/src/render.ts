@@ -3,13 +3,14 @@ import type { WebhookConfig } from './config.js';
 import { WebhookRenderError } from './errors.js';
 import {
   encodeHeaderValue,
+  GITHUB_SIGNATURE_HEADER,
   identityHeaderNames,
   USER_AGENT,
   WEBHOOK_ID_HEADER,
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,
 } from './headers.js';
-import { signWebhook } from './sign.js';
+import { githubSignatureOf, signWebhook } from './sign.js';
 
 const MS_PER_SECOND = 1000;
 
@@ -39,7 +40,8 @@ export function attemptTimestampSeconds(notification: Notification): number {
 
 /**
  * Renders the webhook request: identity headers (token only when set), Standard
- * Webhooks id and timestamp always, and one signature per signing secret when any.
+ * Webhooks id and timestamp always, one signature per signing secret and per signing key
+ * when any, and GitHub's `X-Hub-Signature-256` when asked for.
  */
 export function renderWebhook(notification: Notification, config: WebhookConfig): HttpRequestSpec {
   // The delivery id becomes `webhook-id`, which the signature joins with `.`: a safe
@@ -66,8 +68,16 @@ export function renderWebhook(notification: Notification, config: WebhookConfig)
   // Sent even unsigned: the id lets receivers deduplicate retries, the timestamp costs nothing.
   headers[WEBHOOK_ID_HEADER] = id;
   headers[WEBHOOK_TIMESTAMP_HEADER] = String(timestamp);
-  if (config.signingSecrets !== undefined && config.signingSecrets.length > 0) {
-    headers[WEBHOOK_SIGNATURE_HEADER] = signWebhook({ id, timestamp, body }, config.signingSecrets);
+  const secrets = config.signingSecrets ?? [];
+  const keys = config.signingKeys ?? [];
+  if (secrets.length + keys.length > 0) {
+    headers[WEBHOOK_SIGNATURE_HEADER] = signWebhook({ id, timestamp, body }, secrets, keys);
+  }
+  // One value only, so it uses the oldest secret (the last; new ones are added first): a
+  // GitHub-style receiver keeps verifying through a rotation until the old secret is dropped.
+  const oldest = secrets.at(-1);
+  if (config.githubSignature === true && oldest !== undefined) {
+    headers[GITHUB_SIGNATURE_HEADER] = githubSignatureOf(oldest, body);
   }
   return { method: 'POST', url: config.url, headers, body };
 }

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, type KeyObject, timingSafeEqual, verify } from 'node:crypto';
 import {
   DEFAULT_HEADER_PREFIX,
   decodeHeaderValue,
@@ -9,7 +9,14 @@ import {
   WEBHOOK_TIMESTAMP_HEADER,
 } from './header-names.js';
 import { WebhookConfigError, WebhookVerificationError } from './receiver-errors.js';
-import { SIGNATURE_VERSION, signatureOf } from './sign.js';
+import {
+  ASYMMETRIC_SIGNATURE_VERSION,
+  SIGNATURE_VERSION,
+  type SignedContent,
+  signatureOf,
+  signedBytes,
+} from './sign.js';
+import { decodePublicKey } from './signing-key.js';
 import { decodeSigningSecret } from './signing-secret.js';
 
 // Imports node:crypto and sibling modules alone: this is `@herald/provider-webhook/verify`'s
@@ -31,12 +38,14 @@ export interface WebhookRequest {
   body: string | Uint8Array;
 }
 
-/** What the receiver knows; at least one of `token` and `secrets`. */
+/** What the receiver knows; at least one of `token`, `secrets` and `publicKeys`. */
 export interface VerifyWebhookOptions {
   /** The integration's plain token, compared with the token header. */
   token?: string;
   /** Signing secrets (`whsec_…`); a signature made with any of them is accepted. */
   secrets?: string | readonly string[];
+  /** ed25519 public keys (`whpk_…`) for `v1a` signatures; a signature made with the private key of any of them is accepted. */
+  publicKeys?: string | readonly string[];
   /** Accepted clock difference, both directions; default 300. */
   toleranceSeconds?: number;
   /** Herald's `HERALD_HEADER_PREFIX`; default `X-Herald`. */
@@ -83,13 +92,36 @@ function sameSignature(received: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The `v1` signatures of a `webhook-signature` value (space-separated; merged duplicates add `, `). */
-function v1Signatures(header: string): string[] {
+/** The signatures of one version in a `webhook-signature` value (space-separated; merged duplicates add `, `). */
+function signaturesOf(header: string, version: string): string[] {
   return header
     .split(/\s+/)
     .map((part) => part.replace(/,+$/, ''))
-    .filter((part) => part.startsWith(`${SIGNATURE_VERSION},`))
-    .map((part) => part.slice(SIGNATURE_VERSION.length + 1));
+    .filter((part) => part.startsWith(`${version},`))
+    .map((part) => part.slice(version.length + 1));
+}
+
+/** The keys a receiver verifies with: HMAC secrets' bytes (`v1`) and ed25519 public keys (`v1a`). */
+interface VerificationKeys {
+  secrets: Buffer[];
+  publicKeys: KeyObject[];
+}
+
+/** Whether one of the received signatures is valid under one of the keys. */
+function anySignatureMatches(header: string, content: SignedContent, keys: VerificationKeys): boolean {
+  if (keys.secrets.length > 0) {
+    const received = signaturesOf(header, SIGNATURE_VERSION);
+    const expected = keys.secrets.map((key) => signatureOf(key, content));
+    if (received.some((r) => expected.some((e) => sameSignature(r, e)))) return true;
+  }
+  if (keys.publicKeys.length > 0) {
+    const message = signedBytes(content);
+    for (const signature of signaturesOf(header, ASYMMETRIC_SIGNATURE_VERSION)) {
+      const bytes = Buffer.from(signature, 'base64');
+      if (keys.publicKeys.some((key) => verify(null, message, key, bytes))) return true;
+    }
+  }
+  return false;
 }
 
 function checkToken(read: (name: string) => string | undefined, token: string, tokenHeader: string): void {
@@ -105,7 +137,7 @@ function checkToken(read: (name: string) => string | undefined, token: string, t
 function checkSignature(
   read: (name: string) => string | undefined,
   body: string | Uint8Array,
-  keys: Buffer[],
+  keys: VerificationKeys,
   toleranceSeconds: number,
   nowMs: number,
 ): { id: string; timestamp: number } {
@@ -121,20 +153,21 @@ function checkSignature(
   if (!UNIX_SECONDS.test(rawTimestamp)) {
     throw new WebhookVerificationError('bad_timestamp', `${WEBHOOK_TIMESTAMP_HEADER} must be unix seconds`);
   }
-  const signatures = v1Signatures(read(WEBHOOK_SIGNATURE_HEADER) ?? '');
-  if (signatures.length === 0) {
+  const header = read(WEBHOOK_SIGNATURE_HEADER) ?? '';
+  // Only the versions the receiver has keys for count: a `v1a` entry is no signature to
+  // a receiver holding HMAC secrets alone.
+  const versions = [
+    ...(keys.secrets.length > 0 ? [SIGNATURE_VERSION] : []),
+    ...(keys.publicKeys.length > 0 ? [ASYMMETRIC_SIGNATURE_VERSION] : []),
+  ];
+  if (versions.every((version) => signaturesOf(header, version).length === 0)) {
     throw new WebhookVerificationError(
       'missing_signature',
-      `no ${SIGNATURE_VERSION} signature in ${WEBHOOK_SIGNATURE_HEADER}`,
+      `no ${versions.join(' or ')} signature in ${WEBHOOK_SIGNATURE_HEADER}`,
     );
   }
-  const content = { id, timestamp: rawTimestamp, body };
-  const expected = keys.map((key) => signatureOf(key, content));
-  if (!signatures.some((received) => expected.some((e) => sameSignature(received, e)))) {
-    throw new WebhookVerificationError(
-      'bad_signature',
-      'no signature matches the body and the signing secrets',
-    );
+  if (!anySignatureMatches(header, { id, timestamp: rawTimestamp, body }, keys)) {
+    throw new WebhookVerificationError('bad_signature', 'no signature matches the body and the keys');
   }
   // Checked after the signature, so a timestamp error means a genuine but stale (or
   // replayed) request, or a clock that is off: worth telling apart from a forgery.
@@ -164,16 +197,25 @@ function parseBody(body: string | Uint8Array): { event: string; data: Record<str
   return { event, data: data as Record<string, unknown> };
 }
 
+function listOf(value: string | readonly string[] | undefined): readonly string[] {
+  return typeof value === 'string' ? [value] : (value ?? []);
+}
+
 /**
  * Verifies a Herald webhook on the receiving side: the token header (constant time),
- * the Standard Webhooks signatures against every secret, and the timestamp's freshness.
+ * the Standard Webhooks signatures (`v1` against every secret, `v1a` against every public
+ * key), and the timestamp's freshness.
  * Throws `WebhookVerificationError` (a request to refuse with 401) or
  * `WebhookConfigError` (the options are wrong).
  */
 export function verifyWebhook(request: WebhookRequest, options: VerifyWebhookOptions): VerifiedWebhook {
-  const secrets = typeof options.secrets === 'string' ? [options.secrets] : (options.secrets ?? []);
-  if (options.token === undefined && secrets.length === 0) {
-    throw new WebhookConfigError('no_credentials', 'verifyWebhook needs a token, signing secrets, or both');
+  const secrets = listOf(options.secrets);
+  const publicKeys = listOf(options.publicKeys);
+  if (options.token === undefined && secrets.length === 0 && publicKeys.length === 0) {
+    throw new WebhookConfigError(
+      'no_credentials',
+      'verifyWebhook needs a token, signing secrets or public keys (or several)',
+    );
   }
   if (options.token === '') throw new WebhookConfigError('no_credentials', 'the token must not be empty');
   const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
@@ -187,14 +229,14 @@ export function verifyWebhook(request: WebhookRequest, options: VerifyWebhookOpt
       `header prefix ${JSON.stringify(prefix)} is not valid`,
     );
   }
-  const keys = secrets.map(decodeSigningSecret);
+  const keys = { secrets: secrets.map(decodeSigningSecret), publicKeys: publicKeys.map(decodePublicKey) };
+  const signing = keys.secrets.length + keys.publicKeys.length > 0;
   const names = headerNamesFor(prefix);
   const read = headerReader(request.headers);
   const nowMs = options.now === undefined ? Date.now() : Number(options.now);
 
   if (options.token !== undefined) checkToken(read, options.token, names.integrationToken);
-  const signed =
-    keys.length > 0 ? checkSignature(read, request.body, keys, toleranceSeconds, nowMs) : undefined;
+  const signed = signing ? checkSignature(read, request.body, keys, toleranceSeconds, nowMs) : undefined;
   // Without a signature the id and timestamp are only informative (nothing vouches for them).
   const rawTimestamp = read(WEBHOOK_TIMESTAMP_HEADER);
   const eventId = read(names.eventId);

@@ -30,9 +30,9 @@ describe('webhook render — request format', () => {
     );
   });
 
-  it('sends exactly the identity, token and Standard Webhooks headers for a signed build:start', () => {
+  it('sends exactly the identity, token, Standard Webhooks and GitHub headers for a signed build:start', () => {
     const request = renderWebhook(notification(), FULL_CONFIG);
-    const { 'webhook-signature': signature, ...rest } = request.headers;
+    const { 'webhook-signature': signature, 'X-Hub-Signature-256': hub, ...rest } = request.headers;
     expect(rest).toEqual({
       'content-type': 'application/json',
       'user-agent': 'Herald-Webhooks/1.0',
@@ -44,7 +44,11 @@ describe('webhook render — request format', () => {
       'webhook-id': 'dlv_7K2M9Q4W8E1R6T3Y5U0I2O4P6A',
       'webhook-timestamp': '1795770300',
     });
-    expect(signature).toMatch(/^v1,[A-Za-z0-9+/]{43}= v1,[A-Za-z0-9+/]{43}=$/);
+    // Two HMAC secrets, then two ed25519 keys (64-byte signatures), newest first.
+    expect(signature).toMatch(
+      /^v1,[A-Za-z0-9+/]{43}= v1,[A-Za-z0-9+/]{43}= v1a,[A-Za-z0-9+/]{86}== v1a,[A-Za-z0-9+/]{86}==$/,
+    );
+    expect(hub).toMatch(/^sha256=[0-9a-f]{64}$/);
   });
 
   it('omits the token and signature headers when no secret is configured, but keeps webhook-id and -timestamp', () => {
@@ -114,7 +118,7 @@ describe('webhook render — request format', () => {
   it('is the render of the default-exported provider, and renders purely', () => {
     expect(webhookProvider.type).toBe('webhook');
     expect(webhookProvider.displayName).toBe('Webhook');
-    expect(webhookProvider.secretFields).toEqual(['secret', 'signingSecrets']);
+    expect(webhookProvider.secretFields).toEqual(['secret', 'signingSecrets', 'signingKeys']);
     const n = notification();
     expect('render' in webhookProvider && webhookProvider.render(n, FULL_CONFIG)).toEqual(
       renderWebhook(n, FULL_CONFIG),

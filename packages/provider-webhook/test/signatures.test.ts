@@ -2,14 +2,18 @@ import { buildNotification, exampleEvent } from '@herald/core';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { renderWebhook, verifyWebhook } from '../src/index.js';
-import { SIGNING_SECRET_CURRENT, SIGNING_SECRET_OLD } from './fixtures.js';
+import { SIGNING_KEY_CURRENT, SIGNING_SECRET_CURRENT, SIGNING_SECRET_OLD } from './fixtures.js';
 
 // The independent reference implementation (standardwebhooks on npm) checks Herald's
 // signatures and makes signatures for Herald's verifier: neither side can drift alone.
 
 const OTHER_SECRET = `whsec_${Buffer.from('an-unrelated-key-of-32-bytes-!!!').toString('base64')}`;
 
-function renderNow(signingSecrets: string[], event = exampleEvent('job-run:failure')) {
+function renderNow(
+  signingSecrets: string[],
+  event = exampleEvent('job-run:failure'),
+  signingKeys?: string[],
+) {
   return renderWebhook(
     buildNotification({
       event,
@@ -17,7 +21,7 @@ function renderNow(signingSecrets: string[], event = exampleEvent('job-run:failu
       deliveryId: 'dlv_7K2M9Q4W8E1R6T3Y5U0I2O4P6A',
       attemptAt: new Date().toISOString(),
     }),
-    { url: 'https://example.com/hook', signingSecrets },
+    { url: 'https://example.com/hook', signingSecrets, ...(signingKeys ? { signingKeys } : {}) },
   );
 }
 
@@ -36,6 +40,15 @@ describe('webhook signatures — interoperability with the standardwebhooks pack
     expect(() => new Webhook(OTHER_SECRET).verify(request.body, request.headers)).toThrow(
       'No matching signature found',
     );
+  });
+
+  it('keeps verifying with standardwebhooks when v1a signatures travel beside v1', () => {
+    const request = renderNow([SIGNING_SECRET_CURRENT], exampleEvent('job-run:failure'), [
+      SIGNING_KEY_CURRENT,
+    ]);
+    expect(request.headers['webhook-signature']).toMatch(/^v1,\S+ v1a,\S+$/);
+    expect(() => new Webhook(SIGNING_SECRET_CURRENT).verify(request.body, request.headers)).not.toThrow();
+    expect(() => new Webhook(OTHER_SECRET).verify(request.body, request.headers)).toThrow();
   });
 
   it('produces, per secret, exactly the signature standardwebhooks computes', () => {

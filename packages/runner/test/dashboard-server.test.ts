@@ -156,7 +156,7 @@ describe('dashboard — served by the runner', () => {
     expect(Object.keys(byType).sort()).toEqual(['discord', 'slack', 'teams', 'webhook']);
     expect(byType.webhook).toMatchObject({
       displayName: 'Webhook',
-      secretFields: ['secret', 'signingSecrets'],
+      secretFields: ['secret', 'signingSecrets', 'signingKeys'],
       setupHelp: expect.stringContaining('2xx'),
       configSchema: {
         type: 'object',
@@ -165,6 +165,8 @@ describe('dashboard — served by the runner', () => {
           url: { type: 'string' },
           secret: { type: 'string' },
           signingSecrets: { type: 'array' },
+          signingKeys: { type: 'array' },
+          githubSignature: { type: 'boolean' },
         },
       },
     });

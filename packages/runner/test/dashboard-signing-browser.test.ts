@@ -1,19 +1,22 @@
 import { exampleEvent } from '@herald/core';
 import { startNats, type TestNats } from '@herald/core/testing';
+import { verifyWebhook } from '@herald/provider-webhook/verify';
 import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
+import { IntegrationStore } from '../src/store/integrations.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { collectPageErrors, launchChromium, screenshot, signIn } from './support/browser.js';
 import { type LogCapture, startHerald } from './support/herald.js';
-import { type Sink, startSink } from './support/sink.js';
+import { type Sink, type SinkRequest, startSink } from './support/sink.js';
 
 // Signing secrets from the dashboard: generated (not pasted), rotated with the old one kept
 // active until dropped, each shown once — and the sink verifies what it receives with them.
+// Then ed25519 signing keys: the page shows only public keys, and the sink verifies with those.
 
-describe('dashboard — generate, rotate and drop a webhook’s signing secrets', () => {
+describe('dashboard — generate, rotate and drop a webhook’s signing secrets and signing keys', () => {
   let nats: TestNats;
   let herald: RunningHerald & { logs: LogCapture };
   let sink: Sink;
@@ -32,6 +35,23 @@ describe('dashboard — generate, rotate and drop a webhook’s signing secrets'
     return (await sink.waitFor(before + 1)).slice(before)[0]!;
   };
   const newSecret = () => page.locator('#new-signing-secret input').inputValue();
+  /** The public keys the Signing keys card shows, newest first. */
+  const shownPublicKeys = () =>
+    page
+      .locator('#signing-keys .public-keys input')
+      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+  /** The error code verifyWebhook refuses with given only public keys, or 'ok'. */
+  const verifiesWith = (req: SinkRequest, publicKeys: string[]) => {
+    try {
+      verifyWebhook({ headers: req.headers, body: req.body }, { publicKeys });
+      return 'ok';
+    } catch (err) {
+      return (err as { code: string }).code;
+    }
+  };
+  /** The private keys Herald holds for the integration (the page must show none). */
+  const privateKeys = () =>
+    (herald.resolve(IntegrationStore).get('acme', id)?.config.signingKeys ?? []) as string[];
 
   beforeAll(async () => {
     nats = await startNats();
@@ -100,6 +120,58 @@ describe('dashboard — generate, rotate and drop a webhook’s signing secrets'
     expect(only.headers['webhook-signature']!.split(' ')).toHaveLength(1);
     expect(() => new Webhook(second).verify(only.body, only.headers)).not.toThrow();
     expect(() => new Webhook(first).verify(only.body, only.headers)).toThrow();
+  });
+
+  it('generates a signing key pair: the card shows the public key, and a request verifies with it alone', async () => {
+    expect(await page.locator('#signing-key-count').textContent()).toBe(
+      'None: no v1a (ed25519) signature is sent.',
+    );
+    const generate = page.locator('#rotate-signing-key');
+    expect(await generate.textContent()).toBe('Generate signing key');
+    await generate.click();
+    await page.locator('#new-signing-key').waitFor();
+    const publicKey = await page.locator('#new-signing-key input').inputValue();
+    expect(publicKey).toMatch(/^whpk_[A-Za-z0-9+/]{43}=$/);
+    await page.waitForFunction(() =>
+      document.querySelector('#signing-key-count')?.textContent?.startsWith('1 active.'),
+    );
+    expect(await shownPublicKeys()).toEqual([publicKey]);
+    expect((await api.get(`/v1/integrations/${id}`)).body.config.signingKeys).toEqual([publicKey]);
+    const req = await delivered();
+    expect(verifiesWith(req, [publicKey])).toBe('ok');
+    const [privateKey] = privateKeys();
+    expect(privateKey).toMatch(/^whsk_/);
+    expect(await page.content()).not.toContain(privateKey!.slice('whsk_'.length));
+  });
+
+  it('rotates the key pair: both public keys shown and both verifying, until the old one is dropped', async () => {
+    const [first] = await shownPublicKeys();
+    await page.click('#rotate-signing-key');
+    await page.waitForFunction(() =>
+      document.querySelector('#signing-key-count')?.textContent?.startsWith('2 active'),
+    );
+    const shown = await shownPublicKeys();
+    expect(shown).toHaveLength(2);
+    expect(shown[1]).toBe(first);
+    const second = shown[0]!;
+    expect(await page.locator('#new-signing-key input').inputValue()).toBe(second);
+    expect(await page.locator('#new-signing-key').textContent()).toContain('the 1 before it');
+    await screenshot(page, 'signing-keys-rotated');
+    const both = await delivered();
+    expect(verifiesWith(both, [first!])).toBe('ok');
+    expect(verifiesWith(both, [second])).toBe('ok');
+    const content = await page.content();
+    for (const key of privateKeys()) expect(content).not.toContain(key.slice('whsk_'.length));
+
+    await page.click('#drop-old-keys');
+    await page.waitForFunction(() =>
+      document.querySelector('#signing-key-count')?.textContent?.startsWith('1 active.'),
+    );
+    expect(await shownPublicKeys()).toEqual([second]);
+    expect(await page.locator('#new-signing-key').count()).toBe(0);
+    const only = await delivered();
+    expect(verifiesWith(only, [second])).toBe('ok');
+    expect(verifiesWith(only, [first!])).toBe('bad_signature');
   });
 
   it('reported no console errors, page errors or failed API answers along the way', () => {

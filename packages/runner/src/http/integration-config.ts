@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { type AnyProvider, issuesFromZod } from '@herald/core';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { maskConfig } from '../secrets.js';
@@ -19,6 +19,19 @@ export function newToken(): string {
 /** A random Standard Webhooks secret, `whsec_` + standard padded base64. */
 export function newSigningSecret(): string {
   return `whsec_${randomBytes(GENERATED_SIGNING_SECRET_BYTES).toString('base64')}`;
+}
+
+/** PKCS#8 DER header of an ed25519 private key (RFC 8410); the 32-byte seed follows it. */
+const PKCS8_ED25519_HEADER_BYTES = 16;
+
+/**
+ * A random ed25519 private key as Standard Webhooks serialises it: `whsk_` + the base64
+ * 32-byte seed. Its `whpk_` public key is what reads show (the provider masks it so).
+ */
+export function newSigningKey(): string {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_ED25519_HEADER_BYTES);
+  return `whsk_${seed.toString('base64')}`;
 }
 
 /** The provider of `type`, or a 400 on `type` that lists the known types. */

@@ -2,7 +2,7 @@ import { INTEGRATION_STATES } from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
 import { DISABLE_CAUSES } from './disabled-view.js';
-import { isoTime, named } from './schemas.js';
+import { isoTime, named, ROTATION_KINDS } from './schemas.js';
 
 // What the API answers (schemas.ts has the requests and the shared parts).
 
@@ -173,8 +173,15 @@ export const integrationCreatedSchema = integrationSchema.extend({
 });
 
 export const rotatedSchema = z.object({
-  kind: z.enum(['token', 'signingSecret']),
-  secret: z.string().meta({ description: 'the new secret; shown only here' }),
+  kind: z.enum(ROTATION_KINDS),
+  secret: z
+    .string()
+    .optional()
+    .meta({ description: 'token and signingSecret: the new secret; shown only here' }),
+  publicKey: z.string().optional().meta({
+    description:
+      'signingKey: the new whpk_ public key receivers verify with (reads show it too; the private key never)',
+  }),
   integration: integrationSchema,
 });
 

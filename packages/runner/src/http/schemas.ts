@@ -96,15 +96,17 @@ export const integrationPatchBody = z.strictObject({
   rateLimitPerSecond: rateInput.optional(),
 });
 
+/** What `rotate-secret` can make: a token, an HMAC signing secret, an ed25519 signing key pair. */
+export const ROTATION_KINDS = ['token', 'signingSecret', 'signingKey'] as const;
+
 export const rotateSecretBody = z.strictObject({
-  kind: z
-    .enum(['token', 'signingSecret'])
-    .optional()
-    .meta({ description: 'default: signingSecret when the integration has one, else token' }),
-  keepPrevious: z
-    .boolean()
-    .default(true)
-    .meta({ description: 'signingSecret only: keep the current secrets active next to the new one' }),
+  kind: z.enum(ROTATION_KINDS).optional().meta({
+    description:
+      'default: signingSecret when the integration has one, else token; signingKey adds an ed25519 key pair (v1a)',
+  }),
+  keepPrevious: z.boolean().default(true).meta({
+    description: 'signingSecret and signingKey: keep the current secrets or keys active next to the new one',
+  }),
 });
 
 export const replayBody = z.strictObject({

@@ -3,7 +3,13 @@ import type { Commands } from '../../commands.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { IntegrationStore } from '../../store/integrations.js';
 import { invalidRequest } from '../errors.js';
-import { newSigningSecret, newToken, providerOf, validateConfig } from '../integration-config.js';
+import {
+  newSigningKey,
+  newSigningSecret,
+  newToken,
+  providerOf,
+  validateConfig,
+} from '../integration-config.js';
 import { integrationSchema, rotatedSchema, testResultSchema } from '../response-schemas.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 import { integrationParams, rotateSecretBody } from '../schemas.js';
@@ -15,6 +21,14 @@ const TAG = 'Integrations';
 /** How long enable waits for the integration's machine to leave `disabled`, so the answer shows it. */
 const ENABLE_SETTLE_MS = 2_000;
 const ENABLE_POLL_MS = 50;
+
+/** The config field each kind of rotation changes, and what a refusal calls it. */
+const ROTATED_FIELD = {
+  token: 'secret',
+  signingSecret: 'signingSecrets',
+  signingKey: 'signingKeys',
+} as const;
+const ROTATED_NOUN = { token: 'token', signingSecret: 'signing secret', signingKey: 'signing key' } as const;
 
 /** What enable, disable, test and rotate-secret use. */
 export interface IntegrationActionDeps extends IntegrationViewDeps {
@@ -109,11 +123,12 @@ export function integrationActionRoutes(deps: IntegrationActionDeps): AnyRoute[]
       method: 'POST',
       path: '/v1/integrations/:id/rotate-secret',
       operationId: 'rotateSecret',
-      summary: "Rotate a webhook's token or add a new signing secret",
+      summary: "Rotate a webhook's token, or add a new signing secret or signing key pair",
       description:
-        'kind `token` replaces the token; kind `signingSecret` adds a new whsec_ secret and, unless ' +
-        '`keepPrevious` is false, keeps the current ones active (requests carry one signature per secret). ' +
-        'Drop an old secret later with PATCH, sending the masked list without it. The new secret is returned once.',
+        'kind `token` replaces the token; kind `signingSecret` adds a new whsec_ secret (returned once); kind ' +
+        '`signingKey` adds a new ed25519 key pair and returns its whpk_ public key (the private key is never shown). ' +
+        'Unless `keepPrevious` is false, the current secrets or keys stay active (requests carry one signature each). ' +
+        'Drop an old one later with PATCH, sending the list as read without it.',
       tag: TAG,
       auth: true,
       params: integrationParams,
@@ -124,34 +139,38 @@ export function integrationActionRoutes(deps: IntegrationActionDeps): AnyRoute[]
       handler: async ({ teamId, params, body }) => {
         const current = findIntegration(deps, teamId, params.id);
         const provider = providerOf(deps.providers, current.type);
-        const signing = provider.secretFields.includes('signingSecrets');
-        const token = provider.secretFields.includes('secret');
-        const existing = Array.isArray(current.config.signingSecrets)
-          ? (current.config.signingSecrets as string[])
-          : [];
+        const listOf = (field: string) =>
+          Array.isArray(current.config[field]) ? (current.config[field] as string[]) : [];
+        const hasToken = provider.secretFields.includes('secret');
         const kind =
-          body.kind ?? (existing.length > 0 || !token ? ('signingSecret' as const) : ('token' as const));
-        if ((kind === 'signingSecret' && !signing) || (kind === 'token' && !token)) {
+          body.kind ??
+          (listOf('signingSecrets').length > 0 || !hasToken
+            ? ('signingSecret' as const)
+            : ('token' as const));
+        const field = ROTATED_FIELD[kind];
+        if (!provider.secretFields.includes(field)) {
           throw invalidRequest('invalid request body', [
             {
               path: 'kind',
-              message: `${current.type} integrations have no ${kind === 'token' ? 'token' : 'signing secret'} to rotate`,
+              message: `${current.type} integrations have no ${ROTATED_NOUN[kind]} to rotate`,
               in: 'body',
             },
           ]);
         }
-        const secret = kind === 'token' ? newToken() : newSigningSecret();
-        const config =
-          kind === 'token'
-            ? { ...current.config, secret }
-            : { ...current.config, signingSecrets: body.keepPrevious ? [secret, ...existing] : [secret] };
+        const secret =
+          kind === 'token' ? newToken() : kind === 'signingKey' ? newSigningKey() : newSigningSecret();
+        const value = kind === 'token' ? secret : body.keepPrevious ? [secret, ...listOf(field)] : [secret];
         const next: Integration = {
           ...current,
-          config: validateConfig(provider, config),
+          config: validateConfig(provider, { ...current.config, [field]: value }),
           updatedAt: new Date().toISOString(),
         };
         await deps.integrations.update(next);
-        return { kind, secret, integration: await viewOf(deps, next) };
+        const integration = await viewOf(deps, next);
+        if (kind !== 'signingKey') return { kind, secret, integration };
+        // The read shows each private key as its public key, newest first.
+        const [publicKey] = integration.config.signingKeys as string[];
+        return { kind, publicKey: publicKey as string, integration };
       },
     }),
   ];

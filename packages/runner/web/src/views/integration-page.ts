@@ -21,6 +21,7 @@ import { changeButton, connectApp, connectable, cutOff, reinstallNotice } from '
 import { deliveriesPanel } from './deliveries-panel.js';
 import { healthNotice, historyCard, settingsCard } from './integration-cards.js';
 import { FLASH_KEY, type Flash } from './integration-form.js';
+import { signingKeyCard, signsWithKeys } from './signing-key.js';
 import { signingSecretCard, signs } from './signing-secret.js';
 import { testResultPanel } from './test-result.js';
 
@@ -40,6 +41,7 @@ export function integrationView(ctx: Context, id: string): View {
   const testOut = h('div', { 'aria-live': 'polite' });
   // A new signing secret is shown here, once: it must outlive the side panel's redraws.
   const secretOut = h('div', { 'aria-live': 'polite' });
+  const keyOut = h('div', { 'aria-live': 'polite' });
   let current: Integration | null = null;
   let shown = '';
   let appInfo: ConnectAppInfo | null = null;
@@ -160,6 +162,7 @@ export function integrationView(ctx: Context, id: string): View {
       side,
       settings,
       signs(provider) ? signingSecretCard(ctx, i, secretOut, (next) => draw(next, providers)) : null,
+      signsWithKeys(provider) ? signingKeyCard(ctx, i, keyOut, (next) => draw(next, providers)) : null,
       historyCard(i),
     );
   }
@@ -202,6 +205,7 @@ export function integrationView(ctx: Context, id: string): View {
         notices,
         testOut,
         secretOut,
+        keyOut,
         h('div', { class: 'layout' }, h('div', { class: 'primary' }, deliveries.el), side),
         dialog,
       ),

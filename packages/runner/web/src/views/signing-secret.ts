@@ -45,7 +45,7 @@ export function signingSecretCard(
             ? 'Requests are signed with it from now on (webhook-signature header, Standard Webhooks).'
             : `Requests now carry one signature per active secret: the new one and the ${kept} before it, until you drop the old ones.`,
         ),
-        copyable(res.secret, 'New signing secret'),
+        copyable(res.secret ?? '', 'New signing secret'),
       );
       el.id = 'new-signing-secret';
       fill(out, el);
