@@ -16,6 +16,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import { settledWithin } from '../settled-within.js';
 import type { DeliveryLog, GivenBack } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
+import type { Tracing } from '../tracing.js';
 import type { ActorRegistry } from './actors.js';
 import { DeliverySteps } from './delivery-steps.js';
 import { HandOver, type HandOverSource } from './handover.js';
@@ -56,6 +57,8 @@ export interface WorkerDeps {
   forgottenAcks: ForgottenAcks;
   logger: Logger;
   metrics: Metrics;
+  /** Spans of each attempt and log write (off: none). */
+  tracing?: Tracing;
 }
 
 /**
