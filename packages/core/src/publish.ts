@@ -16,11 +16,17 @@ export function eventMsgId(event: Pick<HeraldEvent, 'teamId' | 'id'>): string {
  * `Nats-Msg-Id` set to `<teamId>:<id>` (JetStream drops duplicates inside the dedup
  * window) and returns the stream's ack. Throws `InvalidEventError` before anything is sent.
  */
-export async function publishEvent(js: JetStreamClient, event: unknown): Promise<PubAck> {
+export async function publishEvent(
+  js: JetStreamClient,
+  event: unknown,
+  options: { traceparent?: string } = {},
+): Promise<PubAck> {
   const valid: HeraldEvent = parseEvent(event);
   const msgID = eventMsgId(valid);
   const h = headers();
   h.set('Nats-Msg-Id', msgID);
+  // W3C trace context: routing and each attempt continue the publisher's trace.
+  if (options.traceparent) h.set('traceparent', options.traceparent);
   return js.publish(eventSubject(valid.teamId, valid.projectId, valid.event), JSON.stringify(valid), {
     headers: h,
     msgID,

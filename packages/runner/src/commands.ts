@@ -47,8 +47,8 @@ export class Commands {
   }
 
   /** Publishes an event on the events stream (validated again; a repeated id is a duplicate). */
-  async publishEvent(event: HeraldEvent): Promise<{ duplicate: boolean }> {
-    const ack = await publishEvent(this.#js as JetStreamClient, event);
+  async publishEvent(event: HeraldEvent, traceparent?: string): Promise<{ duplicate: boolean }> {
+    const ack = await publishEvent(this.#js as JetStreamClient, event, { traceparent });
     return { duplicate: ack.duplicate };
   }
 

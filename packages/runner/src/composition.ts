@@ -38,6 +38,7 @@ import { KvDeliveryLog } from './store/delivery-log.js';
 import { HealthStore } from './store/health.js';
 import { IntegrationStore } from './store/integrations.js';
 import { TOKENS } from './tokens.js';
+import { Tracing } from './tracing.js';
 
 // The composition root: the one module that knows the container. Each runner gets a
 // child of tsyringe's root container, so several in one process (tests, scale-out
@@ -78,6 +79,7 @@ export interface StartupValues extends OpenedJetStream {
   nats: NatsConnection;
   providers: ProviderRegistry;
   connectFlows: ConnectFlows;
+  tracing: Tracing;
 }
 
 function registerValues(c: DependencyContainer, made: StartupValues): void {
@@ -90,6 +92,7 @@ function registerValues(c: DependencyContainer, made: StartupValues): void {
   value(c, TOKENS.buckets, made.buckets);
   value(c, ProviderRegistry, made.providers);
   value(c, ConnectFlows, made.connectFlows);
+  value(c, Tracing, made.tracing);
 }
 
 /** NATS plumbing and the KV stores. */
@@ -166,6 +169,7 @@ function registerWorker(c: DependencyContainer): void {
         forgottenAcks: get(TOKENS.forgottenDeliveries),
         logger: get(TOKENS.logger),
         metrics: get(Metrics),
+        tracing: get(Tracing),
       }),
   );
   factory(c, LeaseManager, (get) => {
@@ -220,6 +224,7 @@ function registerRouter(c: DependencyContainer): void {
       ackWaitMs: config.ackWaitMs,
       log: get(TOKENS.logger),
       metrics: get(Metrics),
+      tracing: get(Tracing),
     });
   });
 }

@@ -10,6 +10,7 @@ import { type HeraldService, STOP_MARGIN_MS } from './service.js';
 import { settledWithin } from './settled-within.js';
 import { composeHerald } from './start-up.js';
 import { listenError, StartupError } from './startup-error.js';
+import { Tracing } from './tracing.js';
 
 /** The HTTP server stops accepting at once; requests still running get this long. */
 const HTTP_CLOSE_TIMEOUT_MS = 1_000;
@@ -33,8 +34,9 @@ export interface RunningHerald {
 export async function runHerald(
   config: HeraldConfig = loadConfig(),
   logger: Logger = createLogger(config.logLevel),
+  tracing: Tracing = Tracing.fromEnv(),
 ): Promise<RunningHerald> {
-  const { service, http: httpDeps, resolve } = await composeHerald(config, logger);
+  const { service, http: httpDeps, resolve } = await composeHerald(config, logger, undefined, tracing);
   let http: FastifyInstance;
   let address: string;
   try {
@@ -73,6 +75,8 @@ export async function runHerald(
       stopping ??= (async () => {
         await settledWithin(http.close(), HTTP_CLOSE_TIMEOUT_MS);
         await service.stop();
+        // The spans of the last deliveries, before the process exits.
+        await settledWithin(tracing.shutdown(), HTTP_CLOSE_TIMEOUT_MS);
       })();
       return stopping;
     },

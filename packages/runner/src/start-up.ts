@@ -8,6 +8,7 @@ import { deliveriesRetentionWarning } from './nats/provision.js';
 import { installWriteCoalescing } from './nats/write-coalescing.js';
 import { loadProviders } from './providers/registry.js';
 import { StartupError, shownNatsUrl } from './startup-error.js';
+import { Tracing } from './tracing.js';
 
 // What start-up makes before anything is wired: the providers loaded, NATS connected,
 // streams and buckets provisioned. A failure is one readable `StartupError`, and a
@@ -18,6 +19,7 @@ export async function composeHerald(
   config: HeraldConfig,
   logger: Logger,
   metrics = new Metrics(),
+  tracing = Tracing.fromEnv(),
 ): Promise<ComposedHerald> {
   const providers = await loadProviders(config.providers).catch((err: unknown) => {
     throw new StartupError((err as Error).message.split('\n')[0]!, err);
@@ -42,7 +44,7 @@ export async function composeHerald(
     logConnectionChanges(nats, logger);
     const retention = await deliveriesRetentionWarning(opened.jsm).catch(() => null);
     if (retention) logger.warn(retention);
-    return wire({ ...opened, config, logger, metrics, nats, providers, connectFlows });
+    return wire({ ...opened, config, logger, metrics, nats, providers, connectFlows, tracing });
   } catch (err) {
     await nats.close();
     if (err instanceof StartupError) throw err;

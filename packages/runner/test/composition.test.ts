@@ -8,6 +8,7 @@ import { Metrics } from '../src/metrics.js';
 import { ProviderRegistry } from '../src/providers/registry.js';
 import { IntegrationStore } from '../src/store/integrations.js';
 import { TOKENS } from '../src/tokens.js';
+import { Tracing } from '../src/tracing.js';
 import { testConfig } from './support/herald.js';
 
 // The composition root wired from fakes of what start-up makes (no NATS): TypeScript
@@ -29,6 +30,7 @@ function startup(runnerId: string) {
     version: '2.9.10',
     providers: new ProviderRegistry(),
     connectFlows: new ConnectFlows([]),
+    tracing: Tracing.off,
   };
   return { values, published };
 }

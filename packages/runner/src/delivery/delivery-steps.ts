@@ -4,6 +4,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import { RecordExistsError } from '../store/delivery-log.js';
 import type { AttemptRecord, DeliveryLog, DeliveryRecord } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
+import { endWithError, type Span, SpanKind, SpanStatusCode, type Tracing } from '../tracing.js';
 import type { ActorRegistry } from './actors.js';
 import { type AttemptResult, attempt } from './attempt.js';
 import type { AttemptAbort, HttpSender } from './http-sender.js';
@@ -23,6 +24,7 @@ export interface StepDeps {
   deliveryLog: DeliveryLog;
   sender: HttpSender;
   metrics: Metrics;
+  tracing?: Tracing;
 }
 
 const ACK: Settlement = { kind: 'ack' };
@@ -171,6 +173,20 @@ export class DeliverySteps {
       ({ record, indexed: recovered } = await recordRecovered(deliveryLog, record, isNew));
       isNew = false;
     }
+    const span = this.#deps.tracing?.enabled
+      ? this.#deps.tracing.start(
+          'herald.attempt',
+          item.job.traceparent,
+          {
+            'herald.provider': provider.type,
+            'herald.integration.id': id,
+            'herald.delivery.id': item.deliveryId,
+            'herald.attempt.number': record.attemptCount + 1,
+            'herald.attempt.trigger': item.job.trigger,
+          },
+          SpanKind.CLIENT,
+        )
+      : null;
     const result = await attempt(this.#deps.sender, {
       provider,
       integration,
@@ -182,6 +198,7 @@ export class DeliverySteps {
       runnerId: config.runnerId,
       abort,
     });
+    if (span) endAttemptSpan(span, result);
     if (abort?.reason)
       return {
         settlement: { kind: 'abandon', error: abort.reason },
@@ -189,11 +206,14 @@ export class DeliverySteps {
         pauseUntil: null,
         durationMs: null,
       };
+    const write = span ? this.#deps.tracing!.child('herald.log.write', span, {}) : null;
     try {
       const step = await this.#settle(item, provider.type, record, isNew, result);
+      write?.end();
       if (!recovered) return step;
       return { ...step, listed: Promise.all([recovered, step.listed]).then(() => undefined) };
     } catch (err) {
+      if (write) endWithError(write, err);
       if (!(err instanceof RecordExistsError)) throw err;
       // Not new after all: done before nats-server forgot an ack, or the look-up read a
       // replica that had not caught up (after a node died). The request went out: this
@@ -293,4 +313,27 @@ export class DeliverySteps {
     });
     return settled(ACK, saved.indexed, extra.durationMs);
   }
+}
+
+/**
+ * Ends an attempt's span with what the destination answered. Only the host of the URL:
+ * a chat provider's webhook URL is its secret (the log's copy is masked already).
+ */
+function endAttemptSpan(span: Span, result: AttemptResult): void {
+  const { request, response, outcome, error } = result.record;
+  let host = '';
+  try {
+    host = new URL(request.url).hostname;
+  } catch {
+    // A provider that is not HTTP names itself, not a URL.
+  }
+  span.setAttributes({
+    'http.request.method': request.method,
+    'server.address': host,
+    'herald.outcome': outcome,
+  });
+  if (response) span.setAttribute('http.response.status_code', response.status);
+  if (outcome === 'success') span.setStatus({ code: SpanStatusCode.OK });
+  else span.setStatus({ code: SpanStatusCode.ERROR, message: error ?? outcome });
+  span.end();
 }

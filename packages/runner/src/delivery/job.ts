@@ -20,6 +20,8 @@ export interface DeliveryJob {
    * a runner that stopped may have attempted this delivery (handed over to it) unrecorded.
    */
   rerouted?: boolean;
+  /** W3C trace context of the routing span: each attempt's span is its child. */
+  traceparent?: string;
 }
 
 /** A user's enable/disable, sent through the partition so the actor's owner applies it in order. */

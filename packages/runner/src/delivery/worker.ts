@@ -8,6 +8,7 @@ import type { ForgottenAcks } from '../nats/forgotten-acks.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { DeliveryLog, GivenBack } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
+import type { Tracing } from '../tracing.js';
 import type { ActorRegistry } from './actors.js';
 import { DeliverySteps } from './delivery-steps.js';
 import { HandOver, type HandOverSource } from './handover.js';
@@ -36,6 +37,8 @@ export interface WorkerDeps {
   forgottenAcks: ForgottenAcks;
   logger: Logger;
   metrics: Metrics;
+  /** Spans of each attempt and log write (off: none). */
+  tracing?: Tracing;
 }
 
 /**

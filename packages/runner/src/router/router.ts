@@ -28,6 +28,7 @@ import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
 import type { IntegrationStore } from '../store/integrations.js';
+import { type Span, TRACEPARENT, type Tracing } from '../tracing.js';
 import type { AlertThrottle } from './throttle.js';
 
 export const ROUTER_CONSUMER = 'herald-router';
@@ -57,6 +58,8 @@ export interface RouterDeps {
   ackWaitMs: number;
   log: Logger;
   metrics: Metrics;
+  /** A span per routed event, continuing the publisher's trace (off: none). */
+  tracing?: Tracing;
 }
 
 /**
@@ -145,6 +148,8 @@ export class Router {
       metrics.eventsThrottled.inc();
       targets = [];
     }
+    const span = this.#deps.tracing?.enabled ? this.#startSpan(msg, event, targets.length) : null;
+    const traceparent = span ? this.#deps.tracing!.traceparentOf(span) : undefined;
     const routedAt = new Date().toISOString();
     const publishedAt = msg.info.timestampNanos
       ? Math.floor(msg.info.timestampNanos / 1_000_000)
@@ -171,6 +176,7 @@ export class Router {
         routedAt,
         publishedAt,
       };
+      if (traceparent) job.traceparent = traceparent;
       const settled = handOver ? direct(job, from) : null;
       if (settled) {
         handedOver.push(settled);
@@ -210,6 +216,8 @@ export class Router {
     }
     const failed =
       published.length > 0 ? ((await Promise.all(published)).find((err) => err !== null) ?? null) : null;
+    span?.setAttribute('herald.publish_failed', failed !== null);
+    span?.end();
     // Never ack while a delivery is unpublished: the event must come back for it. With
     // deliveries handed over, it comes back once they are settled (their records then
     // tell the re-routed event they are done).
@@ -237,6 +245,16 @@ export class Router {
     const task = settled.then(() => (failed ? reroute(failed) : msg.ack()), reroute);
     this.#settling.add(task);
     void task.finally(() => this.#settling.delete(task));
+  }
+
+  /** The routing span, a child of the publisher's span when the event carries a traceparent. */
+  #startSpan(msg: JsMsg, event: HeraldEvent, deliveries: number): Span {
+    return this.#deps.tracing!.start('herald.route', msg.headers?.get(TRACEPARENT) || undefined, {
+      'herald.event.id': event.id,
+      'herald.event.type': event.event,
+      'herald.team.id': event.teamId,
+      'herald.deliveries': deliveries,
+    });
   }
 
   #validate(msg: JsMsg): HeraldEvent {

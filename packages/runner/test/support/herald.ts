@@ -3,6 +3,7 @@ import { type Integration, newId } from '@herald/core';
 import pino from 'pino';
 import { type HeraldConfig, loadConfig } from '../../src/config/config.js';
 import { type RunningHerald, runHerald } from '../../src/run.js';
+import { Tracing } from '../../src/tracing.js';
 
 /** Log lines a test can search (e.g. for leaked secrets). */
 export class LogCapture extends Writable {
@@ -33,10 +34,11 @@ export function testConfig(natsUrl: string, env: Record<string, string> = {}): H
 export async function startHerald(
   natsUrl: string,
   env: Record<string, string> = {},
+  tracing: Tracing = Tracing.off,
 ): Promise<RunningHerald & { logs: LogCapture }> {
   const logs = new LogCapture();
   const config = testConfig(natsUrl, env);
-  const running = await runHerald(config, pino({ level: config.logLevel }, logs));
+  const running = await runHerald(config, pino({ level: config.logLevel }, logs), tracing);
   return Object.assign(running, { logs });
 }
 

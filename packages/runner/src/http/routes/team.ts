@@ -117,7 +117,7 @@ export function teamRoutes(deps: TeamRouteDeps): AnyRoute[] {
       status: 202,
       response: z.object({ id: z.string(), duplicate: z.boolean() }),
       errors: [413],
-      handler: async ({ teamId, body }) => {
+      handler: async ({ teamId, body, request }) => {
         if (body.teamId !== undefined && body.teamId !== teamId) {
           throw invalidRequest('invalid request body', [
             { path: 'teamId', message: "must be the API key's team (or omitted)", in: 'body' },
@@ -153,7 +153,11 @@ export function teamRoutes(deps: TeamRouteDeps): AnyRoute[] {
             'payload_too_large',
             `the event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}`,
           );
-        const { duplicate } = await deps.commands.publishEvent(event);
+        const traceparent = request.headers.traceparent;
+        const { duplicate } = await deps.commands.publishEvent(
+          event,
+          typeof traceparent === 'string' ? traceparent : undefined,
+        );
         return { id: event.id, duplicate };
       },
     }),
