@@ -1,8 +1,8 @@
-import { ApiError, unwrap } from '../api.js';
 import type { Context } from '../context.js';
-import { fill, h, ICONS } from '../dom.js';
+import { h, ICONS } from '../dom.js';
 import type { Integration, ProviderInfo } from '../types.js';
-import { busy, button, callout, card, copyable } from '../ui.js';
+import { button, callout, card, copyable } from '../ui.js';
+import { dropOlderHandler, rotateHandler } from './rotation.js';
 
 // A webhook's ed25519 signing keys (Standard Webhooks `v1a`), made and rotated by Herald
 // (POST …/rotate-secret, kind signingKey). Herald keeps the private keys; reads show each as
@@ -25,18 +25,13 @@ export function signingKeyCard(
 ): HTMLElement {
   // Reads show each private key as its public key.
   const publicKeys = Array.isArray(i.config.signingKeys) ? (i.config.signingKeys as string[]) : [];
-  const rotate = async (e: Event) => {
-    try {
-      const res = await busy(e.currentTarget as HTMLButtonElement, () =>
-        unwrap(
-          ctx.api.POST('/v1/integrations/{id}/rotate-secret', {
-            params: { path: { id: i.id } },
-            body: { kind: 'signingKey', keepPrevious: true },
-          }),
-        ),
-      );
+  const target = { ctx, integration: i, out, changed };
+  const rotate = rotateHandler(
+    target,
+    'signingKey',
+    (rotated) => {
       const kept = publicKeys.length;
-      const el = callout(
+      const note = callout(
         'info',
         'Give your receiver the new public key',
         h(
@@ -46,33 +41,17 @@ export function signingKeyCard(
             ? 'Requests now carry a v1a (ed25519) signature in webhook-signature; verify it with this public key.'
             : `Requests now carry one v1a signature per active key: the new one and the ${kept} before it, until you drop the old ones.`,
         ),
-        copyable(res.publicKey ?? '', 'New public key'),
+        copyable(rotated.publicKey ?? '', 'New public key'),
       );
-      el.id = 'new-signing-key';
-      fill(out, el);
-      changed(res.integration);
-    } catch (err) {
-      ctx.toast(err instanceof ApiError ? err.message : 'Could not make a signing key', 'error');
-    }
-  };
-  const dropOld = async (e: Event) => {
-    try {
-      // A public key sent back stands for the private key it was read as.
-      const next = await busy(e.currentTarget as HTMLButtonElement, () =>
-        unwrap(
-          ctx.api.PATCH('/v1/integrations/{id}', {
-            params: { path: { id: i.id } },
-            body: { config: { signingKeys: publicKeys.slice(0, 1) } },
-          }),
-        ),
-      );
-      fill(out);
-      ctx.toast('Old signing keys dropped', 'success');
-      changed(next);
-    } catch (err) {
-      ctx.toast(err instanceof ApiError ? err.message : 'Could not drop the old keys', 'error');
-    }
-  };
+      note.id = 'new-signing-key';
+      return note;
+    },
+    'Could not make a signing key',
+  );
+  const dropOld = dropOlderHandler(target, 'signingKeys', publicKeys, {
+    done: 'Old signing keys dropped',
+    failure: 'Could not drop the old keys',
+  });
   const el = card(
     'Signing keys',
     null,

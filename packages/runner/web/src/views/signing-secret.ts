@@ -1,8 +1,8 @@
-import { ApiError, unwrap } from '../api.js';
 import type { Context } from '../context.js';
-import { fill, h, ICONS } from '../dom.js';
+import { h, ICONS } from '../dom.js';
 import type { Integration, ProviderInfo } from '../types.js';
-import { busy, button, callout, card, copyable } from '../ui.js';
+import { button, callout, card, copyable } from '../ui.js';
+import { dropOlderHandler, rotateHandler } from './rotation.js';
 
 // A webhook's Standard Webhooks signing secrets, made and rotated by Herald (POST
 // …/rotate-secret) instead of pasted: the new secret is shown once; the old ones stay
@@ -24,18 +24,13 @@ export function signingSecretCard(
   changed: (next: Integration) => void,
 ): HTMLElement {
   const active = Array.isArray(i.config.signingSecrets) ? (i.config.signingSecrets as string[]) : [];
-  const rotate = async (e: Event) => {
-    try {
-      const res = await busy(e.currentTarget as HTMLButtonElement, () =>
-        unwrap(
-          ctx.api.POST('/v1/integrations/{id}/rotate-secret', {
-            params: { path: { id: i.id } },
-            body: { kind: 'signingSecret', keepPrevious: true },
-          }),
-        ),
-      );
+  const target = { ctx, integration: i, out, changed };
+  const rotate = rotateHandler(
+    target,
+    'signingSecret',
+    (rotated) => {
       const kept = active.length;
-      const el = callout(
+      const note = callout(
         'info',
         'Copy the new signing secret now: it will not be shown again',
         h(
@@ -45,33 +40,17 @@ export function signingSecretCard(
             ? 'Requests are signed with it from now on (webhook-signature header, Standard Webhooks).'
             : `Requests now carry one signature per active secret: the new one and the ${kept} before it, until you drop the old ones.`,
         ),
-        copyable(res.secret ?? '', 'New signing secret'),
+        copyable(rotated.secret ?? '', 'New signing secret'),
       );
-      el.id = 'new-signing-secret';
-      fill(out, el);
-      changed(res.integration);
-    } catch (err) {
-      ctx.toast(err instanceof ApiError ? err.message : 'Could not make a signing secret', 'error');
-    }
-  };
-  const dropOld = async (e: Event) => {
-    try {
-      // Secrets are newest first; a masked value sent back stands for the secret it masks.
-      const next = await busy(e.currentTarget as HTMLButtonElement, () =>
-        unwrap(
-          ctx.api.PATCH('/v1/integrations/{id}', {
-            params: { path: { id: i.id } },
-            body: { config: { signingSecrets: active.slice(0, 1) } },
-          }),
-        ),
-      );
-      fill(out);
-      ctx.toast('Old signing secrets dropped', 'success');
-      changed(next);
-    } catch (err) {
-      ctx.toast(err instanceof ApiError ? err.message : 'Could not drop the old secrets', 'error');
-    }
-  };
+      note.id = 'new-signing-secret';
+      return note;
+    },
+    'Could not make a signing secret',
+  );
+  const dropOld = dropOlderHandler(target, 'signingSecrets', active, {
+    done: 'Old signing secrets dropped',
+    failure: 'Could not drop the old secrets',
+  });
   const el = card(
     'Signing secrets',
     null,
