@@ -469,6 +469,21 @@ export interface components {
             enabled: boolean;
             disabled: components["schemas"]["Disabled"] | null;
             rateLimitPerSecond: number | null;
+            filter: {
+                all?: {
+                    path: string;
+                    /** @enum {string} */
+                    op: "eq" | "neq" | "in" | "nin" | "contains" | "exists" | "gt" | "gte" | "lt" | "lte";
+                    value?: unknown;
+                }[];
+                any?: {
+                    path: string;
+                    /** @enum {string} */
+                    op: "eq" | "neq" | "in" | "nin" | "contains" | "exists" | "gt" | "gte" | "lt" | "lte";
+                    value?: unknown;
+                }[];
+            } | null;
+            filterInWords: string | null;
             /** @enum {string} */
             state: "healthy" | "failing" | "disabled";
             /** Format: date-time */
@@ -992,6 +1007,21 @@ export interface operations {
                     enabled?: boolean;
                     /** @default null */
                     rateLimitPerSecond?: number | null;
+                    /** @default null */
+                    filter?: {
+                        all?: {
+                            path: string;
+                            /** @enum {string} */
+                            op: "eq" | "neq" | "in" | "nin" | "contains" | "exists" | "gt" | "gte" | "lt" | "lte";
+                            value?: unknown;
+                        }[];
+                        any?: {
+                            path: string;
+                            /** @enum {string} */
+                            op: "eq" | "neq" | "in" | "nin" | "contains" | "exists" | "gt" | "gte" | "lt" | "lte";
+                            value?: unknown;
+                        }[];
+                    } | null;
                     /** @default true */
                     confirm?: boolean;
                 };
@@ -1016,6 +1046,21 @@ export interface operations {
                         enabled: boolean;
                         disabled: components["schemas"]["Disabled"] | null;
                         rateLimitPerSecond: number | null;
+                        filter: {
+                            all?: {
+                                path: string;
+                                /** @enum {string} */
+                                op: "eq" | "neq" | "in" | "nin" | "contains" | "exists" | "gt" | "gte" | "lt" | "lte";
+                                value?: unknown;
+                            }[];
+                            any?: {
+                                path: string;
+                                /** @enum {string} */
+                                op: "eq" | "neq" | "in" | "nin" | "contains" | "exists" | "gt" | "gte" | "lt" | "lte";
+                                value?: unknown;
+                            }[];
+                        } | null;
+                        filterInWords: string | null;
                         /** @enum {string} */
                         state: "healthy" | "failing" | "disabled";
                         /** Format: date-time */
@@ -1211,6 +1256,20 @@ export interface operations {
                     projects?: string[] | null;
                     enabled?: boolean;
                     rateLimitPerSecond?: number | null;
+                    filter?: {
+                        all?: {
+                            path: string;
+                            /** @enum {string} */
+                            op: "eq" | "neq" | "in" | "nin" | "contains" | "exists" | "gt" | "gte" | "lt" | "lte";
+                            value?: unknown;
+                        }[];
+                        any?: {
+                            path: string;
+                            /** @enum {string} */
+                            op: "eq" | "neq" | "in" | "nin" | "contains" | "exists" | "gt" | "gte" | "lt" | "lte";
+                            value?: unknown;
+                        }[];
+                    } | null;
                 };
             };
         };
@@ -1233,6 +1292,21 @@ export interface operations {
                         enabled: boolean;
                         disabled: components["schemas"]["Disabled"] | null;
                         rateLimitPerSecond: number | null;
+                        filter: {
+                            all?: {
+                                path: string;
+                                /** @enum {string} */
+                                op: "eq" | "neq" | "in" | "nin" | "contains" | "exists" | "gt" | "gte" | "lt" | "lte";
+                                value?: unknown;
+                            }[];
+                            any?: {
+                                path: string;
+                                /** @enum {string} */
+                                op: "eq" | "neq" | "in" | "nin" | "contains" | "exists" | "gt" | "gte" | "lt" | "lte";
+                                value?: unknown;
+                            }[];
+                        } | null;
+                        filterInWords: string | null;
                         /** @enum {string} */
                         state: "healthy" | "failing" | "disabled";
                         /** Format: date-time */

@@ -1,3 +1,11 @@
+export type { ContentFilter, FilterCondition, FilterOperator } from './content-filter.js';
+export {
+  contentFilterSchema,
+  FILTER_OPERATORS,
+  filterInWords,
+  MAX_FILTER_CONDITIONS,
+  passesFilter,
+} from './content-filter.js';
 export type { ValidationIssue } from './errors.js';
 export { HeraldError, issuesFromZod, ValidationError } from './errors.js';
 export type { EventData, EventType, EventTypeInfo } from './events/catalogue.js';

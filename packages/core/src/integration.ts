@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type ContentFilter, contentFilterSchema, passesFilter } from './content-filter.js';
 import { categoryOf, EVENT_TYPES, isEventType } from './events/catalogue.js';
 import { type HeraldEvent, TEAM_SCOPE } from './events/envelope.js';
 import { SAFE_TOKEN } from './ids.js';
@@ -29,6 +30,8 @@ export const integrationSchema = z.object({
   events: z.array(eventPatternSchema).min(1, 'pick at least one event type'),
   projects: z.array(token).min(1, 'use null for all projects').nullable(),
   enabled: z.boolean(),
+  /** Conditions on the event's data (content-filter.ts); null: every matching event. */
+  filter: contentFilterSchema.nullable().default(null),
   /** Attempts per second for this integration; null takes the provider's default. */
   rateLimitPerSecond: z.number().positive().max(10_000).nullable().default(null),
   createdAt: z.iso.datetime({ offset: true }),
@@ -51,7 +54,9 @@ export function patternMatches(pattern: string, type: string): boolean {
  * An integration is never told about its own health changes (it could not deliver them).
  */
 export function matches(
-  integration: Pick<Integration, 'id' | 'teamId' | 'enabled' | 'events' | 'projects'>,
+  integration: Pick<Integration, 'id' | 'teamId' | 'enabled' | 'events' | 'projects'> & {
+    filter?: ContentFilter | null;
+  },
   event: HeraldEvent,
 ): boolean {
   if (integration.teamId !== event.teamId || !integration.enabled) return false;
@@ -60,6 +65,8 @@ export function matches(
     const subject = (event.data as { integration?: { id?: string } }).integration?.id;
     if (subject === integration.id) return false;
   }
-  if (integration.projects === null || event.projectId === TEAM_SCOPE) return true;
-  return integration.projects.includes(event.projectId);
+  if (integration.projects !== null && event.projectId !== TEAM_SCOPE)
+    if (!integration.projects.includes(event.projectId)) return false;
+  // One property read for an integration without a filter.
+  return !integration.filter || passesFilter(integration.filter, event);
 }

@@ -161,6 +161,20 @@ describe('dashboard — in a real browser against a real runner, NATS and sink',
     expect(after.events).toEqual(before.events);
   });
 
+  it('shows a content filter in words on the integration page', async () => {
+    const filter = { all: [{ path: 'data.build.branch', op: 'eq', value: 'main' }] };
+    expect((await api.patch(`/v1/integrations/${integrationId}`, { filter })).status).toBe(200);
+    await page.reload();
+    const words = page.locator('#filter-in-words');
+    await words.waitFor();
+    expect(await words.textContent()).toBe('data.build.branch is "main"');
+    await screenshot(page, 'integration-filter-laptop');
+    // The events published below are not on main.
+    expect((await api.patch(`/v1/integrations/${integrationId}`, { filter: null })).status).toBe(200);
+    await page.reload();
+    await page.getByText('No content filter').waitFor();
+  });
+
   it('shows a published event’s delivery without reloading, then its request and the sink’s response', async () => {
     // A reload would lose this marker.
     await page.evaluate(() => {

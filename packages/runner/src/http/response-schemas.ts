@@ -1,4 +1,4 @@
-import { INTEGRATION_STATES } from '@herald/core';
+import { contentFilterSchema, INTEGRATION_STATES } from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
 import { DISABLE_CAUSES } from './disabled-view.js';
@@ -73,6 +73,8 @@ export const integrationSchema = named(
       }),
       disabled: disabledSchema.nullable(),
       rateLimitPerSecond: z.number().nullable(),
+      filter: contentFilterSchema.nullable(),
+      filterInWords: z.string().nullable().meta({ description: 'the filter as a sentence' }),
       state: z.enum(INTEGRATION_STATES),
       createdAt: isoTime,
       updatedAt: isoTime.nullable(),

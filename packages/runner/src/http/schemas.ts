@@ -1,4 +1,4 @@
-import { controlCharacterProblem, eventPatternSchema, SAFE_TOKEN } from '@herald/core';
+import { contentFilterSchema, controlCharacterProblem, eventPatternSchema, SAFE_TOKEN } from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
 
@@ -70,6 +70,10 @@ const configInput = z.record(z.string(), z.unknown()).meta({
 const projectsInput = z.array(token).min(1, 'use null for all projects').nullable();
 const eventsInput = z.array(eventPatternSchema).min(1, 'pick at least one event type');
 const rateInput = z.number().positive().max(10_000).nullable();
+const filterInput = contentFilterSchema.nullable().meta({
+  description:
+    'conditions on the event (path projectId or data.<key>…, op eq/neq/in/nin/contains/exists/gt/gte/lt/lte, value); all must hold and, if given, one of any; null: no filter',
+});
 
 export const integrationCreateBody = z.strictObject({
   name: integrationNameInput,
@@ -79,6 +83,7 @@ export const integrationCreateBody = z.strictObject({
   projects: projectsInput.default(null),
   enabled: z.boolean().default(true),
   rateLimitPerSecond: rateInput.default(null),
+  filter: filterInput.default(null),
   confirm: z
     .boolean()
     .default(true)
@@ -94,6 +99,7 @@ export const integrationPatchBody = z.strictObject({
   projects: projectsInput.optional(),
   enabled: z.boolean().optional(),
   rateLimitPerSecond: rateInput.optional(),
+  filter: filterInput.optional(),
 });
 
 /** What `rotate-secret` can make: a token, an HMAC signing secret, an ed25519 signing key pair. */

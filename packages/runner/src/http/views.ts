@@ -1,4 +1,4 @@
-import type { AnyProvider, Integration, IntegrationState } from '@herald/core';
+import { type AnyProvider, filterInWords, type Integration, type IntegrationState } from '@herald/core';
 import type { z } from 'zod';
 import { TEST_EVENT_ID_PREFIX } from '../delivery/test-notification.js';
 import { maskConfig } from '../secrets.js';
@@ -45,6 +45,8 @@ export function integrationView(
     enabled: disabled === null,
     disabled,
     rateLimitPerSecond: integration.rateLimitPerSecond,
+    filter: integration.filter ?? null,
+    filterInWords: integration.filter ? filterInWords(integration.filter) : null,
     state,
     createdAt: integration.createdAt,
     updatedAt: integration.updatedAt ?? null,

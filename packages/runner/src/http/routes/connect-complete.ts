@@ -76,6 +76,7 @@ async function save(
     projects: s.projects,
     enabled: true,
     rateLimitPerSecond: null,
+    filter: null,
     createdAt: now,
     updatedAt: now,
   });

@@ -68,6 +68,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
           projects: body.projects,
           enabled: body.enabled,
           rateLimitPerSecond: body.rateLimitPerSecond,
+          filter: body.filter,
           createdAt: now,
           updatedAt: now,
         });

@@ -105,6 +105,12 @@ export function settingsCard(i: Integration): HTMLElement {
           )
         : 'All projects',
     ],
+    [
+      'Only when',
+      i.filterInWords
+        ? h('span', { id: 'filter-in-words' }, i.filterInWords)
+        : 'No content filter: every event of these types and projects',
+    ],
     ...Object.entries(i.config).map(([k, v]): [string, Node | string] => [
       fieldLabel(k),
       h('span', { class: 'mono small break' }, typeof v === 'string' ? v : JSON.stringify(v)),
