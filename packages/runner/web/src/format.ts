@@ -115,5 +115,7 @@ export function fieldLabel(name: string): string {
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/[_-]+/g, ' ')
     .toLowerCase();
-  return `${words[0]?.toUpperCase() ?? ''}${words.slice(1)}`.replace(/\burl\b/g, 'URL');
+  return `${words[0]?.toUpperCase() ?? ''}${words.slice(1)}`
+    .replace(/\burl\b/g, 'URL')
+    .replace(/\bgithub\b/gi, 'GitHub');
 }

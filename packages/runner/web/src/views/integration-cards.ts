@@ -113,7 +113,11 @@ export function settingsCard(i: Integration): HTMLElement {
     ],
     ...Object.entries(i.config).map(([k, v]): [string, Node | string] => [
       fieldLabel(k),
-      h('span', { class: 'mono small break' }, typeof v === 'string' ? v : JSON.stringify(v)),
+      typeof v === 'boolean'
+        ? v
+          ? 'On'
+          : 'Off'
+        : h('span', { class: 'mono small break' }, typeof v === 'string' ? v : JSON.stringify(v)),
     ]),
     ...connectionRows(i),
     ['Pace', i.rateLimitPerSecond ? `${i.rateLimitPerSecond} / s` : 'Provider default'],
