@@ -261,6 +261,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/portal-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A short-lived link that opens the dashboard for the key's team, with no API key
+         * @description `integrationId` limits it to one integration, `readOnly` to reads; `ttlSeconds` defaults to 3600 (at most 86400). The token is a bearer credential: treat the URL as a secret. A portal link cannot mint links itself.
+         */
+        post: operations["createPortalLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a portal link: every runner refuses it within seconds */
+        delete: operations["revokePortalLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/integrations/slack/app": {
         parameters: {
             query?: never;
@@ -621,6 +658,31 @@ export interface components {
             outcome: "success" | "retry" | "rateLimited" | "fail" | "disable" | "unknown";
             reason: string | null;
         };
+        MintedPortalLink: {
+            id: string;
+            integrationId: string | null;
+            readOnly: boolean;
+            createdAt: string;
+            expiresAt: string;
+            revokedAt: string | null;
+            url: string;
+            token: string;
+        };
+        PortalLinkInputInput: {
+            integrationId?: string;
+            /** @default false */
+            readOnly: boolean;
+            /** @default 3600 */
+            ttlSeconds: number;
+        };
+        PortalLink: {
+            id: string;
+            integrationId: string | null;
+            readOnly: boolean;
+            createdAt: string;
+            expiresAt: string;
+            revokedAt: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -763,7 +825,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -828,7 +890,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -879,7 +941,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -947,7 +1009,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1039,7 +1101,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1106,7 +1168,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1162,7 +1224,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1255,7 +1317,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1340,7 +1402,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1407,7 +1469,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1474,7 +1536,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1547,7 +1609,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1639,7 +1701,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1698,7 +1760,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1761,7 +1823,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1830,7 +1892,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1859,6 +1921,160 @@ export interface operations {
             };
             /** @description Body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPortalLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PortalLinkInputInput"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MintedPortalLink"];
+                };
+            };
+            /** @description Invalid input; details name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or portal link) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A portal link past its rights (read-only, one integration, or a route it may not call), or portal links are disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another team’s) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokePortalLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalLink"];
+                };
+            };
+            /** @description Invalid input; details name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or portal link) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A portal link past its rights (read-only, one integration, or a route it may not call), or portal links are disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another team’s) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1909,7 +2125,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1959,7 +2175,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2043,7 +2259,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;

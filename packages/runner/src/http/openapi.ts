@@ -25,7 +25,8 @@ const COMPONENTS = '#/components/schemas/';
 const ERROR_REF = { $ref: `${COMPONENTS}Error` };
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input; details name each field',
-  401: 'Missing, invalid or revoked API key',
+  401: 'Missing, invalid or revoked API key (or portal link)',
+  403: 'A portal link past its rights (read-only, one integration, or a route it may not call), or portal links are disabled',
   404: 'Not found (or another team’s)',
   409: 'Changed concurrently; read and retry',
   413: 'Body too large',
