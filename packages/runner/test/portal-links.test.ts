@@ -1,9 +1,11 @@
 import { startNats, type TestNats } from '@herald/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/config.js';
 import type { RunningHerald } from '../src/run.js';
 import { ApiKeyStore } from '../src/store/api-keys.js';
 import { IntegrationStore } from '../src/store/integrations.js';
-import { portalKeyFrom, signPortalToken } from '../src/store/portal-links.js';
+import { PortalLinks, portalKeyFrom, signPortalToken } from '../src/store/portal-links.js';
+import { TOKENS } from '../src/tokens.js';
 import { type ApiClient, apiClient } from './support/api-client.js';
 import { eventually, integration, type LogCapture, startHerald } from './support/herald.js';
 
@@ -149,6 +151,14 @@ describe('portal links — a signed, scoped, expiring, revocable dashboard link'
     const portal = apiClient(herald.url, short.token);
     expect((await portal.get('/v1/integrations')).status).toBe(200);
     await eventually(async () => (await portal.get('/v1/integrations')).status === 401, 5_000, 200);
+    // Its record is tidied up once expired; a live link's stays (and keeps working).
+    const live = await mint();
+    const teams = herald.resolve(TOKENS.buckets).teams;
+    expect((await teams.get(`portal.${short.id}`))?.operation).toBe('PUT');
+    await herald.resolve(PortalLinks).purgeExpired();
+    expect((await teams.get(`portal.${short.id}`))?.operation).toBe('PURGE');
+    expect((await teams.get(`portal.${live.id}`))?.operation).toBe('PUT');
+    expect((await apiClient(herald.url, live.token).get('/v1/integrations')).status).toBe(200);
   });
 
   it('is revoked on every runner: DELETE answers the record, then both runners refuse it', async () => {
@@ -223,6 +233,27 @@ describe('portal links — a signed, scoped, expiring, revocable dashboard link'
     expect(res.headers.get('x-frame-options')).toBeNull();
     const asset = await fetch(`${herald.url}/assets/base.css`);
     expect(asset.headers.get('content-security-policy')).toContain(`frame-ancestors ${FRAME_ANCESTORS}`);
+  });
+});
+
+describe('portal links — configuration', () => {
+  it('refuses a short secret and frame-ancestors that are not CSP sources, naming the variable', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    expect(problems({ HERALD_PORTAL_SECRET: 'short' })[0]).toMatch(/^HERALD_PORTAL_SECRET: .*32/);
+    for (const bad of ["'self'; script-src *", 'https://a.example,https://b.example', "'none' 'self'"])
+      expect(problems({ HERALD_FRAME_ANCESTORS: bad })[0], bad).toMatch(/^HERALD_FRAME_ANCESTORS: /);
+    expect(
+      loadConfig({ HERALD_FRAME_ANCESTORS: " 'self'  https://*.example.com:8443 " }).frameAncestors,
+    ).toBe("'self' https://*.example.com:8443");
+    expect(loadConfig({}).frameAncestors).toBe("'none'");
+    expect(loadConfig({}).portalSecret).toBeNull();
   });
 });
 

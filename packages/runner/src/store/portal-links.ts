@@ -19,6 +19,8 @@ export const MAX_PORTAL_TTL_SECONDS = 24 * 60 * 60;
 export const MIN_PORTAL_SECRET_CHARS = 32;
 /** How long a checked link is trusted without a KV read; a revocation takes effect within it. */
 export const PORTAL_CACHE_MS = 3_000;
+/** How often a runner at most tidies expired links' records up (on a mint). */
+export const PORTAL_PURGE_EVERY_MS = 60_000;
 /** Longest token Herald issues; anything longer is refused before it is parsed. */
 const MAX_TOKEN_CHARS = 1_024;
 const PREFIX = 'hp_';
@@ -120,6 +122,7 @@ export class PortalLinks {
   readonly #key: Buffer | null;
   readonly #cacheMs: number;
   readonly #checked = new Map<string, { revoked: boolean; at: number }>();
+  #purgedAt = 0;
 
   constructor(kv: KV, secret: string | null, options: { cacheMs?: number } = {}) {
     this.#kv = kv;
@@ -158,7 +161,33 @@ export class PortalLinks {
       revokedAt: null,
     };
     await this.#kv.create(kvKey(scope.id), JSON.stringify(record));
+    if (now - this.#purgedAt >= PORTAL_PURGE_EVERY_MS) {
+      this.#purgedAt = now;
+      // Off the answer's path; a failed tidy-up is retried on a later mint.
+      void this.purgeExpired(now).catch(() => {
+        this.#purgedAt = 0;
+      });
+    }
     return { token: signPortalToken(this.#key, scope), record };
+  }
+
+  /**
+   * Removes the records of expired links (an expired token is refused before its record is
+   * read, so forgetting one cannot revive it). The teams bucket has no per-key TTL on the
+   * NATS versions Herald supports; mints tidy up, at most every PORTAL_PURGE_EVERY_MS.
+   */
+  async purgeExpired(now: number = Date.now()): Promise<number> {
+    const keys: string[] = [];
+    for await (const k of await this.#kv.keys('portal.*')) keys.push(k);
+    let purged = 0;
+    for (const k of keys) {
+      const record = liveJson<PortalLinkRecord>(await this.#kv.get(k));
+      if (record && Date.parse(record.expiresAt) <= now) {
+        await this.#kv.purge(k);
+        purged++;
+      }
+    }
+    return purged;
   }
 
   /** The scope of a valid token: well signed, unexpired, minted here and not revoked; else null. */
