@@ -217,14 +217,21 @@ export function buildOpenApi(
       version,
       description:
         'Routes platform events to Slack, Discord, Teams and webhooks. Authenticate with ' +
-        '`Authorization: Bearer <team API key>` (create one with `herald keys create --team <id>`).',
+        '`Authorization: Bearer <team API key>` (create one with `herald keys create --team <id>`), or ' +
+        'with the `hp_…` token of a portal link (POST /v1/portal-links), limited to its scope.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     paths,
     components: {
       schemas: components,
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a team API key, hk_…' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'a team API key, hk_…, or a portal link token, hp_…',
+        },
+      },
     },
   };
 }

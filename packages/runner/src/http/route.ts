@@ -1,7 +1,7 @@
 import { issuesFromZod } from '@herald/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { PortalScope } from '../store/portal-links.js';
+import { isPortalToken, type PortalScope } from '../store/portal-links.js';
 import {
   ApiError,
   type ApiIssue,
@@ -101,7 +101,7 @@ export function bearerAuth(
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw unauthorized('malformed Authorization header: expected Bearer <key>');
     const credential = match[1]!;
-    if (credential.startsWith('hp_')) {
+    if (isPortalToken(credential)) {
       const scope = await portal(credential);
       if (!scope) throw unauthorized('invalid, expired or revoked portal link');
       return { teamId: scope.teamId, portal: scope };
