@@ -261,6 +261,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/portal-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A short-lived link that opens the dashboard for the key's team, with no API key
+         * @description `integrationId` limits it to one integration, `readOnly` to reads; `ttlSeconds` defaults to 3600 (at most 86400). The token is a bearer credential: treat the URL as a secret. A portal link cannot mint links itself.
+         */
+        post: operations["createPortalLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a portal link: every runner refuses it within seconds */
+        delete: operations["revokePortalLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/integrations/slack/app": {
         parameters: {
             query?: never;
@@ -636,6 +673,31 @@ export interface components {
             outcome: "success" | "retry" | "rateLimited" | "fail" | "disable" | "unknown";
             reason: string | null;
         };
+        MintedPortalLink: {
+            id: string;
+            integrationId: string | null;
+            readOnly: boolean;
+            createdAt: string;
+            expiresAt: string;
+            revokedAt: string | null;
+            url: string;
+            token: string;
+        };
+        PortalLinkInputInput: {
+            integrationId?: string;
+            /** @default false */
+            readOnly: boolean;
+            /** @default 3600 */
+            ttlSeconds: number;
+        };
+        PortalLink: {
+            id: string;
+            integrationId: string | null;
+            readOnly: boolean;
+            createdAt: string;
+            expiresAt: string;
+            revokedAt: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -778,7 +840,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -843,7 +905,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -894,7 +956,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -962,7 +1024,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1084,7 +1146,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1151,7 +1213,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1207,7 +1269,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1329,7 +1391,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1414,7 +1476,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1481,7 +1543,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1548,7 +1610,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1621,7 +1683,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1713,7 +1775,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1772,7 +1834,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1835,7 +1897,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1904,7 +1966,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1933,6 +1995,160 @@ export interface operations {
             };
             /** @description Body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPortalLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PortalLinkInputInput"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MintedPortalLink"];
+                };
+            };
+            /** @description Invalid input; details name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or portal link) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A portal link past its rights (read-only, one integration, or a route it may not call), or portal links are disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another team’s) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokePortalLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalLink"];
+                };
+            };
+            /** @description Invalid input; details name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or portal link) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A portal link past its rights (read-only, one integration, or a route it may not call), or portal links are disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another team’s) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1983,7 +2199,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2033,7 +2249,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2117,7 +2333,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, invalid or revoked API key */
+            /** @description Missing, invalid or revoked API key (or portal link) */
             401: {
                 headers: {
                     [name: string]: unknown;

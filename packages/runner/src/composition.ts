@@ -37,6 +37,7 @@ import { ApiKeyStore } from './store/api-keys.js';
 import { KvDeliveryLog } from './store/delivery-log.js';
 import { HealthStore } from './store/health.js';
 import { IntegrationStore } from './store/integrations.js';
+import { PortalLinks } from './store/portal-links.js';
 import { TOKENS } from './tokens.js';
 import { Tracing } from './tracing.js';
 
@@ -121,6 +122,11 @@ function registerStores(c: DependencyContainer): void {
     (get) => new AlertThrottle(get(TOKENS.buckets).throttle, get(TOKENS.buckets).teams),
   );
   factory(c, ApiKeyStore, (get) => new ApiKeyStore(get(TOKENS.buckets).teams));
+  factory(
+    c,
+    PortalLinks,
+    (get) => new PortalLinks(get(TOKENS.buckets).teams, get(TOKENS.config).portalSecret ?? null),
+  );
 }
 
 /** The sender and the integrations' actors, which the worker and the API share. */
@@ -256,6 +262,8 @@ function httpDeps(get: Resolve): HttpDeps {
     runner: get(HeraldService),
     gauges: get(Gauges),
     apiKeys: get(ApiKeyStore),
+    portalLinks: get(PortalLinks),
+    frameAncestors: get(TOKENS.config).frameAncestors ?? "'none'",
     api: {
       providers: get(ProviderRegistry),
       integrations: get(IntegrationStore),
@@ -264,6 +272,8 @@ function httpDeps(get: Resolve): HttpDeps {
       deliveryLog: get(TOKENS.deliveryLog),
       throttle: get(AlertThrottle),
       commands: get(Commands),
+      portalLinks: get(PortalLinks),
+      publicUrl: get(TOKENS.config).publicUrl ?? null,
       logger,
     },
   };

@@ -15,6 +15,10 @@ export const REDACT_PATHS = [
   'secret',
   'apiKey',
   'key',
+  // A portal link's token (never in a URL the server sees: it travels in the fragment), and its signing secret.
+  'token',
+  '*.token',
+  'portalSecret',
 ];
 
 /** The service's logger: JSON lines, pretty when stdout is a terminal, secrets redacted. */

@@ -11,6 +11,7 @@ import {
 } from '@herald/core';
 import { z } from 'zod';
 import { DEFAULT_HEAP_GROWTH_PERCENT } from '../heap.js';
+import { MIN_PORTAL_SECRET_CHARS } from '../store/portal-links.js';
 import { parseCidr } from './cidr.js';
 
 /** The built-in providers, loaded when `HERALD_PROVIDERS` is not set. */
@@ -46,6 +47,24 @@ const cidrList = list.superRefine((entries, ctx) => {
       });
   }
 });
+/** One source of CSP `frame-ancestors`: 'self', 'none', a scheme (`https:`) or a host (`https://*.example.com:443`). */
+const FRAME_SOURCE =
+  /^(?:'self'|'none'|[a-z][a-z0-9+.-]*:|(?:[a-z][a-z0-9+.-]*:\/\/)?(?:\*\.)?[A-Za-z0-9.-]+(?::(?:\d{1,5}|\*))?)$/;
+/** Space-separated frame-ancestors sources; each bad one named (a `;` would inject a directive). */
+const frameAncestors = z
+  .string()
+  .transform((s) => s.trim().split(/\s+/).filter(Boolean))
+  .superRefine((sources, ctx) => {
+    for (const source of sources)
+      if (!FRAME_SOURCE.test(source))
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(source)} is not a frame-ancestors source like 'self' or https://app.example.com`,
+        });
+    if (sources.includes("'none'") && sources.length > 1)
+      ctx.addIssue({ code: 'custom', message: "'none' must stand alone" });
+  })
+  .transform((sources) => sources.join(' '));
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /**
@@ -108,6 +127,15 @@ export const ENV_SCHEMA = z.object({
     })
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
+  // Unset: portal links are disabled (POST /v1/portal-links answers 403 saying to set it).
+  HERALD_PORTAL_SECRET: z
+    .string()
+    .min(
+      MIN_PORTAL_SECRET_CHARS,
+      `must be at least ${MIN_PORTAL_SECRET_CHARS} characters (e.g. openssl rand -hex 32)`,
+    )
+    .optional(),
+  HERALD_FRAME_ANCESTORS: frameAncestors.prefault("'none'"),
 });
 
 export interface HeraldConfig {
@@ -147,6 +175,10 @@ export interface HeraldConfig {
   logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
   /** Where users reach Herald (`HERALD_PUBLIC_URL`, no trailing slash); OAuth redirects come back here. */
   publicUrl?: string | null;
+  /** Signs portal links (`HERALD_PORTAL_SECRET`); null: portal links are disabled. */
+  portalSecret?: string | null;
+  /** The dashboard's CSP `frame-ancestors` sources (`HERALD_FRAME_ANCESTORS`), `'none'` by default. */
+  frameAncestors?: string;
   /**
    * The `HERALD_*` variables as set, for those that providers declare (a connect flow's
    * settings, such as HERALD_SLACK_CLIENT_ID), parsed when the providers are loaded.
@@ -213,6 +245,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     heapGrowthPercent: e.HERALD_HEAP_GROWTH,
     logLevel: e.LOG_LEVEL,
     publicUrl: e.HERALD_PUBLIC_URL ?? null,
+    portalSecret: e.HERALD_PORTAL_SECRET ?? null,
+    frameAncestors: e.HERALD_FRAME_ANCESTORS,
     env: heraldVariables(env),
   };
 }

@@ -43,21 +43,28 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * Strict: only this origin's files, no inline script or style, no framing, requests
- * only to this origin (the API). https://developer.mozilla.org/docs/Web/HTTP/CSP
+ * Strict: only this origin's files, no inline script or style, requests only to this
+ * origin (the API), and framed only by `frameAncestors` (HERALD_FRAME_ANCESTORS; `'none'`
+ * by default, so a platform embeds the dashboard only when its operator says where).
+ * https://developer.mozilla.org/docs/Web/HTTP/CSP
  */
-export const DASHBOARD_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function dashboardCsp(frameAncestors = "'none'"): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    `frame-ancestors ${frameAncestors}`,
+  ].join('; ');
+}
+
+/** The CSP of a dashboard that no page may frame. */
+export const DASHBOARD_CSP = dashboardCsp();
 
 /** Security headers on every dashboard answer. */
 export const DASHBOARD_HEADERS: Record<string, string> = {
@@ -69,14 +76,29 @@ export const DASHBOARD_HEADERS: Record<string, string> = {
 };
 
 /**
- * The page's CSP: DASHBOARD_CSP, plus the hash of its inline import map (the one inline
- * script; a CSP without it would block the map, and `'unsafe-inline'` would allow any).
+ * The headers for `frameAncestors`. X-Frame-Options (for browsers without CSP 2) can say
+ * only DENY or SAMEORIGIN: it is left out when other origins may frame the page, and CSP
+ * alone decides.
  */
-function pageCsp(page: Buffer): string {
+function headersFor(frameAncestors: string): Record<string, string> {
+  const { 'x-frame-options': _xfo, ...rest } = DASHBOARD_HEADERS;
+  const xfo = frameAncestors === "'none'" ? 'DENY' : frameAncestors === "'self'" ? 'SAMEORIGIN' : null;
+  return {
+    ...rest,
+    'content-security-policy': dashboardCsp(frameAncestors),
+    ...(xfo ? { 'x-frame-options': xfo } : {}),
+  };
+}
+
+/**
+ * The page's CSP: `csp`, plus the hash of its inline import map (the one inline script; a
+ * CSP without it would block the map, and `'unsafe-inline'` would allow any).
+ */
+function pageCsp(page: Buffer, csp: string): string {
   const map = /<script type="importmap">([\s\S]*?)<\/script>/.exec(page.toString('utf8'))?.[1];
-  if (map === undefined) return DASHBOARD_CSP;
+  if (map === undefined) return csp;
   const hash = createHash('sha256').update(map).digest('base64');
-  return DASHBOARD_CSP.replace("script-src 'self'", `script-src 'self' 'sha256-${hash}'`);
+  return csp.replace("script-src 'self'", `script-src 'self' 'sha256-${hash}'`);
 }
 
 /** Asset paths: lower-case words, dashes and dots, in at most a few folders (no `..`). */
@@ -94,19 +116,19 @@ async function send(
   ifNoneMatch: string | undefined,
   body: Buffer,
   type: string,
-  csp = DASHBOARD_CSP,
+  headers: Record<string, string>,
 ): Promise<FastifyReply> {
   // Revalidated every time (no-cache) but cheap: a rebuilt file gets a new ETag.
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  reply.headers({ ...DASHBOARD_HEADERS, 'content-security-policy': csp, 'cache-control': 'no-cache', etag });
+  reply.headers({ ...headers, 'cache-control': 'no-cache', etag });
   if (ifNoneMatch === etag) return reply.code(304).send();
   return reply.type(type).send(body);
 }
 
-function missing(reply: FastifyReply, message: string): FastifyReply {
+function missing(reply: FastifyReply, headers: Record<string, string>, message: string): FastifyReply {
   return reply
     .code(404)
-    .headers(DASHBOARD_HEADERS)
+    .headers(headers)
     .send({ error: { code: 'not_found', message, details: null } });
 }
 
@@ -119,16 +141,24 @@ async function readVendor(path: string): Promise<Buffer | null> {
 }
 
 /** Fastify plugin: `GET /` (the page) and `GET /assets/*` (stylesheet, icon, compiled modules). */
-export async function dashboard(app: FastifyInstance): Promise<void> {
+export async function dashboard(
+  app: FastifyInstance,
+  options: { frameAncestors?: string } = {},
+): Promise<void> {
+  const headers = headersFor(options.frameAncestors ?? "'none'");
   app.get('/', async (request, reply) => {
     const page = await readUnder(PUBLIC_DIR, 'index.html');
-    if (!page) return missing(reply, 'the dashboard is not installed');
-    return send(reply, request.headers['if-none-match'], page, CONTENT_TYPES['.html']!, pageCsp(page));
+    if (!page) return missing(reply, headers, 'the dashboard is not installed');
+    const csp = pageCsp(page, headers['content-security-policy']!);
+    return send(reply, request.headers['if-none-match'], page, CONTENT_TYPES['.html']!, {
+      ...headers,
+      'content-security-policy': csp,
+    });
   });
 
   app.get('/assets/*', async (request, reply) => {
     const path = (request.params as { '*': string })['*'];
-    if (!ASSET_PATH.test(path)) return missing(reply, 'no such asset');
+    if (!ASSET_PATH.test(path)) return missing(reply, headers, 'no such asset');
     // `js/…` are compiled modules, `vendor/…` the packages they import; the rest is hand-written.
     const file = path.startsWith('js/')
       ? await readUnder(SCRIPTS_DIR, path.slice(3))
@@ -137,8 +167,8 @@ export async function dashboard(app: FastifyInstance): Promise<void> {
         : await readUnder(PUBLIC_DIR, path);
     if (!file) {
       const hint = /^(js|vendor)\//.test(path) ? ' (build the dashboard with `pnpm build`)' : '';
-      return missing(reply, `no asset ${path}${hint}`);
+      return missing(reply, headers, `no asset ${path}${hint}`);
     }
-    return send(reply, request.headers['if-none-match'], file, CONTENT_TYPES[extname(path)]!);
+    return send(reply, request.headers['if-none-match'], file, CONTENT_TYPES[extname(path)]!, headers);
   });
 }

@@ -25,7 +25,8 @@ const COMPONENTS = '#/components/schemas/';
 const ERROR_REF = { $ref: `${COMPONENTS}Error` };
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input; details name each field',
-  401: 'Missing, invalid or revoked API key',
+  401: 'Missing, invalid or revoked API key (or portal link)',
+  403: 'A portal link past its rights (read-only, one integration, or a route it may not call), or portal links are disabled',
   404: 'Not found (or another team’s)',
   409: 'Changed concurrently; read and retry',
   413: 'Body too large',
@@ -216,14 +217,21 @@ export function buildOpenApi(
       version,
       description:
         'Routes platform events to Slack, Discord, Teams and webhooks. Authenticate with ' +
-        '`Authorization: Bearer <team API key>` (create one with `herald keys create --team <id>`).',
+        '`Authorization: Bearer <team API key>` (create one with `herald keys create --team <id>`), or ' +
+        'with the `hp_…` token of a portal link (POST /v1/portal-links), limited to its scope.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     paths,
     components: {
       schemas: components,
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a team API key, hk_…' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'a team API key, hk_…, or a portal link token, hp_…',
+        },
+      },
     },
   };
 }

@@ -50,6 +50,8 @@ export function installRequestLog(app: FastifyInstance, logger: Logger, metrics:
       status: reply.statusCode,
       durationMs,
       ...(req.teamId ? { teamId: req.teamId } : {}),
+      // Which portal link made the request (its id, never its token), for an audit.
+      ...(req.portal ? { portalLinkId: req.portal.id } : {}),
     };
     // A 503 is said on purpose (starting, stopping, not ready), and probes poll through it.
     if (reply.statusCode === 503) logger[QUIET_ROUTES.has(route) ? 'debug' : 'warn'](line, 'unavailable');

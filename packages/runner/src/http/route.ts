@@ -1,7 +1,15 @@
 import { issuesFromZod } from '@herald/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { type ApiIssue, type InputLocation, invalidRequest, unauthorized } from './errors.js';
+import { isPortalToken, type PortalScope } from '../store/portal-links.js';
+import {
+  ApiError,
+  type ApiIssue,
+  type InputLocation,
+  invalidRequest,
+  notFound,
+  unauthorized,
+} from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -29,6 +37,10 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   tag: string;
   /** false for public routes (no API key). */
   auth: boolean;
+  /** false for routes a portal token may never call (minting links); default true. */
+  portal?: boolean;
+  /** true for a GET that changes something (a redirect that starts an install): read-only links refuse it. */
+  changes?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -66,32 +78,79 @@ function parse(where: InputLocation, schema: z.ZodType | undefined, value: unkno
   throw invalidRequest(LOCATION_LABEL[where], issues);
 }
 
-/** Reads `Authorization: Bearer <key>` and resolves the caller's team, or throws 401. */
-export type Authenticate = (request: FastifyRequest) => Promise<string>;
+/** Who is calling: a team, and the portal link's scope when it is a portal token (null for an API key). */
+export interface Caller {
+  teamId: string;
+  portal: PortalScope | null;
+}
 
-/** A bearer-token authenticator backed by `verify` (key → team or null). */
-export function bearerAuth(verify: (key: string) => Promise<string | null>): Authenticate {
+/** Reads `Authorization: Bearer <key>` and resolves the caller, or throws 401. */
+export type Authenticate = (request: FastifyRequest) => Promise<Caller>;
+
+/**
+ * A bearer-token authenticator: an API key is checked by `verify` (key → team or null), a
+ * portal token (`hp_…`) by `portal` (token → scope or null).
+ */
+export function bearerAuth(
+  verify: (key: string) => Promise<string | null>,
+  portal: (token: string) => Promise<PortalScope | null> = async () => null,
+): Authenticate {
   return async (request) => {
     const header = request.headers.authorization;
     if (!header) throw unauthorized('missing API key: send Authorization: Bearer <key>');
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw unauthorized('malformed Authorization header: expected Bearer <key>');
-    const teamId = await verify(match[1]!);
+    const credential = match[1]!;
+    if (isPortalToken(credential)) {
+      const scope = await portal(credential);
+      if (!scope) throw unauthorized('invalid, expired or revoked portal link');
+      return { teamId: scope.teamId, portal: scope };
+    }
+    const teamId = await verify(credential);
     if (!teamId) throw unauthorized('invalid or revoked API key');
-    return teamId;
+    return { teamId, portal: null };
   };
+}
+
+/** Methods that change nothing: all a read-only portal link may call. */
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * Refuses what a portal token may not do on `spec`: a route closed to portals, a write with a
+ * read-only link, and, for a link scoped to one integration, any other integration (404, as
+ * for another team's) or a team-wide write.
+ */
+function checkPortalScope(scope: PortalScope, spec: AnyRoute, request: FastifyRequest): void {
+  if (spec.portal === false)
+    throw new ApiError(403, 'forbidden', 'a portal link cannot call this route; use an API key');
+  if (scope.integrationId !== null && spec.path.startsWith('/v1/integrations/:id')) {
+    const id = (request.params as { id?: unknown }).id;
+    if (id !== scope.integrationId) throw notFound(`integration ${String(id)}`);
+  }
+  if (!(spec.changes ?? !READ_METHODS.has(spec.method))) return;
+  if (scope.readOnly)
+    throw new ApiError(403, 'read_only', 'this portal link is read-only: it cannot change anything');
+  if (scope.integrationId !== null && !spec.path.startsWith('/v1/integrations/:id'))
+    throw new ApiError(
+      403,
+      'out_of_scope',
+      `this portal link is limited to integration ${scope.integrationId}`,
+    );
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The caller's team, set by authentication ('' on public routes). */
     teamId: string;
+    /** The portal link's scope when the caller used one (null for an API key or a public route). */
+    portal: PortalScope | null;
   }
 }
 
 /** Registers routes on a fastify instance: authenticate, parse path/query/body, handle. */
 export function registerRoutes(app: FastifyInstance, routes: AnyRoute[], authenticate: Authenticate): void {
   if (!app.hasRequestDecorator('teamId')) app.decorateRequest('teamId', '');
+  if (!app.hasRequestDecorator('portal')) app.decorateRequest('portal', null);
   for (const spec of routes) {
     app.route({
       method: spec.method,
@@ -99,7 +158,10 @@ export function registerRoutes(app: FastifyInstance, routes: AnyRoute[], authent
       // Before the body is read: an unauthenticated caller gets 401 whatever it sends.
       onRequest: spec.auth
         ? async (request) => {
-            request.teamId = await authenticate(request);
+            const caller = await authenticate(request);
+            request.teamId = caller.teamId;
+            request.portal = caller.portal;
+            if (caller.portal) checkPortalScope(caller.portal, spec, request);
           }
         : undefined,
       handler: async (request, reply) => {

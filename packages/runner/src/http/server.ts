@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
+import type { PortalScope } from '../store/portal-links.js';
 import { toErrorResponse } from './errors.js';
 import { buildOpenApi, type PlainRoute } from './openapi.js';
 import { genReqId, installRequestLog } from './request-log.js';
@@ -12,6 +13,7 @@ import type { CompleteHost } from './routes/connect-complete.js';
 import { type DeliveryRouteDeps, deliveryRoutes } from './routes/deliveries.js';
 import { type IntegrationActionDeps, integrationActionRoutes } from './routes/integration-actions.js';
 import { type IntegrationRouteDeps, integrationRoutes } from './routes/integrations.js';
+import { type PortalLinkRouteDeps, portalLinkRoutes } from './routes/portal-links.js';
 import { type TeamRouteDeps, teamRoutes } from './routes/team.js';
 
 /** Largest API request body (an event is at most 256 KiB; leave room for its envelope). */
@@ -26,6 +28,7 @@ export type ApiDeps = TeamRouteDeps &
   IntegrationRouteDeps &
   IntegrationActionDeps &
   DeliveryRouteDeps &
+  PortalLinkRouteDeps &
   ConnectHost &
   CompleteHost;
 
@@ -46,6 +49,10 @@ export interface HttpDeps {
   gauges: { refresh(): Promise<void> };
   /** Verifies an API key: its team, or null. */
   apiKeys: { verify(key: string): Promise<string | null> };
+  /** Verifies a portal token: its scope, or null (also when portal links are disabled). */
+  portalLinks: { verify(token: string): Promise<PortalScope | null> };
+  /** The dashboard's CSP `frame-ancestors` sources (HERALD_FRAME_ANCESTORS). */
+  frameAncestors: string;
   api: ApiDeps;
 }
 
@@ -56,6 +63,7 @@ export function apiRoutes(api: ApiDeps): AnyRoute[] {
     ...integrationRoutes(api),
     ...integrationActionRoutes(api),
     ...deliveryRoutes(api),
+    ...portalLinkRoutes(api),
     ...connectRoutes(api),
   ];
 }
@@ -195,7 +203,10 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   registerRoutes(
     app,
     routes,
-    bearerAuth((key) => deps.apiKeys.verify(key)),
+    bearerAuth(
+      (key) => deps.apiKeys.verify(key),
+      (token) => deps.portalLinks.verify(token),
+    ),
   );
   registerConnectCallbacks(app, deps.api);
   let document: unknown;
@@ -203,6 +214,6 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     document ??= apiDocument(deps.api, routes);
     return document;
   });
-  await app.register((await import('./dashboard.js')).dashboard);
+  await app.register((await import('./dashboard.js')).dashboard, { frameAncestors: deps.frameAncestors });
   return app;
 }

@@ -12,8 +12,29 @@ import { signInView } from './views/sign-in.js';
 
 /** Where the key lives: this tab's session only (closing the tab signs out). */
 const KEY_STORAGE = 'herald.apiKey';
+/** A portal link opens the dashboard as `/#portal=<token>`: the token is then the key. */
+const PORTAL_HASH = '#portal=';
 const TOAST_MS = 4_000;
 const MAX_TOASTS = 3;
+
+/**
+ * This tab's session storage or, where the browser refuses it (a third-party iframe with
+ * third-party storage blocked, as in private windows), memory: the page then keeps the key
+ * until it is reloaded.
+ */
+const store: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> = (() => {
+  try {
+    sessionStorage.getItem(KEY_STORAGE);
+    return sessionStorage;
+  } catch {
+    const memory = new Map<string, string>();
+    return {
+      getItem: (k: string) => memory.get(k) ?? null,
+      setItem: (k: string, v: string) => void memory.set(k, v),
+      removeItem: (k: string) => void memory.delete(k),
+    };
+  }
+})();
 
 const root = document.getElementById('app')!;
 let current: View | null = null;
@@ -33,8 +54,31 @@ function toast(message: string, kind: ToastKind = 'info'): void {
   window.setTimeout(() => el.remove(), TOAST_MS);
 }
 
+/** What a portal token says of itself (signed, not secret; the API enforces it): null for an API key. */
+function portalScopeOf(key: string): { integrationId: string | null; readOnly: boolean } | null {
+  if (!key.startsWith('hp_')) return null;
+  try {
+    const body = key.slice(3).split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/');
+    const payload = JSON.parse(atob(body)) as { i?: unknown; ro?: unknown };
+    return { integrationId: typeof payload.i === 'string' ? payload.i : null, readOnly: payload.ro === true };
+  } catch {
+    return { integrationId: null, readOnly: true };
+  }
+}
+
+/** Takes a portal token out of the address (so it is not bookmarked or shared by accident) into the session. */
+function adoptPortalLink(): void {
+  if (!location.hash.startsWith(PORTAL_HASH)) return;
+  const token = decodeURIComponent(location.hash.slice(PORTAL_HASH.length));
+  store.setItem(KEY_STORAGE, token);
+  session = null;
+  const scope = portalScopeOf(token);
+  const start = scope?.integrationId ? links.integration(scope.integrationId) : links.integrations();
+  history.replaceState(null, '', `${location.pathname}${location.search}${start}`);
+}
+
 function signOut(notice?: string): void {
-  sessionStorage.removeItem(KEY_STORAGE);
+  store.removeItem(KEY_STORAGE);
   session = null;
   render(notice);
 }
@@ -42,7 +86,13 @@ function signOut(notice?: string): void {
 function contextFor(key: string): Context {
   let providers: Promise<ProviderInfo[]> | null = null;
   let eventTypes: Promise<EventTypeInfo[]> | null = null;
-  const api = createApi(key, () => signOut('Your API key is no longer valid. Sign in again.'));
+  const api = createApi(key, () =>
+    signOut(
+      portalScopeOf(key)
+        ? 'This portal link has expired or was revoked. Ask for a new one.'
+        : 'Your API key is no longer valid. Sign in again.',
+    ),
+  );
   return {
     api,
     providers: () => {
@@ -71,7 +121,7 @@ function contextFor(key: string): Context {
   };
 }
 
-function shell(content: HTMLElement): HTMLElement {
+function shell(content: HTMLElement, scope: ReturnType<typeof portalScopeOf>): HTMLElement {
   return h(
     'div',
     { class: 'shell' },
@@ -90,6 +140,13 @@ function shell(content: HTMLElement): HTMLElement {
         { class: 'topnav', 'aria-label': 'Main' },
         h('a', { href: links.integrations(), 'aria-current': 'page' }, 'Integrations'),
       ),
+      scope
+        ? h(
+            'span',
+            { class: 'portal-badge', id: 'portal-badge' },
+            scope.readOnly ? 'Portal link · read-only' : 'Portal link',
+          )
+        : null,
       h(
         'button',
         { type: 'button', class: 'btn btn-ghost signout', id: 'sign-out', onclick: () => signOut() },
@@ -101,8 +158,18 @@ function shell(content: HTMLElement): HTMLElement {
   );
 }
 
-function viewFor(ctx: Context): View {
+function viewFor(ctx: Context, readOnly: boolean): View {
   const route = parseRoute(location.hash);
+  if (readOnly && (route.name === 'new' || route.name === 'edit')) {
+    ctx.setTitle('Read-only');
+    return {
+      el: empty(
+        'This link is read-only',
+        'It shows integrations and their deliveries; it cannot change them.',
+        linkButton(links.integrations(), 'Back to integrations', 'primary', ICONS.back),
+      ),
+    };
+  }
   switch (route.name) {
     case 'integrations':
       return integrationsView(ctx);
@@ -129,13 +196,17 @@ function viewFor(ctx: Context): View {
 function render(notice?: string): void {
   current?.dispose?.();
   current = null;
-  const key = sessionStorage.getItem(KEY_STORAGE);
+  adoptPortalLink();
+  const key = store.getItem(KEY_STORAGE);
+  const scope = key ? portalScopeOf(key) : null;
+  // Write actions are hidden by the stylesheet (base.css); the API refuses them anyway.
+  document.documentElement.toggleAttribute('data-readonly', scope?.readOnly ?? false);
   if (!key) {
     document.title = 'Sign in · Herald';
     fill(
       root,
       signInView((k) => {
-        sessionStorage.setItem(KEY_STORAGE, k);
+        store.setItem(KEY_STORAGE, k);
         session = contextFor(k);
         render();
       }, notice),
@@ -144,8 +215,8 @@ function render(notice?: string): void {
     return;
   }
   session ??= contextFor(key);
-  current = viewFor(session);
-  fill(root, shell(current.el));
+  current = viewFor(session, scope?.readOnly ?? false);
+  fill(root, shell(current.el, scope));
   window.scrollTo(0, 0);
 }
 

@@ -203,6 +203,7 @@ function flowRoutes(host: ConnectHost, hosted: HostedFlow): AnyRoute[] {
         'redirect in the browser that will come back (the install is bound to it by a cookie).',
       tag,
       auth: true,
+      changes: true,
       query: installQuery,
       status: 302,
       errors: [404, 409],

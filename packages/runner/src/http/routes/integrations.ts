@@ -33,10 +33,12 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
       auth: true,
       status: 200,
       response: pageOf(integrationSchema),
-      handler: async ({ teamId }) => ({
-        items: await Promise.all(deps.integrations.list(teamId).map((i) => viewOf(deps, i))),
-        nextCursor: null,
-      }),
+      handler: async ({ teamId, request }) => {
+        // A portal link scoped to one integration sees that one alone.
+        const only = request.portal?.integrationId ?? null;
+        const visible = deps.integrations.list(teamId).filter((i) => only === null || i.id === only);
+        return { items: await Promise.all(visible.map((i) => viewOf(deps, i))), nextCursor: null };
+      },
     }),
 
     defineRoute({
