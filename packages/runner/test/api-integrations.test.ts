@@ -104,6 +104,9 @@ describe('HTTP API — integrations', () => {
           'POST /v1/events',
           'GET /v1/alert-settings',
           'PUT /v1/alert-settings',
+          // Portal links (issue 20): mint and revoke.
+          'POST /v1/portal-links',
+          'DELETE /v1/portal-links/{id}',
           // "Add to Slack" (issue 10); its browser callback answers a redirect or HTML.
           'GET /v1/integrations/slack/app',
           'POST /v1/integrations/slack/install',
