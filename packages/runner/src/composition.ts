@@ -35,6 +35,7 @@ import { AlertThrottle } from './router/throttle.js';
 import { HeraldService } from './service.js';
 import { ApiKeyStore } from './store/api-keys.js';
 import { KvDeliveryLog } from './store/delivery-log.js';
+import { KvEventLog } from './store/event-log.js';
 import { HealthStore } from './store/health.js';
 import { IntegrationStore } from './store/integrations.js';
 import { TOKENS } from './tokens.js';
@@ -112,6 +113,7 @@ function registerStores(c: DependencyContainer): void {
     TOKENS.deliveryLog,
     (get) => new KvDeliveryLog(get(TOKENS.buckets).log, get(AckedPublisher), get(TOKENS.jsm)),
   );
+  factory(c, TOKENS.eventLog, (get) => new KvEventLog(get(TOKENS.buckets).eventLog, get(AckedPublisher)));
   factory(
     c,
     AlertThrottle,
@@ -215,6 +217,7 @@ function registerRouter(c: DependencyContainer): void {
       parkedBacklog: (id) => worker.parkedBacklog(id),
       jsm: get(TOKENS.jsm),
       integrations: get(IntegrationStore),
+      eventLog: get(TOKENS.eventLog),
       throttle: get(AlertThrottle),
       partitions: config.partitions,
       ackWaitMs: config.ackWaitMs,
@@ -257,6 +260,7 @@ function httpDeps(get: Resolve): HttpDeps {
       health: get(HealthStore),
       connections: get(Connections),
       deliveryLog: get(TOKENS.deliveryLog),
+      eventLog: get(TOKENS.eventLog),
       throttle: get(AlertThrottle),
       commands: get(Commands),
       logger,

@@ -1,6 +1,7 @@
-import { controlCharacterProblem, eventPatternSchema, SAFE_TOKEN } from '@herald/core';
+import { controlCharacterProblem, eventPatternSchema, isEventType, SAFE_TOKEN } from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
+import { EVENT_OUTCOMES } from '../store/event-records.js';
 
 // The API's schemas: request parsing and the OpenAPI document both come from here;
 // what the API answers is in response-schemas.ts.
@@ -61,6 +62,15 @@ export const deliveryListQuery = z.strictObject({
   cursor: z.string().min(1).max(512).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
 });
+
+export const eventListQuery = z.strictObject({
+  type: z.string().refine(isEventType, { message: 'must be an event type (GET /v1/event-types)' }).optional(),
+  projectId: token.optional(),
+  outcome: z.enum(EVENT_OUTCOMES).optional(),
+  cursor: z.string().min(1).max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
+});
+export const eventLogParams = z.strictObject({ id: token });
 
 // ---- request bodies
 

@@ -10,6 +10,7 @@ import { type ConnectHost, connectRoutes } from './routes/connect.js';
 import { registerConnectCallbacks } from './routes/connect-callback.js';
 import type { CompleteHost } from './routes/connect-complete.js';
 import { type DeliveryRouteDeps, deliveryRoutes } from './routes/deliveries.js';
+import { type EventLogRouteDeps, eventLogRoutes } from './routes/events-log.js';
 import { type IntegrationActionDeps, integrationActionRoutes } from './routes/integration-actions.js';
 import { type IntegrationRouteDeps, integrationRoutes } from './routes/integrations.js';
 import { type TeamRouteDeps, teamRoutes } from './routes/team.js';
@@ -26,6 +27,7 @@ export type ApiDeps = TeamRouteDeps &
   IntegrationRouteDeps &
   IntegrationActionDeps &
   DeliveryRouteDeps &
+  EventLogRouteDeps &
   ConnectHost &
   CompleteHost;
 
@@ -56,6 +58,7 @@ export function apiRoutes(api: ApiDeps): AnyRoute[] {
     ...integrationRoutes(api),
     ...integrationActionRoutes(api),
     ...deliveryRoutes(api),
+    ...eventLogRoutes(api),
     ...connectRoutes(api),
   ];
 }

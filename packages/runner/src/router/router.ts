@@ -27,12 +27,18 @@ import type { Metrics } from '../metrics.js';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
+import type { EventLog, EventRecord } from '../store/event-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
+import { rejectedRecord, routedRecord, teamOfSubject } from './event-record.js';
+import { type Matched, matchTeam } from './match.js';
 import type { AlertThrottle } from './throttle.js';
 
 export const ROUTER_CONSUMER = 'herald-router';
 const ROUTER_MAX_ACK_PENDING = 3_000;
 const ROUTER_MAX_PARALLEL = 64;
+/** A failing events log is reported at most this often (every event would say it). */
+const EVENT_LOG_WARN_INTERVAL_MS = 10_000;
+const NOTHING_MATCHED: Matched<never> = { targets: [], skipped: {}, skippedCount: 0 };
 
 export interface RouterDeps {
   js: JetStreamClient;
@@ -51,7 +57,9 @@ export interface RouterDeps {
   /** The router parked a delivery for the integration (DeliveryWorker.parkedBacklog). */
   parkedBacklog: (integrationId: string) => void;
   jsm: JetStreamManager;
-  integrations: IntegrationStore;
+  integrations: Pick<IntegrationStore, 'ofTeam'>;
+  /** Where each event's fate is recorded: one write per event, in parallel with its deliveries. */
+  eventLog: Pick<EventLog, 'record'>;
   throttle: AlertThrottle;
   partitions: number;
   ackWaitMs: number;
@@ -67,13 +75,27 @@ export interface RouterDeps {
  * acked and every delivery handed over is settled; a crash in between re-routes it,
  * JetStream's dedup (`Nats-Msg-Id` = `<eventId>:<integrationId>`) drops repeated
  * publishes, and a delivery's record tells a re-routed delivery that was done.
+ *
+ * Each event's record in the events log (what became of it) is one write sent beside its
+ * deliveries and joined to the ack's conditions, never awaited before a delivery starts:
+ * an event is acked only once its record is stored. Its listing entries follow, coalesced
+ * (LogIndex); a crash between the two leaves the record unlisted, which costs a row, not
+ * a delivery.
  */
+/** A write's outcome as a wait that fails with its error. */
+function failure(outcome: Promise<Error | null>): Promise<void> {
+  return outcome.then((err) => {
+    if (err) throw err;
+  });
+}
+
 export class Router {
   readonly #deps: RouterDeps;
   #consumer: ResumingConsumer | null = null;
   readonly #inFlight = new Set<Promise<void>>();
   // Events whose handed-over deliveries are still under way (acked when they settle).
   readonly #settling = new Set<Promise<void>>();
+  #eventLogWarnedAt = 0;
 
   constructor(deps: RouterDeps) {
     this.#deps = deps;
@@ -140,15 +162,24 @@ export class Router {
     }
     const { integrations, throttle, publisher, partitions, metrics, direct, directRoom } = this.#deps;
     // A test or a confirmation belongs to the one integration it was sent to, not to subscribers.
-    let targets = isDirectEventType(event.event) ? [] : integrations.matching(event);
+    const matched = isDirectEventType(event.event)
+      ? NOTHING_MATCHED
+      : matchTeam(integrations.ofTeam(event.teamId), event);
+    let targets = matched.targets;
+    let throttledBy: { minIntervalSeconds: number } | null = null;
     if (targets.length > 0 && isAlertType(event.event) && !(await throttle.admit(event))) {
       metrics.eventsThrottled.inc();
+      // Read by `admit` a moment ago: from its cache.
+      throttledBy = { minIntervalSeconds: (await throttle.settings(event.teamId)).minIntervalSeconds };
       targets = [];
     }
     const routedAt = new Date().toISOString();
     const publishedAt = msg.info.timestampNanos
       ? Math.floor(msg.info.timestampNanos / 1_000_000)
       : Date.now();
+    const recorded = this.#record(
+      routedRecord(event, { matched, throttledBy, routedAt, receivedAtMs: publishedAt }),
+    );
     const from = {
       deliveryCount: msg.info.deliveryCount,
       mayRepeat: this.#deps.forgottenAcks.possible(msg.info.streamSequence),
@@ -208,17 +239,42 @@ export class Router {
           ),
       );
     }
+    // The record's write went out with the publishes: waiting for both costs the slower one.
     const failed =
-      published.length > 0 ? ((await Promise.all(published)).find((err) => err !== null) ?? null) : null;
-    // Never ack while a delivery is unpublished: the event must come back for it. With
-    // deliveries handed over, it comes back once they are settled (their records then
-    // tell the re-routed event they are done).
-    if (handedOver.length > 0) this.#settleWhenDone(msg, handedOver, failed);
-    else if (failed) throw failed;
+      published.length > 0
+        ? ((await Promise.all([...published, recorded])).find((err) => err !== null) ?? null)
+        : null;
     metrics.eventsRouted.inc();
     metrics.deliveriesCreated.inc(targets.length);
     if (handedOver.length > 0) metrics.deliveriesHandedOver.inc(handedOver.length);
-    if (handedOver.length === 0) msg.ack();
+    // Never ack while a delivery is unpublished or the record unstored: the event must come
+    // back for it. With deliveries handed over, it comes back once they are settled (their
+    // records then tell the re-routed event they are done).
+    if (published.length === 0) this.#settleWhenDone(msg, [...handedOver, failure(recorded)], null);
+    else if (handedOver.length > 0) this.#settleWhenDone(msg, handedOver, failed);
+    else if (failed) throw failed;
+    else msg.ack();
+  }
+
+  /** Stores the event's record; resolves to the error if it could not be stored. */
+  #record(record: EventRecord): Promise<Error | null> {
+    return this.#deps.eventLog.record(record).then(
+      ({ listed }) => {
+        listed.catch((err: Error) => this.#eventLogFailed(err, record, 'an event is not listed'));
+        return null;
+      },
+      (err: Error) => {
+        this.#eventLogFailed(err, record, 'an event is not recorded; re-routing it');
+        return err;
+      },
+    );
+  }
+
+  #eventLogFailed(err: Error, record: EventRecord, message: string): void {
+    const now = Date.now();
+    if (now - this.#eventLogWarnedAt < EVENT_LOG_WARN_INTERVAL_MS) return;
+    this.#eventLogWarnedAt = now;
+    this.#deps.log.warn({ err: err.message, teamId: record.teamId, eventId: record.id }, message);
   }
 
   /**
@@ -271,10 +327,30 @@ export class Router {
     const h = headers();
     h.set(DLQ_ERROR_HEADER, err.message.replace(/[\r\n]+/g, ' ').slice(0, 4_000));
     h.set(DLQ_SOURCE_SUBJECT_HEADER, msg.subject);
+    // For the events log of the team the subject names; a subject that names none has no reader.
+    const teamId = teamOfSubject(msg.subject);
+    const recorded = teamId
+      ? this.#record(
+          rejectedRecord(
+            teamId,
+            {
+              subject: msg.subject,
+              data: msg.data,
+              seq: msg.info.streamSequence,
+              receivedAtMs: msg.info.timestampNanos
+                ? Math.floor(msg.info.timestampNanos / 1_000_000)
+                : Date.now(),
+            },
+            err,
+          ),
+        )
+      : Promise.resolve(null);
     await this.#deps.js.publish(dlqSubject(err.reason), msg.data, {
       headers: h,
       msgID: `dlq:${msg.info.streamSequence}`,
     });
+    const unrecorded = await recorded;
+    if (unrecorded) throw unrecorded;
     this.#deps.metrics.eventsDeadLettered.inc({ reason: err.reason });
     this.#deps.log.warn(
       { reason: err.reason, subject: msg.subject, seq: msg.info.streamSequence },

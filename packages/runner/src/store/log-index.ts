@@ -10,8 +10,41 @@ const MAX_REINDEX_PAGES = 256;
 /** Runners' clocks against nats-server's, when comparing a record's time with a page's. */
 const CLOCK_SKEW_MS = 30_000;
 
-/** A listing: every delivery, or those that entered `failed` / `skipped`. */
+/** A delivery listing: every delivery, or those that entered `failed` / `skipped`. */
 export type Chain = 'all' | 'failed' | 'skipped';
+
+/**
+ * Where a listing was left: chain, page and the index on that page below which the walk
+ * goes on. The delivery log and the events log hand it out the same way (base64url JSON).
+ */
+export interface Cursor {
+  c: string;
+  p: number;
+  i: number;
+}
+
+/** A cursor that does not decode. */
+export class BadCursorError extends HeraldError {
+  constructor() {
+    super('bad_cursor', 'cursor is not one this server returned');
+    this.name = 'BadCursorError';
+  }
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+/** The cursor, if it decodes and names `chain`; else BadCursorError. */
+export function decodeCursor(text: string, chain: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as Cursor;
+    if (c.c !== chain || !Number.isInteger(c.p) || !Number.isInteger(c.i)) throw new Error();
+    return c;
+  } catch {
+    throw new BadCursorError();
+  }
+}
 export const CHAIN_OF_STATUS: Partial<Record<DeliveryStatus, Chain>> = {
   failed: 'failed',
   skipped: 'skipped',
@@ -31,7 +64,7 @@ interface Tail {
 /** Appends waiting for one chain's next write. */
 interface ChainQueue {
   integrationId: string;
-  chain: Chain;
+  chain: string;
   waiting: Array<{ id: string; resolve: () => void; reject: (err: Error) => void }>;
   writing: boolean;
   lastWriteAt: number;
@@ -42,7 +75,8 @@ interface ChainQueue {
 export const INDEX_WRITE_INTERVAL_MS = 250;
 
 /**
- * The delivery log's listings: per integration and chain, append-only pages of delivery
+ * The listings of the delivery log (scope: an integration) and of the events log (scope:
+ * a team; entries carry more than an id, see event-log.ts): per scope and chain, append-only pages of delivery
  * ids (`p.<integration>.<chain>.<page>`) and the number of the newest page
  * (`h.<integration>.<chain>`). A chain's page is written at most every
  * INDEX_WRITE_INTERVAL_MS with every id that arrived meanwhile (one compare-and-set);
@@ -68,7 +102,7 @@ export class LogIndex {
    */
   async listedSince(
     integrationId: string,
-    chain: Chain,
+    chain: string,
     deliveryId: string,
     since: number,
   ): Promise<boolean> {
@@ -82,18 +116,18 @@ export class LogIndex {
     return false;
   }
 
-  async head(integrationId: string, chain: Chain): Promise<number> {
+  async head(integrationId: string, chain: string): Promise<number> {
     const entry = await this.#kv.get(`h.${integrationId}.${chain}`);
     return isLive(entry) ? Number(entry.string()) : 0;
   }
 
-  async page(integrationId: string, chain: Chain, page: number): Promise<string[]> {
+  async page(integrationId: string, chain: string, page: number): Promise<string[]> {
     const entry = await this.#kv.get(`p.${integrationId}.${chain}.${page}`);
     return liveJson<string[]>(entry) ?? [];
   }
 
   /** Appends an id to a chain; resolves once the page holding it is written. */
-  append(integrationId: string, chain: Chain, deliveryId: string): Promise<void> {
+  append(integrationId: string, chain: string, deliveryId: string): Promise<void> {
     const key = `${integrationId}.${chain}`;
     let queue = this.#queues.get(key);
     if (!queue) {
@@ -143,7 +177,7 @@ export class LogIndex {
   }
 
   /** Appends ids to the chain's newest pages, starting new pages as they fill. */
-  async #appendNow(integrationId: string, chain: Chain, deliveryIds: string[]): Promise<void> {
+  async #appendNow(integrationId: string, chain: string, deliveryIds: string[]): Promise<void> {
     const cacheKey = `${integrationId}.${chain}`;
     let ids = [...new Set(deliveryIds)];
     for (let conflicts = 0; conflicts < 10; ) {
@@ -178,10 +212,10 @@ export class LogIndex {
         await this.#moveHead(integrationId, chain, tail.head, tail.head + 1).catch(() => undefined);
       }
     }
-    throw new HeraldError('log_contention', `could not append to the delivery log of ${integrationId}`);
+    throw new HeraldError('log_contention', `could not append to the log index of ${integrationId}`);
   }
 
-  async #moveHead(integrationId: string, chain: Chain, from: number, to: number): Promise<void> {
+  async #moveHead(integrationId: string, chain: string, from: number, to: number): Promise<void> {
     const headKey = `h.${integrationId}.${chain}`;
     const entry = await this.#kv.get(headKey);
     const current = isLive(entry) ? Number(entry.string()) : 0;
@@ -191,7 +225,7 @@ export class LogIndex {
     else await this.#kv.create(headKey, String(to));
   }
 
-  async #loadTail(integrationId: string, chain: Chain): Promise<Tail> {
+  async #loadTail(integrationId: string, chain: string): Promise<Tail> {
     const head = await this.head(integrationId, chain);
     if (head === 0) return { head: 0, ids: [], revision: 0, listed: new Set() };
     const [entry, previous] = await Promise.all([
