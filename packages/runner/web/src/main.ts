@@ -5,6 +5,7 @@ import { links, parseRoute } from './router.js';
 import type { EventTypeInfo, Page, ProviderInfo } from './types.js';
 import { empty, linkButton } from './ui.js';
 import { deliveryView } from './views/delivery-page.js';
+import { eventsView } from './views/events-page.js';
 import { integrationFormView } from './views/integration-form.js';
 import { integrationView } from './views/integration-page.js';
 import { integrationsView } from './views/integrations-list.js';
@@ -71,7 +72,9 @@ function contextFor(key: string): Context {
   };
 }
 
-function shell(content: HTMLElement): HTMLElement {
+function shell(content: HTMLElement, section: 'integrations' | 'events'): HTMLElement {
+  const nav = (href: string, label: string, here: boolean) =>
+    h('a', { href, 'aria-current': here ? 'page' : undefined, id: `nav-${label.toLowerCase()}` }, label);
   return h(
     'div',
     { class: 'shell' },
@@ -88,7 +91,8 @@ function shell(content: HTMLElement): HTMLElement {
       h(
         'nav',
         { class: 'topnav', 'aria-label': 'Main' },
-        h('a', { href: links.integrations(), 'aria-current': 'page' }, 'Integrations'),
+        nav(links.integrations(), 'Integrations', section === 'integrations'),
+        nav(links.events(), 'Events', section === 'events'),
       ),
       h(
         'button',
@@ -114,6 +118,8 @@ function viewFor(ctx: Context): View {
       return integrationView(ctx, route.id);
     case 'delivery':
       return deliveryView(ctx, route.id, route.deliveryId);
+    case 'events':
+      return eventsView(ctx);
     default:
       ctx.setTitle('Not found');
       return {
@@ -145,7 +151,7 @@ function render(notice?: string): void {
   }
   session ??= contextFor(key);
   current = viewFor(session);
-  fill(root, shell(current.el));
+  fill(root, shell(current.el, parseRoute(location.hash).name === 'events' ? 'events' : 'integrations'));
   window.scrollTo(0, 0);
 }
 
