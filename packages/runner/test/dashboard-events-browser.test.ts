@@ -77,20 +77,20 @@ describe('dashboard — the events log page', () => {
       'evt_page_build',
     ]);
     const build = page.locator('tr[data-event="evt_page_build"]');
-    expect(await build.locator('[data-outcome]').first().innerText()).toBe('Delivered');
-    expect(await build.locator('.fate-delivered').innerText()).toBe('Delivered to Build channel');
+    expect(await build.locator('[data-outcome]').first().textContent()).toBe('Delivered');
+    expect(await build.locator('.fate-delivered').textContent()).toBe('Delivered to Build channel');
     await build.locator('.fate-skipped summary').click();
-    expect(await build.locator('li[data-skip="project"]').innerText()).toBe(
+    expect(await build.locator('li[data-skip="project"]').textContent()).toBe(
       'Blog builds — only for projects blog, not shop',
     );
     const alert = page.locator('tr[data-event="evt_page_alert"]');
-    expect(await alert.locator('td').first().innerText()).toBe('Skipped');
-    expect(await alert.locator('.fate-off').innerText()).toBe('Not sent to Alerts (off): switched off');
+    expect(await alert.locator('td').first().textContent()).toBe('Skipped');
+    expect(await alert.locator('.fate-off').textContent()).toBe('Not sent to Alerts (off): switched off');
     const backup = page.locator('tr[data-event="evt_page_backup"]');
-    expect(await backup.locator('td').first().innerText()).toBe('No match');
-    expect(await backup.locator('.fate').innerText()).toContain('No integration listens to it');
+    expect(await backup.locator('td').first().textContent()).toBe('No match');
+    expect(await backup.locator('.fate').textContent()).toContain('No integration listens to it');
     const rejected = page.locator('tr[data-event="rejected-4"]');
-    expect(await rejected.locator('.fate-rejected').innerText()).toMatch(
+    expect(await rejected.locator('.fate-rejected').textContent()).toMatch(
       /^Rejected \(schema\): .*data\.build/,
     );
     await screenshot(page, 'events-log');
@@ -98,7 +98,7 @@ describe('dashboard — the events log page', () => {
     await build.locator('.fate-delivered a').click();
     await page.locator('#deliveries, .page-head h1').first().waitFor();
     expect(page.url()).toMatch(/#\/integrations\/[^/]+\/deliveries\/dlv_/);
-    expect(await page.locator('body').innerText()).toContain('evt_page_build');
+    expect(await page.locator('body').textContent()).toContain('evt_page_build');
   });
 
   it('filters by outcome, type and project', async () => {

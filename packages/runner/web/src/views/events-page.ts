@@ -98,20 +98,20 @@ function row(e: EventLogEntry): HTMLElement {
   return h(
     'tr',
     { 'data-event': e.id, 'data-outcome': e.outcome },
-    h('td', { 'data-label': 'Outcome' }, outcomeBadge(e.outcome)),
+    h('td', { 'data-label': 'Outcome', class: 'cell-top' }, outcomeBadge(e.outcome)),
     h(
       'td',
-      { 'data-label': 'Event' },
+      { 'data-label': 'Event', class: 'cell-top' },
       h('div', { class: 'event-type' }, e.type ?? h('span', { class: 'muted' }, 'unreadable')),
       h('div', { class: 'muted small' }, e.projectId ?? ''),
     ),
     h(
       'td',
-      { 'data-label': 'Event id', class: 'cell-id mono small', title: e.eventId ?? '' },
+      { 'data-label': 'Event id', class: 'cell-id cell-top mono small', title: e.eventId ?? '' },
       e.eventId ?? '—',
     ),
-    h('td', { 'data-label': 'What became of it' }, fate(e)),
-    h('td', { 'data-label': 'Received' }, time(e.receivedAt)),
+    h('td', { 'data-label': 'What became of it', class: 'cell-top' }, fate(e)),
+    h('td', { 'data-label': 'Received', class: 'cell-top' }, time(e.receivedAt)),
   );
 }
 
