@@ -10,6 +10,7 @@ import { type Sink, startSink } from './support/sink.js';
 
 type Entry = {
   id: string;
+  eventId: string | null;
   type: string | null;
   projectId: string | null;
   outcome: string;
@@ -33,6 +34,7 @@ describe('HTTP API — the events log (GET /v1/events)', () => {
   let globex: ApiClient;
   const ids: Record<string, string> = {};
   let token = '';
+  let buildRow = '';
 
   const list = async (query = ''): Promise<{ items: Entry[]; nextCursor: string | null }> => {
     const res = await acme.get(`/v1/events${query}`);
@@ -40,7 +42,7 @@ describe('HTTP API — the events log (GET /v1/events)', () => {
     return res.body;
   };
   const listed = (id: string, query = '') =>
-    eventually(async () => (await list(query)).items.find((e) => e.id === id));
+    eventually(async () => (await list(query)).items.find((e) => e.eventId === id));
 
   beforeAll(async () => {
     nats = await startNats();
@@ -76,6 +78,7 @@ describe('HTTP API — the events log (GET /v1/events)', () => {
   it('records a delivered event with a link to its delivery, and every other integration skipped with its reason', async () => {
     expect((await acme.post('/v1/events', event('build:success', 'evt_b1', 'shop'))).status).toBe(202);
     const entry = await listed('evt_b1');
+    buildRow = entry.id;
     expect(entry.outcome).toBe('delivered');
     expect(entry.type).toBe('build:success');
     expect(entry.projectId).toBe('shop');
@@ -88,7 +91,7 @@ describe('HTTP API — the events log (GET /v1/events)', () => {
     // The link leads to the delivery, which the detail read shows succeeded.
     const [delivery] = entry.deliveries;
     const detail = await eventually(async () => {
-      const res = await acme.get('/v1/events/evt_b1');
+      const res = await acme.get(`/v1/events/${buildRow}`);
       return res.body.deliveries[0].status === 'succeeded' && res.body;
     });
     expect(detail.deliveries[0].deliveryId).toBe(delivery!.deliveryId);
@@ -152,18 +155,18 @@ describe('HTTP API — the events log (GET /v1/events)', () => {
     for (let i = 0; i < 5; i++) await acme.post('/v1/events', event('build:start', `evt_s${i}`, 'blog'));
     await listed('evt_s4');
     const all = await list('?limit=100');
-    const order = all.items.map((e) => e.id).filter((id) => id.startsWith('evt_s'));
+    const order = all.items.map((e) => e.eventId).filter((id) => id?.startsWith('evt_s'));
     expect(order).toEqual(['evt_s4', 'evt_s3', 'evt_s2', 'evt_s1', 'evt_s0']);
 
-    expect((await list('?type=build:start')).items.map((e) => e.id)).toEqual(order);
+    expect((await list('?type=build:start')).items.map((e) => e.eventId)).toEqual(order);
     const blog = await list('?projectId=blog&limit=100');
     expect(blog.items.every((e) => e.projectId === 'blog')).toBe(true);
     expect(blog.items).toHaveLength(5);
     // A blog build goes to both build integrations.
     expect(blog.items[0]!.deliveries.map((d) => d.integrationName).sort()).toEqual(['blog-only', 'builds']);
     const skipped = await list('?outcome=skipped');
-    expect(skipped.items.map((e) => e.id).sort()).toEqual(['evt_a2', 'evt_d1']);
-    expect((await list('?outcome=unmatched')).items.map((e) => e.id)).toEqual(['evt_k1']);
+    expect(skipped.items.map((e) => e.eventId).sort()).toEqual(['evt_a2', 'evt_d1']);
+    expect((await list('?outcome=unmatched')).items.map((e) => e.eventId)).toEqual(['evt_k1']);
 
     const walked: string[] = [];
     let cursor: string | null = null;
@@ -178,9 +181,10 @@ describe('HTTP API — the events log (GET /v1/events)', () => {
   });
 
   it('answers 404 for another team’s event and 400 naming the field for bad input', async () => {
-    expect((await acme.get('/v1/events/evt_b1')).status).toBe(200);
-    const other = await globex.get('/v1/events/evt_b1');
+    expect((await acme.get(`/v1/events/${buildRow}`)).status).toBe(200);
+    const other = await globex.get(`/v1/events/${buildRow}`);
     expect(other.status).toBe(404);
+    expect((await acme.get('/v1/events/evt_b1')).status).toBe(404);
     expect((await globex.get('/v1/events')).body).toEqual({ items: [], nextCursor: null });
     const badType = await acme.get('/v1/events?type=build:nope');
     expect(badType.status).toBe(400);

@@ -110,10 +110,10 @@ describe('README walk-through — keys, create, publish, deliveries, events log,
     // Step 5: the events log's newest row is the event, delivered to the integration.
     const eventsLog = JSON.parse(lines.filter((l) => l.startsWith('{"items":')).at(-1)!);
     const row =
-      eventsLog.items[0]?.id === eventId
+      eventsLog.items[0]?.eventId === eventId
         ? eventsLog.items[0]
         : await eventually(async () =>
-            (await api.get('/v1/events')).body.items.find((e: { id: string }) => e.id === eventId),
+            (await api.get('/v1/events')).body.items.find((e: { eventId: string }) => e.eventId === eventId),
           );
     expect(row).toMatchObject({ type: 'build:start', projectId: 'personal-blog', outcome: 'delivered' });
     expect(row.deliveries).toEqual([

@@ -70,26 +70,26 @@ describe('dashboard — the events log page', () => {
     await page.locator('#events-table tr[data-event]').first().waitFor();
     expect(await page.locator('#nav-events').getAttribute('aria-current')).toBe('page');
     const rows = page.locator('#events-table tr[data-event]');
-    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event')))).toEqual([
-      'rejected-4',
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event-id')))).toEqual([
+      'evt_page_bad',
       'evt_page_backup',
       'evt_page_alert',
       'evt_page_build',
     ]);
-    const build = page.locator('tr[data-event="evt_page_build"]');
+    const build = page.locator('tr[data-event-id="evt_page_build"]');
     expect(await build.locator('[data-outcome]').first().textContent()).toBe('Delivered');
     expect(await build.locator('.fate-delivered').textContent()).toBe('Delivered to Build channel');
     await build.locator('.fate-skipped summary').click();
     expect(await build.locator('li[data-skip="project"]').textContent()).toBe(
       'Blog builds — only for projects blog, not shop',
     );
-    const alert = page.locator('tr[data-event="evt_page_alert"]');
+    const alert = page.locator('tr[data-event-id="evt_page_alert"]');
     expect(await alert.locator('td').first().textContent()).toBe('Skipped');
     expect(await alert.locator('.fate-off').textContent()).toBe('Not sent to Alerts (off): switched off');
-    const backup = page.locator('tr[data-event="evt_page_backup"]');
+    const backup = page.locator('tr[data-event-id="evt_page_backup"]');
     expect(await backup.locator('td').first().textContent()).toBe('No match');
     expect(await backup.locator('.fate').textContent()).toContain('No integration listens to it');
-    const rejected = page.locator('tr[data-event="rejected-4"]');
+    const rejected = page.locator('tr[data-event-id="evt_page_bad"]');
     expect(await rejected.locator('.fate-rejected').textContent()).toMatch(
       /^Rejected \(schema\): .*data\.build/,
     );
@@ -107,16 +107,16 @@ describe('dashboard — the events log page', () => {
     const shown = () =>
       page
         .locator('#events-table tr[data-event]')
-        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event')));
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event-id')));
     await page.locator('#events-outcome').selectOption('rejected');
-    await eventually(async () => JSON.stringify(await shown()) === '["rejected-4"]');
+    await eventually(async () => JSON.stringify(await shown()) === '["evt_page_bad"]');
     await page.locator('#events-outcome').selectOption('');
     await page.locator('#events-type').selectOption('alert:cpu-high');
     await eventually(async () => JSON.stringify(await shown()) === '["evt_page_alert"]');
     await page.locator('#events-type').selectOption('');
     await page.locator('#events-project').fill('shop');
     await page.locator('#events-project').press('Enter');
-    await eventually(async () => JSON.stringify(await shown()) === '["rejected-4","evt_page_build"]');
+    await eventually(async () => JSON.stringify(await shown()) === '["evt_page_bad","evt_page_build"]');
     await screenshot(page, 'events-log-filtered');
     await page.locator('#events-project').fill('nowhere');
     await page.locator('#events-project').press('Enter');

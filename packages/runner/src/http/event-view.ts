@@ -52,7 +52,8 @@ export function eventLogView(
     routedAt: record.routedAt,
     outcome: record.outcome,
     deliveries: record.deliveredTo.map((integrationId) => {
-      const deliveryId = deliveryIdFor(record.id, integrationId);
+      // Routed events have their id: deliveries are named after it.
+      const deliveryId = deliveryIdFor(record.eventId ?? '', integrationId);
       return {
         integrationId,
         integrationName: integrationOf(integrationId)?.name ?? null,

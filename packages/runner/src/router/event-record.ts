@@ -1,5 +1,5 @@
 import { type HeraldEvent, type InvalidEventError, isSafeToken, MAX_EVENT_BYTES } from '@herald/core';
-import type { EventOutcome, EventRecord } from '../store/event-records.js';
+import type { EventOutcome, NewEventRecord } from '../store/event-records.js';
 import type { Matched } from './match.js';
 
 /** A rejection's error as the record keeps it (the DLQ header keeps up to 4 000 characters too). */
@@ -24,7 +24,7 @@ function outcomeOf({ matched, throttledBy }: Routed): EventOutcome {
 }
 
 /** The events log's record of a routed event: its deliveries are the targets' ids. */
-export function routedRecord(event: HeraldEvent, routed: Routed): EventRecord {
+export function routedRecord(event: HeraldEvent, routed: Routed): NewEventRecord {
   const { matched, throttledBy } = routed;
   const skipped = { ...matched.skipped };
   let skippedCount = matched.skippedCount;
@@ -37,7 +37,6 @@ export function routedRecord(event: HeraldEvent, routed: Routed): EventRecord {
     }
   }
   return {
-    id: event.id,
     teamId: event.teamId,
     eventId: event.id,
     type: event.event,
@@ -81,20 +80,15 @@ function readable(data: Uint8Array): Record<string, string | undefined> {
   }
 }
 
-/**
- * The record of an event rejected to the dead-letter stream, for the team its subject
- * names. Keyed by its stream sequence: a rejected payload's id may be missing, or another
- * event's.
- */
+/** The record of an event rejected to the dead-letter stream, for the team its subject names. */
 export function rejectedRecord(
   teamId: string,
   msg: { subject: string; data: Uint8Array; seq: number; receivedAtMs: number },
   err: InvalidEventError,
-): EventRecord {
+): NewEventRecord {
   const fields = readable(msg.data);
   const now = new Date().toISOString();
   return {
-    id: `rejected-${msg.seq}`,
     teamId,
     eventId: fields.id ?? null,
     type: fields.type ?? null,

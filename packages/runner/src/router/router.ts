@@ -27,7 +27,7 @@ import type { Metrics } from '../metrics.js';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
-import type { EventLog, EventRecord } from '../store/event-records.js';
+import type { EventLog, NewEventRecord } from '../store/event-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import { rejectedRecord, routedRecord, teamOfSubject } from './event-record.js';
 import { type Matched, matchTeam } from './match.js';
@@ -239,25 +239,21 @@ export class Router {
           ),
       );
     }
-    // The record's write went out with the publishes: waiting for both costs the slower one.
     const failed =
-      published.length > 0
-        ? ((await Promise.all([...published, recorded])).find((err) => err !== null) ?? null)
-        : null;
+      published.length > 0 ? ((await Promise.all(published)).find((err) => err !== null) ?? null) : null;
     metrics.eventsRouted.inc();
     metrics.deliveriesCreated.inc(targets.length);
     if (handedOver.length > 0) metrics.deliveriesHandedOver.inc(handedOver.length);
+    if (failed && handedOver.length === 0) throw failed;
     // Never ack while a delivery is unpublished or the record unstored: the event must come
     // back for it. With deliveries handed over, it comes back once they are settled (their
-    // records then tell the re-routed event they are done).
-    if (published.length === 0) this.#settleWhenDone(msg, [...handedOver, failure(recorded)], null);
-    else if (handedOver.length > 0) this.#settleWhenDone(msg, handedOver, failed);
-    else if (failed) throw failed;
-    else msg.ack();
+    // records then tell the re-routed event they are done). The record's batch is written
+    // within BATCH_WINDOW_MS: the ack waits for it, routing does not.
+    this.#settleWhenDone(msg, [...handedOver, failure(recorded)], failed);
   }
 
   /** Stores the event's record; resolves to the error if it could not be stored. */
-  #record(record: EventRecord): Promise<Error | null> {
+  #record(record: NewEventRecord): Promise<Error | null> {
     return this.#deps.eventLog.record(record).then(
       ({ listed }) => {
         listed.catch((err: Error) => this.#eventLogFailed(err, record, 'an event is not listed'));
@@ -270,11 +266,11 @@ export class Router {
     );
   }
 
-  #eventLogFailed(err: Error, record: EventRecord, message: string): void {
+  #eventLogFailed(err: Error, record: NewEventRecord, message: string): void {
     const now = Date.now();
     if (now - this.#eventLogWarnedAt < EVENT_LOG_WARN_INTERVAL_MS) return;
     this.#eventLogWarnedAt = now;
-    this.#deps.log.warn({ err: err.message, teamId: record.teamId, eventId: record.id }, message);
+    this.#deps.log.warn({ err: err.message, teamId: record.teamId, eventId: record.eventId }, message);
   }
 
   /**
@@ -285,7 +281,7 @@ export class Router {
     const reroute = (err: Error) => {
       this.#deps.log.warn(
         { err: err.message, subject: msg.subject },
-        'a delivery is not settled; re-routing the event',
+        "a delivery or the event's record is not settled; re-routing the event",
       );
       msg.nak(1_000);
     };

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
-import type { EventListQuery, EventLog, EventPage, EventRecord } from './event-records.js';
+import type { EventListQuery, EventLog, EventPage, EventRecord, NewEventRecord } from './event-records.js';
 import { liveJson } from './kv.js';
 import { type Cursor, decodeCursor, encodeCursor, LogIndex } from './log-index.js';
 
@@ -9,6 +10,16 @@ export const EVENT_LOG_BUCKET = 'HERALD_EVENT_LOG';
 const PUT_PREFIX = `$KV.${EVENT_LOG_BUCKET}.`;
 
 /**
+ * A team's records of events routed within this long share one write. A JetStream write
+ * costs the runner and nats-server ~50 µs each (bench/README.md): one per event would be a
+ * measurable share of a delivery's cost. The ack of each event waits for its batch, not
+ * its routing.
+ */
+export const BATCH_WINDOW_MS = 10;
+/** Most records in one batch, and the most bytes of it (NATS takes 1 MiB by default). */
+const MAX_BATCH_RECORDS = 128;
+const MAX_BATCH_BYTES = 256 * 1024;
+/**
  * A filtered listing reads at most this many index pages (64 entries each) before it
  * answers what it found with a cursor to go on. Entries carry type and project, so a
  * page that holds no match costs one read, not one per event.
@@ -16,32 +27,42 @@ const PUT_PREFIX = `$KV.${EVENT_LOG_BUCKET}.`;
 const MAX_PAGES_PER_LIST = 64;
 /** In an index entry: a field the event did not have (a rejected payload). */
 const NONE = '-';
+/** A row id: `<batch>-<position>`. */
+const ROW_ID = /^([A-Za-z0-9_]{1,48})-(\d{1,4})$/;
 
 /** The chain a listing walks: every event, or those of one outcome. */
 function chainOf(query: Pick<EventListQuery, 'outcome'>): string {
   return query.outcome ? `o-${query.outcome}` : 'all';
 }
 
-/** `<id> <type> <project>`: what a filter needs without reading the record. */
-function entryOf(record: EventRecord): string {
-  return `${record.id} ${record.type ?? NONE} ${record.projectId ?? NONE}`;
+interface Batch {
+  teamId: string;
+  parts: string[];
+  bytes: number;
+  entries: Array<{ all: string; chain: string }>;
+  waiters: Array<{ resolve: (v: { listed: Promise<void> }) => void; reject: (err: Error) => void }>;
+  timer: NodeJS.Timeout | null;
 }
 
 /**
  * The events log in a KV bucket, one team's records and listings apart from another's:
- * - `e.<team>.<id>`: the event's record (EventRecord), written once when it is routed
- *   (again if it is routed again);
+ * - `b.<team>.<batch>`: a JSON array of the records a runner routed for the team within
+ *   BATCH_WINDOW_MS (one write for all of them); a record's row id is `<batch>-<n>`;
  * - `p.<team>.<chain>.<page>` / `h.<team>.<chain>` (LogIndex, as the delivery log's):
- *   chain `all` lists every event, `o-<outcome>` those of one outcome; its entries are
- *   `<id> <type> <project>`, so a type or project filter reads pages, not records.
+ *   chain `all` lists every row, `o-<outcome>` those of one outcome; entries are
+ *   `<row> <type> <project>`, so a type or project filter reads pages, not records.
  * Listing newest first walks pages backwards: a page costs O(page) reads, whatever the
- * history's length. A record is written before its entries, and a chain's page at most
- * every INDEX_WRITE_INTERVAL_MS with every entry that arrived meanwhile.
+ * history's length (fewer when rows share batches). A batch is written before its entries,
+ * and a chain's page at most every INDEX_WRITE_INTERVAL_MS with every entry that arrived.
  */
 export class KvEventLog implements EventLog {
   readonly #kv: KV;
   readonly #publisher: AckedPublisher;
   readonly #index: LogIndex;
+  readonly #open = new Map<string, Batch>();
+  // Batch ids: this process's nonce and a counter, after the time (so they never repeat).
+  readonly #nonce = randomBytes(6).toString('base64url').replace(/-/g, '_');
+  #counter = 0;
 
   constructor(kv: KV, publisher: AckedPublisher) {
     this.#kv = kv;
@@ -54,18 +75,66 @@ export class KvEventLog implements EventLog {
     });
   }
 
-  async record(record: EventRecord): Promise<{ listed: Promise<void> }> {
-    await this.#publisher.publish(`${PUT_PREFIX}e.${record.teamId}.${record.id}`, JSON.stringify(record));
-    const entry = entryOf(record);
-    const listed = Promise.all([
-      this.#index.append(record.teamId, 'all', entry),
-      this.#index.append(record.teamId, chainOf(record), entry),
-    ]).then(() => undefined);
-    return { listed };
+  record(record: NewEventRecord): Promise<{ listed: Promise<void> }> {
+    const part = JSON.stringify(record);
+    let batch = this.#open.get(record.teamId);
+    if (batch && batch.bytes + part.length > MAX_BATCH_BYTES) {
+      this.#flush(batch);
+      batch = undefined;
+    }
+    if (!batch) {
+      batch = { teamId: record.teamId, parts: [], bytes: 2, entries: [], waiters: [], timer: null };
+      this.#open.set(record.teamId, batch);
+      const b = batch;
+      b.timer = setTimeout(() => this.#flush(b), BATCH_WINDOW_MS);
+    }
+    const fields = ` ${record.type ?? NONE} ${record.projectId ?? NONE}`;
+    batch.entries.push({ all: fields, chain: chainOf(record) });
+    batch.parts.push(part);
+    batch.bytes += part.length + 1;
+    const stored = new Promise<{ listed: Promise<void> }>((resolve, reject) =>
+      batch.waiters.push({ resolve, reject }),
+    );
+    if (batch.parts.length >= MAX_BATCH_RECORDS) this.#flush(batch);
+    return stored;
+  }
+
+  #flush(batch: Batch): void {
+    if (batch.timer) clearTimeout(batch.timer);
+    if (this.#open.get(batch.teamId) === batch) this.#open.delete(batch.teamId);
+    const id = `${Date.now().toString(36)}${this.#nonce}${(this.#counter++).toString(36)}`;
+    this.#publisher.publish(`${PUT_PREFIX}b.${batch.teamId}.${id}`, `[${batch.parts.join(',')}]`).then(
+      () => {
+        const listed = this.#list(batch, id);
+        // Each waiter may ignore it: nothing unheard.
+        listed.catch(() => undefined);
+        for (const w of batch.waiters) w.resolve({ listed });
+      },
+      (err: Error) => {
+        for (const w of batch.waiters) w.reject(err);
+      },
+    );
+  }
+
+  #list(batch: Batch, id: string): Promise<void> {
+    const appends: Promise<void>[] = [];
+    batch.entries.forEach((e, n) => {
+      const entry = `${id}-${n}${e.all}`;
+      appends.push(this.#index.append(batch.teamId, 'all', entry));
+      appends.push(this.#index.append(batch.teamId, e.chain, entry));
+    });
+    return Promise.all(appends).then(() => undefined);
+  }
+
+  async #batch(teamId: string, batchId: string): Promise<NewEventRecord[] | null> {
+    return liveJson<NewEventRecord[]>(await this.#kv.get(`b.${teamId}.${batchId}`));
   }
 
   async get(teamId: string, id: string): Promise<EventRecord | null> {
-    return liveJson<EventRecord>(await this.#kv.get(`e.${teamId}.${id}`));
+    const m = ROW_ID.exec(id);
+    if (!m) return null;
+    const record = (await this.#batch(teamId, m[1]!))?.[Number(m[2])];
+    return record && record.teamId === teamId ? { id, ...record } : null;
   }
 
   async list(teamId: string, query: EventListQuery): Promise<EventPage> {
@@ -83,6 +152,21 @@ export class KvEventLog implements EventLog {
       if (query.projectId && project !== query.projectId) return null;
       return id ?? null;
     };
+    // One read per batch, however many of its rows a page shows.
+    const batches = new Map<string, Promise<NewEventRecord[] | null>>();
+    const read = (id: string): Promise<EventRecord | null> => {
+      const m = ROW_ID.exec(id);
+      if (!m) return Promise.resolve(null);
+      let batch = batches.get(m[1]!);
+      if (!batch) {
+        batch = this.#batch(teamId, m[1]!);
+        batches.set(m[1]!, batch);
+      }
+      return batch.then((records) => {
+        const record = records?.[Number(m[2])];
+        return record ? { id, ...record } : null;
+      });
+    };
     const items: EventRecord[] = [];
     const seen = new Set<string>();
     let pagesRead = 0;
@@ -90,17 +174,15 @@ export class KvEventLog implements EventLog {
       const entries = await this.#index.page(teamId, chain, position.p);
       pagesRead++;
       let end = Math.min(position.i, entries.length);
-      // Newest first: walk the page from its end, reading only as many records as the page still needs.
+      // Newest first: walk the page from its end, reading only as many rows as the page still needs.
       while (end > 0 && items.length < query.limit) {
         const ids: string[] = [];
         while (end > 0 && ids.length < query.limit - items.length) {
           const id = wanted(entries[--end]!);
           if (id && !seen.has(id)) ids.push(id);
         }
-        const records = await Promise.all(ids.map((id) => this.get(teamId, id)));
-        for (const record of records) {
-          // Expired, or routed again since with another outcome: not this chain's any more.
-          if (!record || (query.outcome && record.outcome !== query.outcome)) continue;
+        for (const record of await Promise.all(ids.map(read))) {
+          if (!record) continue; // expired
           seen.add(record.id);
           items.push(record);
         }

@@ -10,9 +10,12 @@ export const EVENT_OUTCOMES: EventOutcome[] = ['delivered', 'skipped', 'unmatche
 export type SkipReason = 'event-type' | 'project' | 'disabled' | 'throttled' | 'own-health';
 export const SKIP_REASONS: SkipReason[] = ['event-type', 'project', 'disabled', 'throttled', 'own-health'];
 
-/** The events log's record of one event: one write per event, whatever its fan-out. */
+/** The events log's record of one event, whatever its fan-out (records are written in batches). */
 export interface EventRecord {
-  /** The record's key: the event's id, or `rejected-<stream sequence>` for a rejected one. */
+  /**
+   * The row's id in the log (`<batch>-<n>`), given when it is stored: a rejected event may
+   * have no id, and an event routed twice (redelivered) is two rows.
+   */
   id: string;
   teamId: string;
   /** Null when a rejected payload had no usable one. */
@@ -40,6 +43,9 @@ export interface EventRecord {
   rejection: { reason: string; error: string; subject: string } | null;
 }
 
+/** A record before the log stored it (and gave it its row id). */
+export type NewEventRecord = Omit<EventRecord, 'id'>;
+
 /** A record keeps the first this many skipped integrations (a team may have hundreds). */
 export const MAX_SKIPS_RECORDED = 100;
 
@@ -59,10 +65,11 @@ export interface EventPage {
 /** The events log as the router writes it and the API reads it. */
 export interface EventLog {
   /**
-   * Stores the record; resolves once it is stored, with `listed`, which resolves once its
-   * listing entries are written too (coalesced with other events' entries).
+   * Stores the record, in one write with the team's other records of the moment; resolves
+   * once it is stored, with `listed`, which resolves once its listing entries are written
+   * too (coalesced with other events' entries).
    */
-  record(record: EventRecord): Promise<{ listed: Promise<void> }>;
+  record(record: NewEventRecord): Promise<{ listed: Promise<void> }>;
   get(teamId: string, id: string): Promise<EventRecord | null>;
   /** A team's events, newest first; costs O(page). */
   list(teamId: string, query: EventListQuery): Promise<EventPage>;

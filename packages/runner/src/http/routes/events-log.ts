@@ -63,7 +63,7 @@ export function eventLogRoutes(deps: EventLogRouteDeps): AnyRoute[] {
         const statuses = new Map<string, DeliveryStatus | null>();
         await Promise.all(
           record.deliveredTo.map(async (integrationId) => {
-            const deliveryId = deliveryIdFor(record.id, integrationId);
+            const deliveryId = deliveryIdFor(record.eventId ?? '', integrationId);
             const delivery = await deps.deliveryLog.getRecord(integrationId, deliveryId);
             statuses.set(deliveryId, delivery && delivery.teamId === teamId ? delivery.status : null);
           }),

@@ -97,7 +97,7 @@ function fate(e: EventLogEntry): HTMLElement {
 function row(e: EventLogEntry): HTMLElement {
   return h(
     'tr',
-    { 'data-event': e.id, 'data-outcome': e.outcome },
+    { 'data-event': e.id, 'data-event-id': e.eventId ?? '', 'data-outcome': e.outcome },
     h('td', { 'data-label': 'Outcome', class: 'cell-top' }, outcomeBadge(e.outcome)),
     h(
       'td',
