@@ -170,6 +170,10 @@ export const integrationCreatedSchema = integrationSchema.extend({
     .string()
     .optional()
     .meta({ description: 'the token generated for secret: "generate"; shown only here' }),
+  generatedSigningSecret: z
+    .string()
+    .optional()
+    .meta({ description: 'the signing secret generated for signingSecrets: "generate"; shown only here' }),
   confirmation: testResultSchema.optional(),
 });
 
@@ -247,7 +251,10 @@ const routedDeliverySchema = z.object({
 
 export const eventLogEntrySchema = named(
   z.object({
-    id: z.string().meta({ description: 'the event id, or `rejected-<n>` for a rejected event' }),
+    id: z.string().meta({
+      description:
+        'the row’s id (GET /v1/events/{id}); `eventId` is the event’s (an event routed twice is two rows)',
+    }),
     eventId: z.string().nullable(),
     type: z.string().nullable(),
     projectId: z.string().nullable(),

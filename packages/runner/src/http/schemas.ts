@@ -75,7 +75,8 @@ export const eventLogParams = z.strictObject({ id: token });
 // ---- request bodies
 
 const configInput = z.record(z.string(), z.unknown()).meta({
-  description: 'the provider\'s config; see the *Config components (secret: "generate" for webhooks)',
+  description:
+    'the provider\'s config; see the *Config components (webhooks: secret: "generate", signingSecrets: "generate")',
 });
 const projectsInput = z.array(token).min(1, 'use null for all projects').nullable();
 const eventsInput = z.array(eventPatternSchema).min(1, 'pick at least one event type');

@@ -99,6 +99,7 @@ export interface TestResult extends Attempt {
 
 export interface IntegrationCreated extends Integration {
   generatedSecret?: string;
+  generatedSigningSecret?: string;
   confirmation?: TestResult;
 }
 
