@@ -3,7 +3,7 @@
 // its listing coalesced): 80 % delivered, 10 % unmatched, 5 % skipped (throttled), 5 %
 // rejected, over 10 projects and 2 types. Measured one call at a time: a page of 50 newest
 // first (the first page again and again, and a walk 100 pages deep with the cursor), and
-// filtered pages (outcome=rejected, a type, a project).
+// filtered pages (outcome=rejected, outcome=delivered, a type, a project).
 import { AckedPublisher, KvEventLog, now } from '../lib/deps.mjs';
 import { pipelined, provisionLike } from '../lib/fixtures.mjs';
 import { startNats } from '../lib/nats-server.mjs';
@@ -108,6 +108,7 @@ export async function run(ctx) {
     const filtered = (query, want) =>
       timed(Math.min(samples, 50), async () => check(want)(await log.list(TEAM, { limit: PAGE, ...query })));
     const rejectedPage = await filtered({ outcome: 'rejected' }, (e) => e.outcome === 'rejected');
+    const deliveredPage = await filtered({ outcome: 'delivered' }, (e) => e.outcome === 'delivered');
     const typePage = await filtered({ type: 'deployment:start' }, (e) => e.type === 'deployment:start');
     const projectPage = await filtered({ projectId: 'p3' }, (e) => e.projectId === 'p3');
     return {
@@ -120,6 +121,7 @@ export async function run(ctx) {
       firstPageMs: firstPage,
       walkPageMs: { ...walk, pages: walkPages, eventsWalked: walked },
       rejectedPageMs: rejectedPage,
+      deliveredPageMs: deliveredPage,
       typePageMs: typePage,
       projectPageMs: projectPage,
       pageP95Ms: Math.max(firstPage.p95, walk.p95),

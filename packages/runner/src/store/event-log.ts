@@ -20,26 +20,36 @@ export const BATCH_WINDOW_MS = 10;
 const MAX_BATCH_RECORDS = 128;
 const MAX_BATCH_BYTES = 256 * 1024;
 /**
- * A filtered listing reads at most this many index pages (64 entries each) before it
- * answers what it found with a cursor to go on. Entries carry type and project, so a
+ * Entries per index page. An entry is ~40 bytes; a busy team fills pages fast, and each
+ * new page costs three requests (create, read and move the head).
+ */
+const EVENT_PAGE_SIZE = 256;
+/**
+ * A filtered listing reads at most this many index pages before it answers what it found
+ * with a cursor to go on (4 096 events). Entries carry type, project and outcome, so a
  * page that holds no match costs one read, not one per event.
  */
-const MAX_PAGES_PER_LIST = 64;
+const MAX_PAGES_PER_LIST = 16;
+/** Outcomes with a chain of their own; `delivered`, the common one, is read from `all`. */
+const CHAINED_OUTCOMES = new Set(['skipped', 'unmatched', 'rejected']);
 /** In an index entry: a field the event did not have (a rejected payload). */
 const NONE = '-';
 /** A row id: `<batch>-<position>`. */
 const ROW_ID = /^([A-Za-z0-9_]{1,48})-(\d{1,4})$/;
 
-/** The chain a listing walks: every event, or those of one outcome. */
+/**
+ * The chain a listing walks: every event, or those of a rare outcome. Most events are
+ * delivered: a chain of its own would double the common case's index writes.
+ */
 function chainOf(query: Pick<EventListQuery, 'outcome'>): string {
-  return query.outcome ? `o-${query.outcome}` : 'all';
+  return query.outcome && CHAINED_OUTCOMES.has(query.outcome) ? `o-${query.outcome}` : 'all';
 }
 
 interface Batch {
   teamId: string;
   parts: string[];
   bytes: number;
-  entries: Array<{ all: string; chain: string }>;
+  entries: Array<{ fields: string; chain: string }>;
   waiters: Array<{ resolve: (v: { listed: Promise<void> }) => void; reject: (err: Error) => void }>;
   timer: NodeJS.Timeout | null;
 }
@@ -49,8 +59,8 @@ interface Batch {
  * - `b.<team>.<batch>`: a JSON array of the records a runner routed for the team within
  *   BATCH_WINDOW_MS (one write for all of them); a record's row id is `<batch>-<n>`;
  * - `p.<team>.<chain>.<page>` / `h.<team>.<chain>` (LogIndex, as the delivery log's):
- *   chain `all` lists every row, `o-<outcome>` those of one outcome; entries are
- *   `<row> <type> <project>`, so a type or project filter reads pages, not records.
+ *   chain `all` lists every row, `o-<outcome>` those of a rare outcome (not `delivered`);
+ *   entries are `<row> <type> <project> <outcome>`, so a filter reads pages, not records.
  * Listing newest first walks pages backwards: a page costs O(page) reads, whatever the
  * history's length (fewer when rows share batches). A batch is written before its entries,
  * and a chain's page at most every INDEX_WRITE_INTERVAL_MS with every entry that arrived.
@@ -67,12 +77,16 @@ export class KvEventLog implements EventLog {
   constructor(kv: KV, publisher: AckedPublisher) {
     this.#kv = kv;
     this.#publisher = publisher;
-    this.#index = new LogIndex(kv, async (key, value, expectRevision) => {
-      const ack = await publisher.publish(`${PUT_PREFIX}${key}`, JSON.stringify(value), {
-        expectLastSubjectSeq: expectRevision,
-      });
-      return ack.seq;
-    });
+    this.#index = new LogIndex(
+      kv,
+      async (key, value, expectRevision) => {
+        const ack = await publisher.publish(`${PUT_PREFIX}${key}`, JSON.stringify(value), {
+          expectLastSubjectSeq: expectRevision,
+        });
+        return ack.seq;
+      },
+      EVENT_PAGE_SIZE,
+    );
   }
 
   record(record: NewEventRecord): Promise<{ listed: Promise<void> }> {
@@ -88,8 +102,8 @@ export class KvEventLog implements EventLog {
       const b = batch;
       b.timer = setTimeout(() => this.#flush(b), BATCH_WINDOW_MS);
     }
-    const fields = ` ${record.type ?? NONE} ${record.projectId ?? NONE}`;
-    batch.entries.push({ all: fields, chain: chainOf(record) });
+    const fields = ` ${record.type ?? NONE} ${record.projectId ?? NONE} ${record.outcome}`;
+    batch.entries.push({ fields, chain: chainOf(record) });
     batch.parts.push(part);
     batch.bytes += part.length + 1;
     const stored = new Promise<{ listed: Promise<void> }>((resolve, reject) =>
@@ -119,9 +133,9 @@ export class KvEventLog implements EventLog {
   #list(batch: Batch, id: string): Promise<void> {
     const appends: Promise<void>[] = [];
     batch.entries.forEach((e, n) => {
-      const entry = `${id}-${n}${e.all}`;
+      const entry = `${id}-${n}${e.fields}`;
       appends.push(this.#index.append(batch.teamId, 'all', entry));
-      appends.push(this.#index.append(batch.teamId, e.chain, entry));
+      if (e.chain !== 'all') appends.push(this.#index.append(batch.teamId, e.chain, entry));
     });
     return Promise.all(appends).then(() => undefined);
   }
@@ -147,9 +161,10 @@ export class KvEventLog implements EventLog {
       position = { c: chain, p: head, i: Number.MAX_SAFE_INTEGER };
     }
     const wanted = (entry: string): string | null => {
-      const [id, type, project] = entry.split(' ');
+      const [id, type, project, outcome] = entry.split(' ');
       if (query.type && type !== query.type) return null;
       if (query.projectId && project !== query.projectId) return null;
+      if (query.outcome && outcome !== query.outcome) return null;
       return id ?? null;
     };
     // One read per batch, however many of its rows a page shows.

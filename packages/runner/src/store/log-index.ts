@@ -3,7 +3,7 @@ import type { KV } from '@nats-io/kv';
 import type { DeliveryStatus } from './delivery-records.js';
 import { isLive, liveJson } from './kv.js';
 
-/** Delivery ids per index page. */
+/** Delivery ids per index page (the delivery log's; the events log's pages are larger). */
 export const LOG_PAGE_SIZE = 64;
 /** How far back a reindex looks for an entry already written. */
 const MAX_REINDEX_PAGES = 256;
@@ -90,9 +90,12 @@ export class LogIndex {
   // The newest pages of each chain this process wrote to, so an append is one write.
   readonly #tails = new Map<string, Tail>();
 
-  constructor(kv: KV, put: KvPut) {
+  readonly #pageSize: number;
+
+  constructor(kv: KV, put: KvPut, pageSize = LOG_PAGE_SIZE) {
     this.#kv = kv;
     this.#put = put;
+    this.#pageSize = pageSize;
   }
 
   /**
@@ -186,8 +189,8 @@ export class LogIndex {
       ids = ids.filter((id) => !tail.listed.has(id));
       if (ids.length === 0) return;
       try {
-        if (tail.head > 0 && tail.ids.length < LOG_PAGE_SIZE) {
-          const page = [...tail.ids, ...ids.slice(0, LOG_PAGE_SIZE - tail.ids.length)];
+        if (tail.head > 0 && tail.ids.length < this.#pageSize) {
+          const page = [...tail.ids, ...ids.slice(0, this.#pageSize - tail.ids.length)];
           const revision = await this.#put(`p.${integrationId}.${chain}.${tail.head}`, page, tail.revision);
           for (const id of page) tail.listed.add(id);
           this.#tails.set(cacheKey, { ...tail, ids: page, revision });
@@ -196,7 +199,7 @@ export class LogIndex {
         // Start the next page, then move the head to it. `create` fails if another
         // writer made that page first; then we help move the head and try again.
         const next = tail.head + 1;
-        const page = ids.slice(0, LOG_PAGE_SIZE);
+        const page = ids.slice(0, this.#pageSize);
         const revision = await this.#kv.create(`p.${integrationId}.${chain}.${next}`, JSON.stringify(page));
         await this.#moveHead(integrationId, chain, tail.head, next);
         this.#tails.set(cacheKey, {
