@@ -1,7 +1,6 @@
 import {
   DLQ_ERROR_HEADER,
   DLQ_SOURCE_SUBJECT_HEADER,
-  decodeEvent,
   deliverySubject,
   dlqSubject,
   EVENTS_STREAM,
@@ -10,8 +9,6 @@ import {
   isAlertType,
   isDirectEventType,
   parkedSubject,
-  parseEventSubject,
-  SubjectError,
 } from '@herald/core';
 import {
   AckPolicy,
@@ -32,6 +29,7 @@ import type { IntegrationStore } from '../store/integrations.js';
 import { rejectedRecord, routedRecord, teamOfSubject } from './event-record.js';
 import { type Matched, matchTeam } from './match.js';
 import type { AlertThrottle } from './throttle.js';
+import { validateEventMessage } from './validate.js';
 
 export const ROUTER_CONSUMER = 'herald-router';
 const ROUTER_MAX_ACK_PENDING = 3_000;
@@ -154,7 +152,7 @@ export class Router {
   async #route(msg: JsMsg): Promise<void> {
     let event: HeraldEvent;
     try {
-      event = this.#validate(msg);
+      event = validateEventMessage(msg.subject, msg.data);
     } catch (err) {
       if (!(err instanceof InvalidEventError)) throw err;
       await this.#deadLetter(msg, err);
@@ -289,34 +287,6 @@ export class Router {
     const task = settled.then(() => (failed ? reroute(failed) : msg.ack()), reroute);
     this.#settling.add(task);
     void task.finally(() => this.#settling.delete(task));
-  }
-
-  #validate(msg: JsMsg): HeraldEvent {
-    let parsed: ReturnType<typeof parseEventSubject>;
-    try {
-      parsed = parseEventSubject(msg.subject);
-    } catch (err) {
-      throw new InvalidEventError('subject_mismatch', [
-        { path: 'subject', message: (err as SubjectError).message },
-      ]);
-    }
-    const event = decodeEvent(msg.data);
-    if (event.teamId === parsed.teamId && event.projectId === parsed.projectId && event.event === parsed.type)
-      return event;
-    const mismatches: Array<{ path: string; message: string }> = (['teamId', 'projectId'] as const)
-      .filter((k) => event[k] !== parsed[k])
-      .map((k) => ({
-        path: k,
-        message: `payload says ${JSON.stringify(event[k])}, subject says ${JSON.stringify(parsed[k])}`,
-      }));
-    if (event.event !== parsed.type) {
-      mismatches.push({
-        path: 'event',
-        message: `payload says ${JSON.stringify(event.event)}, subject says ${JSON.stringify(parsed.type)}`,
-      });
-    }
-    if (mismatches.length > 0) throw new InvalidEventError('subject_mismatch', mismatches);
-    return event;
   }
 
   async #deadLetter(msg: JsMsg, err: InvalidEventError): Promise<void> {
