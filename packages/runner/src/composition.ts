@@ -113,7 +113,12 @@ function registerStores(c: DependencyContainer): void {
     TOKENS.deliveryLog,
     (get) => new KvDeliveryLog(get(TOKENS.buckets).log, get(AckedPublisher), get(TOKENS.jsm)),
   );
-  factory(c, TOKENS.eventLog, (get) => new KvEventLog(get(TOKENS.buckets).eventLog, get(AckedPublisher)));
+  factory(c, TOKENS.eventLog, (get) => {
+    const logger = get(TOKENS.logger);
+    return new KvEventLog(get(TOKENS.buckets).eventLog, get(AckedPublisher), (fields, message) =>
+      logger.warn(fields, message),
+    );
+  });
   factory(
     c,
     AlertThrottle,

@@ -24,7 +24,7 @@ import type { Metrics } from '../metrics.js';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
-import type { EventLog, NewEventRecord } from '../store/event-records.js';
+import type { EventLog } from '../store/event-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import { rejectedRecord, routedRecord, teamOfSubject } from './event-record.js';
 import { type Matched, matchTeam } from './match.js';
@@ -34,8 +34,6 @@ import { validateEventMessage } from './validate.js';
 export const ROUTER_CONSUMER = 'herald-router';
 const ROUTER_MAX_ACK_PENDING = 3_000;
 const ROUTER_MAX_PARALLEL = 64;
-/** A failing events log is reported at most this often (every event would say it). */
-const EVENT_LOG_WARN_INTERVAL_MS = 10_000;
 const NOTHING_MATCHED: Matched<never> = { targets: [], skipped: {}, skippedCount: 0 };
 
 export interface RouterDeps {
@@ -56,7 +54,7 @@ export interface RouterDeps {
   parkedBacklog: (integrationId: string) => void;
   jsm: JetStreamManager;
   integrations: Pick<IntegrationStore, 'ofTeam'>;
-  /** Where each event's fate is recorded: one write per event, in parallel with its deliveries. */
+  /** Where each event's fate is recorded: a team's records of a moment share one write (KvEventLog). */
   eventLog: Pick<EventLog, 'record'>;
   throttle: AlertThrottle;
   partitions: number;
@@ -74,26 +72,18 @@ export interface RouterDeps {
  * JetStream's dedup (`Nats-Msg-Id` = `<eventId>:<integrationId>`) drops repeated
  * publishes, and a delivery's record tells a re-routed delivery that was done.
  *
- * Each event's record in the events log (what became of it) is one write sent beside its
- * deliveries and joined to the ack's conditions, never awaited before a delivery starts:
- * an event is acked only once its record is stored. Its listing entries follow, coalesced
- * (LogIndex); a crash between the two leaves the record unlisted, which costs a row, not
- * a delivery.
+ * Each event's record in the events log (what became of it) joins the ack's conditions and
+ * is never awaited by routing: an event is acked only once its record is stored (batched
+ * with its team's other records of the moment). Listing entries follow, coalesced
+ * (LogIndex); a crash between the two leaves records unlisted, which costs rows, not
+ * deliveries.
  */
-/** A write's outcome as a wait that fails with its error. */
-function failure(outcome: Promise<Error | null>): Promise<void> {
-  return outcome.then((err) => {
-    if (err) throw err;
-  });
-}
-
 export class Router {
   readonly #deps: RouterDeps;
   #consumer: ResumingConsumer | null = null;
   readonly #inFlight = new Set<Promise<void>>();
   // Events whose handed-over deliveries are still under way (acked when they settle).
   readonly #settling = new Set<Promise<void>>();
-  #eventLogWarnedAt = 0;
 
   constructor(deps: RouterDeps) {
     this.#deps = deps;
@@ -175,7 +165,8 @@ export class Router {
     const publishedAt = msg.info.timestampNanos
       ? Math.floor(msg.info.timestampNanos / 1_000_000)
       : Date.now();
-    const recorded = this.#record(
+    // Its team's batch of records: one promise for all of them, stored within BATCH_WINDOW_MS.
+    const recorded = this.#deps.eventLog.record(
       routedRecord(event, { matched, throttledBy, routedAt, receivedAtMs: publishedAt }),
     );
     const from = {
@@ -247,35 +238,14 @@ export class Router {
     // back for it. With deliveries handed over, it comes back once they are settled (their
     // records then tell the re-routed event they are done). The record's batch is written
     // within BATCH_WINDOW_MS: the ack waits for it, routing does not.
-    this.#settleWhenDone(msg, [...handedOver, failure(recorded)], failed);
-  }
-
-  /** Stores the event's record; resolves to the error if it could not be stored. */
-  #record(record: NewEventRecord): Promise<Error | null> {
-    return this.#deps.eventLog.record(record).then(
-      ({ listed }) => {
-        listed.catch((err: Error) => this.#eventLogFailed(err, record, 'an event is not listed'));
-        return null;
-      },
-      (err: Error) => {
-        this.#eventLogFailed(err, record, 'an event is not recorded; re-routing it');
-        return err;
-      },
-    );
-  }
-
-  #eventLogFailed(err: Error, record: NewEventRecord, message: string): void {
-    const now = Date.now();
-    if (now - this.#eventLogWarnedAt < EVENT_LOG_WARN_INTERVAL_MS) return;
-    this.#eventLogWarnedAt = now;
-    this.#deps.log.warn({ err: err.message, teamId: record.teamId, eventId: record.eventId }, message);
+    this.#settleWhenDone(msg, [...handedOver, recorded], failed);
   }
 
   /**
-   * Once the handed-over deliveries are settled: acks the event, or naks it (redelivered,
-   * re-routed) when a publish failed or a delivery could not be settled.
+   * Once the handed-over deliveries and the record are settled: acks the event, or naks it (redelivered,
+   * re-routed) when a publish failed, a delivery could not be settled or the record not stored.
    */
-  #settleWhenDone(msg: JsMsg, handedOver: Promise<void>[], failed: Error | null): void {
+  #settleWhenDone(msg: JsMsg, waits: Promise<unknown>[], failed: Error | null): void {
     const reroute = (err: Error) => {
       this.#deps.log.warn(
         { err: err.message, subject: msg.subject },
@@ -283,7 +253,7 @@ export class Router {
       );
       msg.nak(1_000);
     };
-    const settled = handedOver.length === 1 ? handedOver[0]! : Promise.all(handedOver);
+    const settled = waits.length === 1 ? waits[0]! : Promise.all(waits);
     const task = settled.then(() => (failed ? reroute(failed) : msg.ack()), reroute);
     this.#settling.add(task);
     void task.finally(() => this.#settling.delete(task));
@@ -296,7 +266,7 @@ export class Router {
     // For the events log of the team the subject names; a subject that names none has no reader.
     const teamId = teamOfSubject(msg.subject);
     const recorded = teamId
-      ? this.#record(
+      ? this.#deps.eventLog.record(
           rejectedRecord(
             teamId,
             {
@@ -310,13 +280,13 @@ export class Router {
             err,
           ),
         )
-      : Promise.resolve(null);
+      : null;
     await this.#deps.js.publish(dlqSubject(err.reason), msg.data, {
       headers: h,
       msgID: `dlq:${msg.info.streamSequence}`,
     });
-    const unrecorded = await recorded;
-    if (unrecorded) throw unrecorded;
+    // Not recorded: the message comes back, is dead-lettered again (deduplicated) and recorded.
+    await recorded;
     this.#deps.metrics.eventsDeadLettered.inc({ reason: err.reason });
     this.#deps.log.warn(
       { reason: err.reason, subject: msg.subject, seq: msg.info.streamSequence },

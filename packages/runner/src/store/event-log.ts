@@ -45,12 +45,18 @@ function chainOf(query: Pick<EventListQuery, 'outcome'>): string {
   return query.outcome && CHAINED_OUTCOMES.has(query.outcome) ? `o-${query.outcome}` : 'all';
 }
 
+/** What the log reports: a batch it could not list (its records' events are acked). */
+export type EventLogWarn = (fields: Record<string, unknown>, message: string) => void;
+
 interface Batch {
   teamId: string;
   parts: string[];
   bytes: number;
   entries: Array<{ fields: string; chain: string }>;
-  waiters: Array<{ resolve: (v: { listed: Promise<void> }) => void; reject: (err: Error) => void }>;
+  /** Every record of the batch waits for this one promise (no promise per event). */
+  stored: Promise<{ listed: Promise<void> }>;
+  resolve: (v: { listed: Promise<void> }) => void;
+  reject: (err: Error) => void;
   timer: NodeJS.Timeout | null;
 }
 
@@ -69,14 +75,16 @@ export class KvEventLog implements EventLog {
   readonly #kv: KV;
   readonly #publisher: AckedPublisher;
   readonly #index: LogIndex;
+  readonly #warn: EventLogWarn;
   readonly #open = new Map<string, Batch>();
   // Batch ids: this process's nonce and a counter, after the time (so they never repeat).
   readonly #nonce = randomBytes(6).toString('base64url').replace(/-/g, '_');
   #counter = 0;
 
-  constructor(kv: KV, publisher: AckedPublisher) {
+  constructor(kv: KV, publisher: AckedPublisher, warn: EventLogWarn = () => undefined) {
     this.#kv = kv;
     this.#publisher = publisher;
+    this.#warn = warn;
     this.#index = new LogIndex(
       kv,
       async (key, value, expectRevision) => {
@@ -96,21 +104,29 @@ export class KvEventLog implements EventLog {
       this.#flush(batch);
       batch = undefined;
     }
-    if (!batch) {
-      batch = { teamId: record.teamId, parts: [], bytes: 2, entries: [], waiters: [], timer: null };
-      this.#open.set(record.teamId, batch);
-      const b = batch;
-      b.timer = setTimeout(() => this.#flush(b), BATCH_WINDOW_MS);
-    }
+    if (!batch) batch = this.#openBatch(record.teamId);
     const fields = ` ${record.type ?? NONE} ${record.projectId ?? NONE} ${record.outcome}`;
     batch.entries.push({ fields, chain: chainOf(record) });
     batch.parts.push(part);
     batch.bytes += part.length + 1;
-    const stored = new Promise<{ listed: Promise<void> }>((resolve, reject) =>
-      batch.waiters.push({ resolve, reject }),
-    );
+    const { stored } = batch;
     if (batch.parts.length >= MAX_BATCH_RECORDS) this.#flush(batch);
     return stored;
+  }
+
+  #openBatch(teamId: string): Batch {
+    let resolve!: Batch['resolve'];
+    let reject!: Batch['reject'];
+    const stored = new Promise<{ listed: Promise<void> }>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Its records' callers each hear a failure; none may go unheard when there are none.
+    stored.catch(() => undefined);
+    const batch: Batch = { teamId, parts: [], bytes: 2, entries: [], stored, resolve, reject, timer: null };
+    batch.timer = setTimeout(() => this.#flush(batch), BATCH_WINDOW_MS);
+    this.#open.set(teamId, batch);
+    return batch;
   }
 
   #flush(batch: Batch): void {
@@ -120,24 +136,33 @@ export class KvEventLog implements EventLog {
     this.#publisher.publish(`${PUT_PREFIX}b.${batch.teamId}.${id}`, `[${batch.parts.join(',')}]`).then(
       () => {
         const listed = this.#list(batch, id);
-        // Each waiter may ignore it: nothing unheard.
-        listed.catch(() => undefined);
-        for (const w of batch.waiters) w.resolve({ listed });
+        // Reported once for the batch; the records are stored, their events acked.
+        listed.catch((err: Error) =>
+          this.#warn(
+            { err: err.message, teamId: batch.teamId, records: batch.parts.length },
+            'events not listed in the events log',
+          ),
+        );
+        batch.resolve({ listed });
       },
-      (err: Error) => {
-        for (const w of batch.waiters) w.reject(err);
-      },
+      (err: Error) => batch.reject(err),
     );
   }
 
   #list(batch: Batch, id: string): Promise<void> {
-    const appends: Promise<void>[] = [];
+    // One append per chain for the whole batch, entries in order.
+    const byChain = new Map<string, string[]>([['all', []]]);
     batch.entries.forEach((e, n) => {
       const entry = `${id}-${n}${e.fields}`;
-      appends.push(this.#index.append(batch.teamId, 'all', entry));
-      if (e.chain !== 'all') appends.push(this.#index.append(batch.teamId, e.chain, entry));
+      byChain.get('all')!.push(entry);
+      if (e.chain === 'all') return;
+      const chain = byChain.get(e.chain);
+      if (chain) chain.push(entry);
+      else byChain.set(e.chain, [entry]);
     });
-    return Promise.all(appends).then(() => undefined);
+    return Promise.all(
+      [...byChain].map(([chain, entries]) => this.#index.append(batch.teamId, chain, entries)),
+    ).then(() => undefined);
   }
 
   async #batch(teamId: string, batchId: string): Promise<NewEventRecord[] | null> {

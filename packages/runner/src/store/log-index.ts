@@ -65,7 +65,7 @@ interface Tail {
 interface ChainQueue {
   integrationId: string;
   chain: string;
-  waiting: Array<{ id: string; resolve: () => void; reject: (err: Error) => void }>;
+  waiting: Array<{ ids: string | string[]; resolve: () => void; reject: (err: Error) => void }>;
   writing: boolean;
   lastWriteAt: number;
   timer: NodeJS.Timeout | null;
@@ -129,17 +129,18 @@ export class LogIndex {
     return liveJson<string[]>(entry) ?? [];
   }
 
-  /** Appends an id to a chain; resolves once the page holding it is written. */
-  append(integrationId: string, chain: string, deliveryId: string): Promise<void> {
+  /**
+   * Appends an id (or several, in order: one wait for all of them) to a chain; resolves
+   * once the pages holding them are written.
+   */
+  append(integrationId: string, chain: string, ids: string | string[]): Promise<void> {
     const key = `${integrationId}.${chain}`;
     let queue = this.#queues.get(key);
     if (!queue) {
       queue = { integrationId, chain, waiting: [], writing: false, lastWriteAt: 0, timer: null };
       this.#queues.set(key, queue);
     }
-    const done = new Promise<void>((resolve, reject) =>
-      queue.waiting.push({ id: deliveryId, resolve, reject }),
-    );
+    const done = new Promise<void>((resolve, reject) => queue.waiting.push({ ids, resolve, reject }));
     this.#schedule(queue);
     return done;
   }
@@ -162,7 +163,7 @@ export class LogIndex {
     this.#appendNow(
       queue.integrationId,
       queue.chain,
-      batch.map((w) => w.id),
+      batch.flatMap((w) => w.ids),
     )
       .then(
         () => {
