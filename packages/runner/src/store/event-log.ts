@@ -10,10 +10,10 @@ export const EVENT_LOG_BUCKET = 'HERALD_EVENT_LOG';
 const PUT_PREFIX = `$KV.${EVENT_LOG_BUCKET}.`;
 
 /**
- * A team's records of events routed within this long share one write. A JetStream write
- * costs the runner and nats-server ~50 µs each (bench/README.md): one per event would be a
- * measurable share of a delivery's cost. The ack of each event waits for its batch, not
- * its routing.
+ * The records of events routed within this long share one write, whatever their teams. A
+ * JetStream write costs the runner and nats-server ~50 µs each (bench/README.md): one per
+ * event, or per team and moment when teams are many, is a measurable share of a delivery's
+ * cost. The ack of each event waits for its batch, not its routing.
  */
 export const BATCH_WINDOW_MS = 10;
 /** Most records in one batch, and the most bytes of it (NATS takes 1 MiB by default). */
@@ -49,10 +49,9 @@ function chainOf(query: Pick<EventListQuery, 'outcome'>): string {
 export type EventLogWarn = (fields: Record<string, unknown>, message: string) => void;
 
 interface Batch {
-  teamId: string;
   parts: string[];
   bytes: number;
-  entries: Array<{ fields: string; chain: string }>;
+  entries: Array<{ teamId: string; fields: string; chain: string }>;
   /** Every record of the batch waits for this one promise (no promise per event). */
   stored: Promise<{ listed: Promise<void> }>;
   resolve: (v: { listed: Promise<void> }) => void;
@@ -61,9 +60,10 @@ interface Batch {
 }
 
 /**
- * The events log in a KV bucket, one team's records and listings apart from another's:
- * - `b.<team>.<batch>`: a JSON array of the records a runner routed for the team within
- *   BATCH_WINDOW_MS (one write for all of them); a record's row id is `<batch>-<n>`;
+ * The events log in a KV bucket:
+ * - `b.<batch>`: a JSON array of the records a runner routed within BATCH_WINDOW_MS, of
+ *   any team (one write for all of them); a record's row id is `<batch>-<n>`, and a read
+ *   answers a row only to the team it belongs to;
  * - `p.<team>.<chain>.<page>` / `h.<team>.<chain>` (LogIndex, as the delivery log's):
  *   chain `all` lists every row, `o-<outcome>` those of a rare outcome (not `delivered`);
  *   entries are `<row> <type> <project> <outcome>`, so a filter reads pages, not records.
@@ -76,7 +76,7 @@ export class KvEventLog implements EventLog {
   readonly #publisher: AckedPublisher;
   readonly #index: LogIndex;
   readonly #warn: EventLogWarn;
-  readonly #open = new Map<string, Batch>();
+  #open: Batch | null = null;
   // Batch ids: this process's nonce and a counter, after the time (so they never repeat).
   readonly #nonce = randomBytes(6).toString('base64url').replace(/-/g, '_');
   #counter = 0;
@@ -99,14 +99,14 @@ export class KvEventLog implements EventLog {
 
   record(record: NewEventRecord): Promise<{ listed: Promise<void> }> {
     const part = JSON.stringify(record);
-    let batch = this.#open.get(record.teamId);
+    let batch = this.#open;
     if (batch && batch.bytes + part.length > MAX_BATCH_BYTES) {
       this.#flush(batch);
-      batch = undefined;
+      batch = null;
     }
-    if (!batch) batch = this.#openBatch(record.teamId);
+    if (!batch) batch = this.#openBatch();
     const fields = ` ${record.type ?? NONE} ${record.projectId ?? NONE} ${record.outcome}`;
-    batch.entries.push({ fields, chain: chainOf(record) });
+    batch.entries.push({ teamId: record.teamId, fields, chain: chainOf(record) });
     batch.parts.push(part);
     batch.bytes += part.length + 1;
     const { stored } = batch;
@@ -114,7 +114,7 @@ export class KvEventLog implements EventLog {
     return stored;
   }
 
-  #openBatch(teamId: string): Batch {
+  #openBatch(): Batch {
     let resolve!: Batch['resolve'];
     let reject!: Batch['reject'];
     const stored = new Promise<{ listed: Promise<void> }>((res, rej) => {
@@ -123,23 +123,23 @@ export class KvEventLog implements EventLog {
     });
     // Its records' callers each hear a failure; none may go unheard when there are none.
     stored.catch(() => undefined);
-    const batch: Batch = { teamId, parts: [], bytes: 2, entries: [], stored, resolve, reject, timer: null };
+    const batch: Batch = { parts: [], bytes: 2, entries: [], stored, resolve, reject, timer: null };
     batch.timer = setTimeout(() => this.#flush(batch), BATCH_WINDOW_MS);
-    this.#open.set(teamId, batch);
+    this.#open = batch;
     return batch;
   }
 
   #flush(batch: Batch): void {
     if (batch.timer) clearTimeout(batch.timer);
-    if (this.#open.get(batch.teamId) === batch) this.#open.delete(batch.teamId);
+    if (this.#open === batch) this.#open = null;
     const id = `${Date.now().toString(36)}${this.#nonce}${(this.#counter++).toString(36)}`;
-    this.#publisher.publish(`${PUT_PREFIX}b.${batch.teamId}.${id}`, `[${batch.parts.join(',')}]`).then(
+    this.#publisher.publish(`${PUT_PREFIX}b.${id}`, `[${batch.parts.join(',')}]`).then(
       () => {
         const listed = this.#list(batch, id);
         // Reported once for the batch; the records are stored, their events acked.
         listed.catch((err: Error) =>
           this.#warn(
-            { err: err.message, teamId: batch.teamId, records: batch.parts.length },
+            { err: err.message, records: batch.parts.length },
             'events not listed in the events log',
           ),
         );
@@ -150,29 +150,33 @@ export class KvEventLog implements EventLog {
   }
 
   #list(batch: Batch, id: string): Promise<void> {
-    // One append per chain for the whole batch, entries in order.
-    const byChain = new Map<string, string[]>([['all', []]]);
+    // One append per team and chain for the whole batch, entries in order.
+    const lists = new Map<string, { teamId: string; chain: string; entries: string[] }>();
+    const add = (teamId: string, chain: string, entry: string) => {
+      const key = `${teamId}.${chain}`;
+      const list = lists.get(key);
+      if (list) list.entries.push(entry);
+      else lists.set(key, { teamId, chain, entries: [entry] });
+    };
     batch.entries.forEach((e, n) => {
       const entry = `${id}-${n}${e.fields}`;
-      byChain.get('all')!.push(entry);
-      if (e.chain === 'all') return;
-      const chain = byChain.get(e.chain);
-      if (chain) chain.push(entry);
-      else byChain.set(e.chain, [entry]);
+      add(e.teamId, 'all', entry);
+      if (e.chain !== 'all') add(e.teamId, e.chain, entry);
     });
-    return Promise.all(
-      [...byChain].map(([chain, entries]) => this.#index.append(batch.teamId, chain, entries)),
-    ).then(() => undefined);
+    return Promise.all([...lists.values()].map((l) => this.#index.append(l.teamId, l.chain, l.entries))).then(
+      () => undefined,
+    );
   }
 
-  async #batch(teamId: string, batchId: string): Promise<NewEventRecord[] | null> {
-    return liveJson<NewEventRecord[]>(await this.#kv.get(`b.${teamId}.${batchId}`));
+  /** A batch's records (every team's: callers keep their own team's rows only). */
+  async #batch(batchId: string): Promise<NewEventRecord[] | null> {
+    return liveJson<NewEventRecord[]>(await this.#kv.get(`b.${batchId}`));
   }
 
   async get(teamId: string, id: string): Promise<EventRecord | null> {
     const m = ROW_ID.exec(id);
     if (!m) return null;
-    const record = (await this.#batch(teamId, m[1]!))?.[Number(m[2])];
+    const record = (await this.#batch(m[1]!))?.[Number(m[2])];
     return record && record.teamId === teamId ? { id, ...record } : null;
   }
 
@@ -199,12 +203,13 @@ export class KvEventLog implements EventLog {
       if (!m) return Promise.resolve(null);
       let batch = batches.get(m[1]!);
       if (!batch) {
-        batch = this.#batch(teamId, m[1]!);
+        batch = this.#batch(m[1]!);
         batches.set(m[1]!, batch);
       }
       return batch.then((records) => {
         const record = records?.[Number(m[2])];
-        return record ? { id, ...record } : null;
+        // The team's own listing names only its rows; the check is the isolation's second lock.
+        return record && record.teamId === teamId ? { id, ...record } : null;
       });
     };
     const items: EventRecord[] = [];
