@@ -93,7 +93,8 @@ export class KvEventLog implements EventLog {
         });
         return ack.seq;
       },
-      EVENT_PAGE_SIZE,
+      // Appended every BATCH_WINDOW_MS by a busy team: held, a chain is written once an interval.
+      { pageSize: EVENT_PAGE_SIZE, holdIdle: true },
     );
   }
 

@@ -91,11 +91,19 @@ export class LogIndex {
   readonly #tails = new Map<string, Tail>();
 
   readonly #pageSize: number;
+  readonly #holdIdle: boolean;
 
-  constructor(kv: KV, put: KvPut, pageSize = LOG_PAGE_SIZE) {
+  /**
+   * `holdIdle`: a chain's queue outlives its write by INDEX_WRITE_INTERVAL_MS, so an append
+   * just after a write waits for the interval. Without it (the delivery log's way) an idle
+   * queue is dropped at once and the next append is written at once: a chain appended
+   * every few ms whose writes are quick is written on every append, not every interval.
+   */
+  constructor(kv: KV, put: KvPut, options: { pageSize?: number; holdIdle?: boolean } = {}) {
     this.#kv = kv;
     this.#put = put;
-    this.#pageSize = pageSize;
+    this.#pageSize = options.pageSize ?? LOG_PAGE_SIZE;
+    this.#holdIdle = options.holdIdle ?? false;
   }
 
   /**
@@ -147,6 +155,8 @@ export class LogIndex {
 
   /** Writes the chain's waiting ids now, or when its interval has passed since the last write. */
   #schedule(queue: ChainQueue): void {
+    // A held queue's timer now has appends to write: it keeps the process alive again.
+    queue.timer?.ref();
     if (queue.writing || queue.timer) return;
     const wait = queue.lastWriteAt + INDEX_WRITE_INTERVAL_MS - Date.now();
     if (wait <= 0) this.#writeNow(queue);
@@ -176,8 +186,19 @@ export class LogIndex {
       .finally(() => {
         queue.writing = false;
         if (queue.waiting.length > 0) this.#schedule(queue);
-        else this.#queues.delete(`${queue.integrationId}.${queue.chain}`);
+        else if (this.#holdIdle) {
+          // Nothing waits on it: it must not keep a stopping process alive.
+          queue.timer = setTimeout(() => this.#idle(queue), INDEX_WRITE_INTERVAL_MS);
+          queue.timer.unref();
+        } else this.#queues.delete(`${queue.integrationId}.${queue.chain}`);
       });
+  }
+
+  /** A held queue's interval has passed: write what arrived meanwhile, or let it go. */
+  #idle(queue: ChainQueue): void {
+    queue.timer = null;
+    if (queue.waiting.length > 0) this.#writeNow(queue);
+    else if (!queue.writing) this.#queues.delete(`${queue.integrationId}.${queue.chain}`);
   }
 
   /** Appends ids to the chain's newest pages, starting new pages as they fill. */
