@@ -281,17 +281,20 @@ export class Router {
           ),
         )
       : null;
-    await this.#deps.js.publish(dlqSubject(err.reason), msg.data, {
+    const ack = await this.#deps.js.publish(dlqSubject(err.reason), msg.data, {
       headers: h,
       msgID: `dlq:${msg.info.streamSequence}`,
     });
+    // Counted once it is in the DLQ (not again when a redelivery's publish is a duplicate).
+    if (!ack.duplicate) {
+      this.#deps.metrics.eventsDeadLettered.inc({ reason: err.reason });
+      this.#deps.log.warn(
+        { reason: err.reason, subject: msg.subject, seq: msg.info.streamSequence },
+        'event dead-lettered',
+      );
+    }
     // Not recorded: the message comes back, is dead-lettered again (deduplicated) and recorded.
     await recorded;
-    this.#deps.metrics.eventsDeadLettered.inc({ reason: err.reason });
-    this.#deps.log.warn(
-      { reason: err.reason, subject: msg.subject, seq: msg.info.streamSequence },
-      'event dead-lettered',
-    );
     msg.ack();
   }
 }
