@@ -21,6 +21,7 @@ const SCENARIOS = [
   'isolation',
   'scale',
   'log',
+  'events',
   'broken-many',
   'backlog',
   'hostile',

@@ -24,3 +24,4 @@ export const { AckedPublisher } = await import('../../packages/runner/dist/nats/
 export const now = () => performance.timeOrigin + performance.now();
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const { KvEventLog } = await import('../../packages/runner/dist/store/event-log.js');

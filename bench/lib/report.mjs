@@ -87,6 +87,9 @@ export function evaluateTargets(r) {
     add('log page of 50 p95 ≤ 50 ms', r.log.pageP95Ms, 50, 'ms', r.log.pageP95Ms <= 50);
     add('log detail p95 ≤ 20 ms', r.log.detailMs.p95, 20, 'ms', r.log.detailMs.p95 <= 20);
   }
+  if (r.events) {
+    add('events log page of 50 p95 ≤ 50 ms', r.events.pageP95Ms, 50, 'ms', r.events.pageP95Ms <= 50);
+  }
   // The "Isolation" issue's targets: reported like the others, never an error.
   const rssTargets = (name, rss, note = '') => {
     const peak = Math.max(rss.peakMb ?? 0, rss.hwmMb ?? 0);
@@ -272,6 +275,24 @@ export function resultRows(r) {
       `${g.failedPageMs.p50}/${g.failedPageMs.p95} ms, ${g.smallIntegrationPageMs.p50}/${g.smallIntegrationPageMs.p95} ms`,
     );
     row('7 log', 'detail p50/p95', `${g.detailMs.p50}/${g.detailMs.p95} ms`);
+  }
+  const ev = r.events;
+  if (ev) {
+    row(
+      '12 events',
+      `${ev.events} recorded (${ev.fillPerSecond}/s to write)`,
+      `${ev.kvMessages} KV messages, ${ev.kvMb} MB`,
+    );
+    row(
+      '12 events',
+      'page of 50 newest first p50/p95 (first, walk)',
+      `${ev.firstPageMs.p50}/${ev.firstPageMs.p95} ms, ${ev.walkPageMs.p50}/${ev.walkPageMs.p95} ms`,
+    );
+    row(
+      '12 events',
+      'page of outcome=rejected / =delivered / type / project p50/p95',
+      `${ev.rejectedPageMs.p50}/${ev.rejectedPageMs.p95}, ${ev.deliveredPageMs.p50}/${ev.deliveredPageMs.p95}, ${ev.typePageMs.p50}/${ev.typePageMs.p95}, ${ev.projectPageMs.p50}/${ev.projectPageMs.p95} ms`,
+    );
   }
   isolationRows(r, row);
   const pe = r.peers;

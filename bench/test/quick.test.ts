@@ -15,6 +15,7 @@ const SCENARIOS = [
   'isolation',
   'scale',
   'log',
+  'events',
   'broken-many',
   'backlog',
   'hostile',

@@ -45,7 +45,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The team's events, newest first, each with what became of it
+         * @description Filters: `type`, `projectId`, `outcome`. A filtered page may hold fewer items than `limit` and still a `nextCursor`: a page reads a bounded part of the log.
+         */
+        get: operations["listEvents"];
         put?: never;
         /**
          * Publish an event (the HTTP alternative to publishing on NATS)
@@ -88,7 +92,7 @@ export interface paths {
         put?: never;
         /**
          * Create an integration
-         * @description The config is validated by the provider of `type`. A webhook config may say `"secret": "generate"`: the server makes a token and returns it once as `generatedSecret`. Unless `confirm` is false, a test notification is sent at once and its result returned as `confirmation`.
+         * @description The config is validated by the provider of `type`. A webhook config may say `"secret": "generate"`: the server makes a token and returns it once as `generatedSecret`; and `"signingSecrets": "generate"`: one signing secret, returned once as `generatedSigningSecret`. Unless `confirm` is false, a test notification is sent at once and its result returned as `confirmation`.
          */
         post: operations["createIntegration"];
         delete?: never;
@@ -293,6 +297,23 @@ export interface paths {
         post?: never;
         /** Revoke a portal link: every runner refuses it within seconds */
         delete: operations["revokePortalLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event of the events log, with the status of each of its deliveries now */
+        get: operations["getEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -698,6 +719,41 @@ export interface components {
             expiresAt: string;
             revokedAt: string | null;
         };
+        EventLogEntry: {
+            id: string;
+            eventId: string | null;
+            type: string | null;
+            projectId: string | null;
+            occurredAt: string | null;
+            /** Format: date-time */
+            receivedAt: string;
+            /** Format: date-time */
+            routedAt: string;
+            /** @enum {string} */
+            outcome: "delivered" | "skipped" | "unmatched" | "rejected";
+            deliveries: {
+                integrationId: string;
+                integrationName: string | null;
+                deliveryId: string;
+                status?: ("pending" | "succeeded" | "retrying" | "failed" | "skipped") | null;
+            }[];
+            skipped: {
+                integrationId: string;
+                integrationName: string | null;
+                /** @enum {string} */
+                reason: "event-type" | "project" | "content" | "disabled" | "throttled" | "own-health";
+                message: string;
+            }[];
+            skippedCount: number;
+            throttle: {
+                minIntervalSeconds: number;
+            } | null;
+            rejection: {
+                reason: string;
+                error: string;
+                subject: string;
+            } | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -778,6 +834,62 @@ export interface operations {
             };
             /** @description Invalid input; details name each field */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                type?: string;
+                projectId?: string;
+                outcome?: "delivered" | "skipped" | "unmatched" | "rejected";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["EventLogEntry"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input; details name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or portal link) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1131,6 +1243,7 @@ export interface operations {
                         health: components["schemas"]["Health"];
                         connection?: components["schemas"]["Connection"];
                         generatedSecret?: string;
+                        generatedSigningSecret?: string;
                         confirmation?: components["schemas"]["TestResult"];
                     } & {
                         [key: string]: unknown;
@@ -1377,6 +1490,7 @@ export interface operations {
                         health: components["schemas"]["Health"];
                         connection?: components["schemas"]["Connection"];
                         generatedSecret?: string;
+                        generatedSigningSecret?: string;
                     } & {
                         [key: string]: unknown;
                     };
@@ -2140,6 +2254,64 @@ export interface operations {
             };
             /** @description A portal link past its rights (read-only, one integration, or a route it may not call), or portal links are disabled */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another team’s) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventLogEntry"];
+                };
+            };
+            /** @description Invalid input; details name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or portal link) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

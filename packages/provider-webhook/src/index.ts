@@ -70,7 +70,7 @@ export { DEFAULT_TOLERANCE_SECONDS, verifyWebhook } from './verify.js';
 const SETUP_HELP = [
   'Enter the URL Herald should POST events to (http or https).',
   'Optionally set a secret: it is sent as the X-Herald-Notification-Integration-Token header for your endpoint to compare.',
-  'Better, add a signing secret (whsec_…, 24–64 random bytes in base64) and verify the Standard Webhooks signature with verifyWebhook() or any Standard Webhooks library.',
+  'Better, verify the Standard Webhooks signature of each request with verifyWebhook() or any Standard Webhooks library: Herald generates the signing secret (or takes yours: whsec_…, 24–64 random bytes in base64).',
   'Or let Herald make a signing key pair (ed25519): requests carry a v1a signature that your endpoint verifies with the whpk_ public key alone.',
   'Answer 2xx when handled; other answers are retried, 410 disables the integration.',
 ].join('\n');

@@ -35,6 +35,7 @@ import { AlertThrottle } from './router/throttle.js';
 import { HeraldService } from './service.js';
 import { ApiKeyStore } from './store/api-keys.js';
 import { KvDeliveryLog } from './store/delivery-log.js';
+import { KvEventLog } from './store/event-log.js';
 import { HealthStore } from './store/health.js';
 import { IntegrationStore } from './store/integrations.js';
 import { PortalLinks } from './store/portal-links.js';
@@ -116,6 +117,12 @@ function registerStores(c: DependencyContainer): void {
     TOKENS.deliveryLog,
     (get) => new KvDeliveryLog(get(TOKENS.buckets).log, get(AckedPublisher), get(TOKENS.jsm)),
   );
+  factory(c, TOKENS.eventLog, (get) => {
+    const logger = get(TOKENS.logger);
+    return new KvEventLog(get(TOKENS.buckets).eventLog, get(AckedPublisher), (fields, message) =>
+      logger.warn(fields, message),
+    );
+  });
   factory(
     c,
     AlertThrottle,
@@ -225,6 +232,7 @@ function registerRouter(c: DependencyContainer): void {
       parkedBacklog: (id) => worker.parkedBacklog(id),
       jsm: get(TOKENS.jsm),
       integrations: get(IntegrationStore),
+      eventLog: get(TOKENS.eventLog),
       throttle: get(AlertThrottle),
       partitions: config.partitions,
       ackWaitMs: config.ackWaitMs,
@@ -270,6 +278,7 @@ function httpDeps(get: Resolve): HttpDeps {
       health: get(HealthStore),
       connections: get(Connections),
       deliveryLog: get(TOKENS.deliveryLog),
+      eventLog: get(TOKENS.eventLog),
       throttle: get(AlertThrottle),
       commands: get(Commands),
       portalLinks: get(PortalLinks),

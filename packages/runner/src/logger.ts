@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Paths pino blanks in every log line, wherever a secret could sit. */
 export const REDACT_PATHS = [
@@ -21,7 +22,12 @@ export const REDACT_PATHS = [
   'portalSecret',
 ];
 
-/** The service's logger: JSON lines, pretty when stdout is a terminal, secrets redacted. */
+/**
+ * The service's logger: JSON lines, pretty when stdout is a terminal, secrets redacted.
+ * On a terminal the pretty lines are written in this thread, synchronously: through a
+ * worker (a pino transport) they arrive after whatever the process writes next, and
+ * `herald dev`'s banner would be buried under the start-up lines it should follow.
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   const options = {
     level,
@@ -30,6 +36,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   };
   if (destination) return pino(options, destination as pino.DestinationStream);
   if (process.stdout.isTTY)
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+    return pino(options, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,service' }));
   return pino(options);
 }

@@ -6,6 +6,7 @@ import { token } from './injection.js';
 import type { ForgottenAcks } from './nats/forgotten-acks.js';
 import type { Buckets } from './nats/provision.js';
 import type { DeliveryLog } from './store/delivery-records.js';
+import type { EventLog } from './store/event-records.js';
 
 /**
  * Tokens of what the composition root holds that is not a class of its own: values made
@@ -20,6 +21,7 @@ export const TOKENS = {
   jsm: token<JetStreamManager>('jsm'),
   buckets: token<Buckets>('buckets'),
   deliveryLog: token<DeliveryLog>('deliveryLog'),
+  eventLog: token<EventLog>('eventLog'),
   /** The horizon of the deliveries stream's acks (the worker's). */
   forgottenDeliveries: token<ForgottenAcks>('forgottenDeliveries'),
   /** The horizon of the events stream's acks (the router's). */

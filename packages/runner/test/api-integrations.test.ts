@@ -102,6 +102,8 @@ describe('HTTP API — integrations', () => {
           'POST /v1/integrations/{id}/deliveries/{deliveryId}/resend',
           'POST /v1/integrations/{id}/replay',
           'POST /v1/events',
+          'GET /v1/events',
+          'GET /v1/events/{id}',
           'GET /v1/alert-settings',
           'PUT /v1/alert-settings',
           // Portal links (issue 20): mint and revoke.

@@ -19,7 +19,7 @@ function walkthrough(): string {
   return block[1]!;
 }
 
-describe('README walk-through — keys, create, publish, deliveries, exactly as documented', () => {
+describe('README walk-through — keys, create, publish, deliveries, events log, exactly as documented', () => {
   let nats: TestNats;
   let herald: RunningHerald & { logs: LogCapture };
   let sink: Sink;
@@ -107,6 +107,19 @@ describe('README walk-through — keys, create, publish, deliveries, exactly as 
       data: { build: { id: 'b-1312' } },
     });
     expect(received[1]!.headers['x-herald-notification-integration-event-id']).toBe(eventId);
+    // Step 5: the events log's newest row is the event, delivered to the integration.
+    const eventsLog = JSON.parse(lines.filter((l) => l.startsWith('{"items":')).at(-1)!);
+    const row =
+      eventsLog.items[0]?.eventId === eventId
+        ? eventsLog.items[0]
+        : await eventually(async () =>
+            (await api.get('/v1/events')).body.items.find((e: { eventId: string }) => e.eventId === eventId),
+          );
+    expect(row).toMatchObject({ type: 'build:start', projectId: 'personal-blog', outcome: 'delivered' });
+    expect(row.deliveries).toEqual([
+      expect.objectContaining({ integrationId: id, integrationName: 'CI hook', deliveryId: delivery.id }),
+    ]);
+
     // Neither the key nor the generated token reached the service's logs.
     expect(herald.logs.text).not.toContain(key!);
     expect(herald.logs.text).not.toContain(created.generatedSecret);

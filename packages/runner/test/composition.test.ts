@@ -26,7 +26,7 @@ function startup(runnerId: string) {
     nats: { subscribe: () => ({ unsubscribe() {} }), isClosed: () => false } as never,
     js: { publish: async (subject: string) => void published.push(subject) } as never,
     jsm: { streams: { info: async () => ({ state: { messages: 7 } }) } } as never,
-    buckets: { integrations: kv, health: kv, log: kv, throttle: kv, teams: kv, leases: kv },
+    buckets: { integrations: kv, health: kv, log: kv, throttle: kv, teams: kv, leases: kv, eventLog: kv },
     version: '2.9.10',
     providers: new ProviderRegistry(),
     connectFlows: new ConnectFlows([]),

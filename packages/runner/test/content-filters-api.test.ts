@@ -63,6 +63,20 @@ describe('content filters through the API: saved, shown in words, applied by the
       'evt_f_main',
     ]);
 
+    // The events log says why the feature build went nowhere.
+    const row = await eventually(async () =>
+      (await api.get('/v1/events')).body.items.find(
+        (r: { eventId: string }) => r.eventId === 'evt_f_feature',
+      ),
+    );
+    expect(row.skipped).toEqual([
+      expect.objectContaining({
+        integrationId: created.body.id,
+        reason: 'content',
+        message: 'only when data.build.branch is "main"',
+      }),
+    ]);
+
     const cleared = await api.patch(`/v1/integrations/${created.body.id}`, { filter: null });
     expect(cleared.status).toBe(200);
     expect(cleared.body.filter).toBeNull();

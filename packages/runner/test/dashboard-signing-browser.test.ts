@@ -174,6 +174,34 @@ describe('dashboard — generate, rotate and drop a webhook’s signing secrets 
     expect(verifiesWith(only, [first!])).toBe('bad_signature');
   });
 
+  it('a new webhook made with the form signs by default with a secret Herald generates, shown once', async () => {
+    await page.goto(`${herald.url}/#/integrations/new`);
+    await page.locator('#integration-form').waitFor();
+    await page.locator('label[for="type-webhook"]').click();
+    await page.locator('#config-url').waitFor();
+    // Nothing to paste: the box is ticked and the list of secrets hidden.
+    expect(await page.locator('#config-signingSecrets-generate').isChecked()).toBe(true);
+    expect(await page.locator('#config-signingSecrets').isHidden()).toBe(true);
+    await screenshot(page, 'signing-generated-by-default');
+    await page.fill('#name', 'Form-signed hook');
+    await page.fill('#config-url', `${sink.url}/form`);
+    await page.click('#save');
+    const out = page.locator('#flash input[aria-label="Generated signing secret"]');
+    await out.waitFor();
+    const secret = await out.inputValue();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    // The confirmation sent on create is signed with it.
+    const confirmation = (await sink.waitFor(1)).find((r) => r.path.endsWith('/form'))!;
+    expect(() => new Webhook(secret).verify(confirmation.body, confirmation.headers)).not.toThrow();
+    // Shown once: a reload of the page does not show it again; reads keep it masked.
+    await page.reload();
+    await page.locator('#signing-secrets').waitFor();
+    expect(await page.locator('#flash input').count()).toBe(0);
+    expect(await page.locator('#signing-count').textContent()).toBe('1 active.');
+    const formId = page.url().split('/').at(-1)!;
+    expect(JSON.stringify((await api.get(`/v1/integrations/${formId}`)).body)).not.toContain(secret.slice(6));
+  });
+
   it('reported no console errors, page errors or failed API answers along the way', () => {
     expect(errors).toEqual([]);
   });

@@ -92,6 +92,11 @@ describe('portal links — a signed, scoped, expiring, revocable dashboard link'
       config: { url: 'http://x' },
     });
     expect([create.status, create.body.error.code]).toEqual([403, 'out_of_scope']);
+    // So is the events log: it shows every integration's deliveries and skips.
+    const events = await portal.get('/v1/events');
+    expect([events.status, events.body.error.code]).toEqual([403, 'out_of_scope']);
+    const teamLink = apiClient(herald.url, (await mint({ readOnly: true })).token);
+    expect((await teamLink.get('/v1/events')).status).toBe(200);
   });
 
   it('does not mint for another team’s integration (404 naming it)', async () => {

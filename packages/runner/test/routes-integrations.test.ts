@@ -51,6 +51,25 @@ describe('integration routes — writes and the commands they send, with in-memo
     key = KEYS.acme,
   ) => app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, payload: payload as never });
 
+  it('create with signingSecrets "generate" stores one new signing secret and shows it once', async () => {
+    const res = await call('POST', '/v1/integrations', {
+      name: 'Signed',
+      type: 'webhook',
+      config: { url: 'https://hooks.example.com/signed', signingSecrets: 'generate' },
+      confirm: false,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const body = res.json();
+    expect(body.generatedSigningSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const stored = await store.get('acme', body.id);
+    expect(stored?.config.signingSecrets).toEqual([body.generatedSigningSecret]);
+    // The read masks it, and a second read does not show it again.
+    expect(JSON.stringify(body.config)).not.toContain(body.generatedSigningSecret.slice(6));
+    const again = (await call('GET', `/v1/integrations/${body.id}`)).json();
+    expect(again.generatedSigningSecret).toBeUndefined();
+    expect(JSON.stringify(again)).not.toContain(body.generatedSigningSecret.slice(6));
+  });
+
   it('create stores the integration, sends its confirmation and returns the result', async () => {
     const res = await call('POST', '/v1/integrations', {
       name: 'Builds',

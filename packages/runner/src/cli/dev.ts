@@ -96,10 +96,16 @@ export async function startDev(args: string[]): Promise<void> {
   const running = await runUntilSignalled(config, logger);
   const key = await devKey(running.resolve(ApiKeyStore), team);
   const onlyHere = config.host === DEV_HOST || config.host === '::1' || config.host === 'localhost';
+  // Last, after every start-up line (the logger writes synchronously on a terminal), and
+  // set apart there: a rule and bold; plain text otherwise.
+  const tty = process.stdout.isTTY === true;
+  const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[22m` : s);
+  const rule = tty ? [`\x1b[32m${'━'.repeat(72)}\x1b[39m`] : [];
   process.stdout.write(
     [
       '',
-      `Herald is running: ${running.url}`,
+      ...rule,
+      bold(`Herald is running: ${running.url}`),
       onlyHere
         ? `  listening on ${config.host} only (HERALD_HOST=0.0.0.0 to accept other machines)`
         : `  listening on ${config.host}: other machines can reach the API, and deliveries may reach this machine (HERALD_EGRESS_ALLOW_CIDRS=${config.egressAllowCidrs.join(',') || 'none'})`,
@@ -111,6 +117,7 @@ export async function startDev(args: string[]): Promise<void> {
       `API key for team ${team} (kept in ${DEV_DIR}/dev-key-${team}); paste:`,
       `  export HERALD_URL=${running.url} HERALD_KEY=${key}`,
       '  curl -s $HERALD_URL/v1/integrations -H "Authorization: Bearer $HERALD_KEY"',
+      ...rule,
       '',
     ].join('\n'),
   );

@@ -61,6 +61,7 @@ export async function connectCli(config: HeraldConfig): Promise<CliNats> {
         throttle: await open(BUCKETS.throttle),
         leases: await open(BUCKETS.leases),
         log: await open(BUCKETS.log),
+        eventLog: await open(BUCKETS.eventLog),
       };
     } else {
       buckets = await provision(nc, jsm, config);

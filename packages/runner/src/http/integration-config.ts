@@ -44,15 +44,27 @@ export function providerOf(providers: Pick<ProviderRegistry, 'get' | 'types'>, t
   ]);
 }
 
-/** Replaces `secret: "generate"` by a new token; returns the token, if one was made. */
-export function generateRequested(
-  provider: AnyProvider,
-  config: Record<string, unknown>,
-): string | undefined {
-  if (!provider.secretFields.includes('secret') || config.secret !== GENERATE_SECRET) return undefined;
-  const token = newToken();
-  config.secret = token;
-  return token;
+/** The secrets a create or PATCH asked the server to make, each shown once in its answer. */
+export interface Generated {
+  generatedSecret?: string;
+  generatedSigningSecret?: string;
+}
+
+/**
+ * Replaces `secret: "generate"` by a new token and `signingSecrets: "generate"` by one new
+ * signing secret (for a provider with those secret fields); returns what was made.
+ */
+export function generateRequested(provider: AnyProvider, config: Record<string, unknown>): Generated {
+  const made: Generated = {};
+  if (provider.secretFields.includes('secret') && config.secret === GENERATE_SECRET) {
+    made.generatedSecret = newToken();
+    config.secret = made.generatedSecret;
+  }
+  if (provider.secretFields.includes('signingSecrets') && config.signingSecrets === GENERATE_SECRET) {
+    made.generatedSigningSecret = newSigningSecret();
+    config.signingSecrets = [made.generatedSigningSecret];
+  }
+  return made;
 }
 
 /** Validates a config with the provider's schema; a 400 names each field as `config.<field>`. */

@@ -1,6 +1,7 @@
 import { contentFilterSchema, INTEGRATION_STATES } from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
+import { EVENT_OUTCOMES, SKIP_REASONS } from '../store/event-records.js';
 import { DISABLE_CAUSES } from './disabled-view.js';
 import { isoTime, named, ROTATION_KINDS } from './schemas.js';
 
@@ -171,6 +172,10 @@ export const integrationCreatedSchema = integrationSchema.extend({
     .string()
     .optional()
     .meta({ description: 'the token generated for secret: "generate"; shown only here' }),
+  generatedSigningSecret: z
+    .string()
+    .optional()
+    .meta({ description: 'the signing secret generated for signingSecrets: "generate"; shown only here' }),
   confirmation: testResultSchema.optional(),
 });
 
@@ -237,4 +242,56 @@ export const providerSchema = named(
     connect: connectInfoSchema.nullable(),
   }),
   'Provider',
+);
+
+/** What the events log shows of a delivery the router made. */
+const routedDeliverySchema = z.object({
+  integrationId: z.string(),
+  integrationName: z.string().nullable().meta({ description: 'null once the integration is deleted' }),
+  deliveryId: z
+    .string()
+    .meta({ description: 'GET /v1/integrations/{integrationId}/deliveries/{deliveryId}' }),
+  status: z
+    .enum(DELIVERY_STATUSES)
+    .nullable()
+    .optional()
+    .meta({ description: 'GET /v1/events/{id} only: the delivery’s status now (null: not recorded yet)' }),
+});
+
+export const eventLogEntrySchema = named(
+  z.object({
+    id: z.string().meta({
+      description:
+        'the row’s id (GET /v1/events/{id}); `eventId` is the event’s (an event routed twice is two rows)',
+    }),
+    eventId: z.string().nullable(),
+    type: z.string().nullable(),
+    projectId: z.string().nullable(),
+    occurredAt: z.string().nullable(),
+    receivedAt: isoTime,
+    routedAt: isoTime,
+    outcome: z.enum(EVENT_OUTCOMES).meta({
+      description:
+        '`delivered`: at least one delivery; `skipped`: integrations would take it but are switched off or the alert frequency held it back; `unmatched`: no integration listens to it; `rejected`: dead-lettered',
+    }),
+    deliveries: z.array(routedDeliverySchema),
+    skipped: z.array(
+      z.object({
+        integrationId: z.string(),
+        integrationName: z.string().nullable(),
+        reason: z.enum(SKIP_REASONS),
+        message: z.string(),
+      }),
+    ),
+    skippedCount: z.number().int().meta({ description: 'also those beyond the listed (a record keeps 100)' }),
+    throttle: z
+      .object({ minIntervalSeconds: z.number().int() })
+      .nullable()
+      .meta({ description: 'the team’s alert frequency when it held the alert back' }),
+    rejection: z
+      .object({ reason: z.string(), error: z.string(), subject: z.string() })
+      .nullable()
+      .meta({ description: 'why the event went to the dead-letter stream' }),
+  }),
+  'EventLogEntry',
 );

@@ -41,6 +41,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   portal?: boolean;
   /** true for a GET that changes something (a redirect that starts an install): read-only links refuse it. */
   changes?: boolean;
+  /** true for a read that shows the whole team (every integration's): refused to a link scoped to one. */
+  teamWide?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -127,6 +129,12 @@ function checkPortalScope(scope: PortalScope, spec: AnyRoute, request: FastifyRe
     const id = (request.params as { id?: unknown }).id;
     if (id !== scope.integrationId) throw notFound(`integration ${String(id)}`);
   }
+  if (scope.integrationId !== null && spec.teamWide)
+    throw new ApiError(
+      403,
+      'out_of_scope',
+      `this portal link is limited to integration ${scope.integrationId}`,
+    );
   if (!(spec.changes ?? !READ_METHODS.has(spec.method))) return;
   if (scope.readOnly)
     throw new ApiError(403, 'read_only', 'this portal link is read-only: it cannot change anything');

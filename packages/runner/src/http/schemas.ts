@@ -1,6 +1,13 @@
-import { contentFilterSchema, controlCharacterProblem, eventPatternSchema, SAFE_TOKEN } from '@herald/core';
+import {
+  contentFilterSchema,
+  controlCharacterProblem,
+  eventPatternSchema,
+  isEventType,
+  SAFE_TOKEN,
+} from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
+import { EVENT_OUTCOMES } from '../store/event-records.js';
 
 // The API's schemas: request parsing and the OpenAPI document both come from here;
 // what the API answers is in response-schemas.ts.
@@ -62,10 +69,20 @@ export const deliveryListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
 });
 
+export const eventListQuery = z.strictObject({
+  type: z.string().refine(isEventType, { message: 'must be an event type (GET /v1/event-types)' }).optional(),
+  projectId: token.optional(),
+  outcome: z.enum(EVENT_OUTCOMES).optional(),
+  cursor: z.string().min(1).max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
+});
+export const eventLogParams = z.strictObject({ id: token });
+
 // ---- request bodies
 
 const configInput = z.record(z.string(), z.unknown()).meta({
-  description: 'the provider\'s config; see the *Config components (secret: "generate" for webhooks)',
+  description:
+    'the provider\'s config; see the *Config components (webhooks: secret: "generate", signingSecrets: "generate")',
 });
 const projectsInput = z.array(token).min(1, 'use null for all projects').nullable();
 const eventsInput = z.array(eventPatternSchema).min(1, 'pick at least one event type');

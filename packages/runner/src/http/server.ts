@@ -11,6 +11,7 @@ import { type ConnectHost, connectRoutes } from './routes/connect.js';
 import { connectCallbackDocs, registerConnectCallbacks } from './routes/connect-callback.js';
 import type { CompleteHost } from './routes/connect-complete.js';
 import { type DeliveryRouteDeps, deliveryRoutes } from './routes/deliveries.js';
+import { type EventLogRouteDeps, eventLogRoutes } from './routes/events-log.js';
 import { type IntegrationActionDeps, integrationActionRoutes } from './routes/integration-actions.js';
 import { type IntegrationRouteDeps, integrationRoutes } from './routes/integrations.js';
 import { type PortalLinkRouteDeps, portalLinkRoutes } from './routes/portal-links.js';
@@ -29,6 +30,7 @@ export type ApiDeps = TeamRouteDeps &
   IntegrationActionDeps &
   DeliveryRouteDeps &
   PortalLinkRouteDeps &
+  EventLogRouteDeps &
   ConnectHost &
   CompleteHost;
 
@@ -64,6 +66,7 @@ export function apiRoutes(api: ApiDeps): AnyRoute[] {
     ...integrationActionRoutes(api),
     ...deliveryRoutes(api),
     ...portalLinkRoutes(api),
+    ...eventLogRoutes(api),
     ...connectRoutes(api),
   ];
 }

@@ -21,6 +21,7 @@ import {
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { HeraldConfig } from '../config/config.js';
+import { EVENT_LOG_BUCKET } from '../store/event-log.js';
 
 /** JetStream's dedup window for events and deliveries (DESIGN.md: 2 minutes). */
 export const DEDUP_WINDOW_MS = 120_000;
@@ -38,6 +39,7 @@ export const BUCKETS = {
   throttle: 'HERALD_THROTTLE',
   leases: 'HERALD_LEASES',
   log: DELIVERY_LOG_STREAM,
+  eventLog: EVENT_LOG_BUCKET,
 } as const;
 
 /** The KV buckets every runner works with. */
@@ -48,6 +50,7 @@ export interface Buckets {
   throttle: KV;
   leases: KV;
   log: KV;
+  eventLog: KV;
 }
 
 /** NATS answers but has no JetStream: Herald cannot run there. */
@@ -214,5 +217,7 @@ export async function provision(
     throttle: await ensureBucket(kvm, jsm, BUCKETS.throttle, replicas, THROTTLE_TTL_MS),
     leases: await ensureBucket(kvm, jsm, BUCKETS.leases, replicas, config.leaseTtlMs),
     log: await ensureBucket(kvm, jsm, BUCKETS.log, replicas, config.logMaxAgeMs),
+    // Kept as long as the deliveries its rows link to.
+    eventLog: await ensureBucket(kvm, jsm, BUCKETS.eventLog, replicas, config.logMaxAgeMs),
   };
 }

@@ -1,7 +1,6 @@
 import {
   DLQ_ERROR_HEADER,
   DLQ_SOURCE_SUBJECT_HEADER,
-  decodeEvent,
   deliverySubject,
   dlqSubject,
   EVENTS_STREAM,
@@ -10,8 +9,6 @@ import {
   isAlertType,
   isDirectEventType,
   parkedSubject,
-  parseEventSubject,
-  SubjectError,
 } from '@herald/core';
 import {
   AckPolicy,
@@ -27,13 +24,18 @@ import type { Metrics } from '../metrics.js';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
 import { consumeResuming, ensureConsumer, type ResumingConsumer } from '../nats/consumers.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
+import type { EventLog } from '../store/event-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import { type Span, TRACEPARENT, type Tracing } from '../tracing.js';
+import { rejectedRecord, routedRecord, teamOfSubject } from './event-record.js';
+import { type Matched, matchTeam } from './match.js';
 import type { AlertThrottle } from './throttle.js';
+import { validateEventMessage } from './validate.js';
 
 export const ROUTER_CONSUMER = 'herald-router';
 const ROUTER_MAX_ACK_PENDING = 3_000;
 const ROUTER_MAX_PARALLEL = 64;
+const NOTHING_MATCHED: Matched<never> = { targets: [], skipped: {}, skippedCount: 0 };
 
 export interface RouterDeps {
   js: JetStreamClient;
@@ -52,7 +54,9 @@ export interface RouterDeps {
   /** The router parked a delivery for the integration (DeliveryWorker.parkedBacklog). */
   parkedBacklog: (integrationId: string) => void;
   jsm: JetStreamManager;
-  integrations: IntegrationStore;
+  integrations: Pick<IntegrationStore, 'ofTeam'>;
+  /** Where each event's fate is recorded: a team's records of a moment share one write (KvEventLog). */
+  eventLog: Pick<EventLog, 'record'>;
   throttle: AlertThrottle;
   partitions: number;
   ackWaitMs: number;
@@ -70,6 +74,12 @@ export interface RouterDeps {
  * acked and every delivery handed over is settled; a crash in between re-routes it,
  * JetStream's dedup (`Nats-Msg-Id` = `<eventId>:<integrationId>`) drops repeated
  * publishes, and a delivery's record tells a re-routed delivery that was done.
+ *
+ * Each event's record in the events log (what became of it) joins the ack's conditions and
+ * is never awaited by routing: an event is acked only once its record is stored (batched
+ * with its team's other records of the moment). Listing entries follow, coalesced
+ * (LogIndex); a crash between the two leaves records unlisted, which costs rows, not
+ * deliveries.
  */
 export class Router {
   readonly #deps: RouterDeps;
@@ -135,7 +145,7 @@ export class Router {
   async #route(msg: JsMsg): Promise<void> {
     let event: HeraldEvent;
     try {
-      event = this.#validate(msg);
+      event = validateEventMessage(msg.subject, msg.data);
     } catch (err) {
       if (!(err instanceof InvalidEventError)) throw err;
       await this.#deadLetter(msg, err);
@@ -143,9 +153,15 @@ export class Router {
     }
     const { integrations, throttle, publisher, partitions, metrics, direct, directRoom } = this.#deps;
     // A test or a confirmation belongs to the one integration it was sent to, not to subscribers.
-    let targets = isDirectEventType(event.event) ? [] : integrations.matching(event);
+    const matched = isDirectEventType(event.event)
+      ? NOTHING_MATCHED
+      : matchTeam(integrations.ofTeam(event.teamId), event);
+    let targets = matched.targets;
+    let throttledBy: { minIntervalSeconds: number } | null = null;
     if (targets.length > 0 && isAlertType(event.event) && !(await throttle.admit(event))) {
       metrics.eventsThrottled.inc();
+      // Read by `admit` a moment ago: from its cache.
+      throttledBy = { minIntervalSeconds: (await throttle.settings(event.teamId)).minIntervalSeconds };
       targets = [];
     }
     const span = this.#deps.tracing?.enabled ? this.#startSpan(msg, event, targets.length) : null;
@@ -154,6 +170,10 @@ export class Router {
     const publishedAt = msg.info.timestampNanos
       ? Math.floor(msg.info.timestampNanos / 1_000_000)
       : Date.now();
+    // Its team's batch of records: one promise for all of them, stored within BATCH_WINDOW_MS.
+    const recorded = this.#deps.eventLog.record(
+      routedRecord(event, { matched, throttledBy, routedAt, receivedAtMs: publishedAt }),
+    );
     const from = {
       deliveryCount: msg.info.deliveryCount,
       mayRepeat: this.#deps.forgottenAcks.possible(msg.info.streamSequence),
@@ -218,30 +238,30 @@ export class Router {
       published.length > 0 ? ((await Promise.all(published)).find((err) => err !== null) ?? null) : null;
     span?.setAttribute('herald.publish_failed', failed !== null);
     span?.end();
-    // Never ack while a delivery is unpublished: the event must come back for it. With
-    // deliveries handed over, it comes back once they are settled (their records then
-    // tell the re-routed event they are done).
-    if (handedOver.length > 0) this.#settleWhenDone(msg, handedOver, failed);
-    else if (failed) throw failed;
     metrics.eventsRouted.inc();
     metrics.deliveriesCreated.inc(targets.length);
     if (handedOver.length > 0) metrics.deliveriesHandedOver.inc(handedOver.length);
-    if (handedOver.length === 0) msg.ack();
+    if (failed && handedOver.length === 0) throw failed;
+    // Never ack while a delivery is unpublished or the record unstored: the event must come
+    // back for it. With deliveries handed over, it comes back once they are settled (their
+    // records then tell the re-routed event they are done). The record's batch is written
+    // within BATCH_WINDOW_MS: the ack waits for it, routing does not.
+    this.#settleWhenDone(msg, [...handedOver, recorded], failed);
   }
 
   /**
-   * Once the handed-over deliveries are settled: acks the event, or naks it (redelivered,
-   * re-routed) when a publish failed or a delivery could not be settled.
+   * Once the handed-over deliveries and the record are settled: acks the event, or naks it (redelivered,
+   * re-routed) when a publish failed, a delivery could not be settled or the record not stored.
    */
-  #settleWhenDone(msg: JsMsg, handedOver: Promise<void>[], failed: Error | null): void {
+  #settleWhenDone(msg: JsMsg, waits: Promise<unknown>[], failed: Error | null): void {
     const reroute = (err: Error) => {
       this.#deps.log.warn(
         { err: err.message, subject: msg.subject },
-        'a delivery is not settled; re-routing the event',
+        "a delivery or the event's record is not settled; re-routing the event",
       );
       msg.nak(1_000);
     };
-    const settled = handedOver.length === 1 ? handedOver[0]! : Promise.all(handedOver);
+    const settled = waits.length === 1 ? waits[0]! : Promise.all(waits);
     const task = settled.then(() => (failed ? reroute(failed) : msg.ack()), reroute);
     this.#settling.add(task);
     void task.finally(() => this.#settling.delete(task));
@@ -257,47 +277,42 @@ export class Router {
     });
   }
 
-  #validate(msg: JsMsg): HeraldEvent {
-    let parsed: ReturnType<typeof parseEventSubject>;
-    try {
-      parsed = parseEventSubject(msg.subject);
-    } catch (err) {
-      throw new InvalidEventError('subject_mismatch', [
-        { path: 'subject', message: (err as SubjectError).message },
-      ]);
-    }
-    const event = decodeEvent(msg.data);
-    if (event.teamId === parsed.teamId && event.projectId === parsed.projectId && event.event === parsed.type)
-      return event;
-    const mismatches: Array<{ path: string; message: string }> = (['teamId', 'projectId'] as const)
-      .filter((k) => event[k] !== parsed[k])
-      .map((k) => ({
-        path: k,
-        message: `payload says ${JSON.stringify(event[k])}, subject says ${JSON.stringify(parsed[k])}`,
-      }));
-    if (event.event !== parsed.type) {
-      mismatches.push({
-        path: 'event',
-        message: `payload says ${JSON.stringify(event.event)}, subject says ${JSON.stringify(parsed.type)}`,
-      });
-    }
-    if (mismatches.length > 0) throw new InvalidEventError('subject_mismatch', mismatches);
-    return event;
-  }
-
   async #deadLetter(msg: JsMsg, err: InvalidEventError): Promise<void> {
     const h = headers();
     h.set(DLQ_ERROR_HEADER, err.message.replace(/[\r\n]+/g, ' ').slice(0, 4_000));
     h.set(DLQ_SOURCE_SUBJECT_HEADER, msg.subject);
-    await this.#deps.js.publish(dlqSubject(err.reason), msg.data, {
+    // For the events log of the team the subject names; a subject that names none has no reader.
+    const teamId = teamOfSubject(msg.subject);
+    const recorded = teamId
+      ? this.#deps.eventLog.record(
+          rejectedRecord(
+            teamId,
+            {
+              subject: msg.subject,
+              data: msg.data,
+              seq: msg.info.streamSequence,
+              receivedAtMs: msg.info.timestampNanos
+                ? Math.floor(msg.info.timestampNanos / 1_000_000)
+                : Date.now(),
+            },
+            err,
+          ),
+        )
+      : null;
+    const ack = await this.#deps.js.publish(dlqSubject(err.reason), msg.data, {
       headers: h,
       msgID: `dlq:${msg.info.streamSequence}`,
     });
-    this.#deps.metrics.eventsDeadLettered.inc({ reason: err.reason });
-    this.#deps.log.warn(
-      { reason: err.reason, subject: msg.subject, seq: msg.info.streamSequence },
-      'event dead-lettered',
-    );
+    // Counted once it is in the DLQ (not again when a redelivery's publish is a duplicate).
+    if (!ack.duplicate) {
+      this.#deps.metrics.eventsDeadLettered.inc({ reason: err.reason });
+      this.#deps.log.warn(
+        { reason: err.reason, subject: msg.subject, seq: msg.info.streamSequence },
+        'event dead-lettered',
+      );
+    }
+    // Not recorded: the message comes back, is dead-lettered again (deduplicated) and recorded.
+    await recorded;
     msg.ack();
   }
 }

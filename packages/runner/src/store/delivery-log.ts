@@ -15,9 +15,16 @@ import type {
   Saved,
 } from './delivery-records.js';
 import { liveJson } from './kv.js';
-import { CHAIN_OF_STATUS, type Chain, LogIndex } from './log-index.js';
+import {
+  CHAIN_OF_STATUS,
+  type Chain,
+  type Cursor,
+  decodeCursor,
+  encodeCursor,
+  LogIndex,
+} from './log-index.js';
 
-export { INDEX_WRITE_INTERVAL_MS, LOG_PAGE_SIZE } from './log-index.js';
+export { BadCursorError, INDEX_WRITE_INTERVAL_MS, LOG_PAGE_SIZE } from './log-index.js';
 
 /** A filtered listing reads at most this many index pages before it returns what it found. */
 const MAX_PAGES_PER_LIST = 16;
@@ -33,35 +40,6 @@ export class RecordExistsError extends HeraldError {
 /** Where KV puts of the log's bucket are published. */
 const PUT_PREFIX = `$KV.${DELIVERY_LOG_STREAM}.`;
 const LOG_STREAM = `KV_${DELIVERY_LOG_STREAM}`;
-
-/** A cursor that does not decode. */
-export class BadCursorError extends HeraldError {
-  constructor() {
-    super('bad_cursor', 'cursor is not one this server returned');
-    this.name = 'BadCursorError';
-  }
-}
-
-interface Cursor {
-  c: Chain;
-  p: number;
-  i: number;
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(text: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as Cursor;
-    if (!['all', 'failed', 'skipped'].includes(c.c) || !Number.isInteger(c.p) || !Number.isInteger(c.i))
-      throw new Error();
-    return c;
-  } catch {
-    throw new BadCursorError();
-  }
-}
 
 /**
  * The delivery log in a KV bucket:
@@ -209,8 +187,7 @@ export class KvDeliveryLog implements DeliveryLog {
     const chain: Chain = (query.status && CHAIN_OF_STATUS[query.status]) || 'all';
     let position: Cursor;
     if (query.cursor) {
-      position = decodeCursor(query.cursor);
-      if (position.c !== chain) throw new BadCursorError();
+      position = decodeCursor(query.cursor, chain);
     } else {
       const head = await this.#index.head(integrationId, chain);
       if (head === 0) return { items: [], nextCursor: null };

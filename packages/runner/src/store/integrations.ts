@@ -97,6 +97,11 @@ export class IntegrationStore {
     return out;
   }
 
+  /** One team's integrations, in no particular order (the router's view: no copy, no sort). */
+  ofTeam(teamId: string): Iterable<Integration> {
+    return this.#byTeam.get(teamId)?.values() ?? [];
+  }
+
   /** Any team's integration by id (the delivery worker's view). */
   byId(id: string): Integration | undefined {
     return this.#byId.get(id);

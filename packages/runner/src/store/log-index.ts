@@ -3,15 +3,48 @@ import type { KV } from '@nats-io/kv';
 import type { DeliveryStatus } from './delivery-records.js';
 import { isLive, liveJson } from './kv.js';
 
-/** Delivery ids per index page. */
+/** Delivery ids per index page (the delivery log's; the events log's pages are larger). */
 export const LOG_PAGE_SIZE = 64;
 /** How far back a reindex looks for an entry already written. */
 const MAX_REINDEX_PAGES = 256;
 /** Runners' clocks against nats-server's, when comparing a record's time with a page's. */
 const CLOCK_SKEW_MS = 30_000;
 
-/** A listing: every delivery, or those that entered `failed` / `skipped`. */
+/** A delivery listing: every delivery, or those that entered `failed` / `skipped`. */
 export type Chain = 'all' | 'failed' | 'skipped';
+
+/**
+ * Where a listing was left: chain, page and the index on that page below which the walk
+ * goes on. The delivery log and the events log hand it out the same way (base64url JSON).
+ */
+export interface Cursor {
+  c: string;
+  p: number;
+  i: number;
+}
+
+/** A cursor that does not decode. */
+export class BadCursorError extends HeraldError {
+  constructor() {
+    super('bad_cursor', 'cursor is not one this server returned');
+    this.name = 'BadCursorError';
+  }
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+/** The cursor, if it decodes and names `chain`; else BadCursorError. */
+export function decodeCursor(text: string, chain: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as Cursor;
+    if (c.c !== chain || !Number.isInteger(c.p) || !Number.isInteger(c.i)) throw new Error();
+    return c;
+  } catch {
+    throw new BadCursorError();
+  }
+}
 export const CHAIN_OF_STATUS: Partial<Record<DeliveryStatus, Chain>> = {
   failed: 'failed',
   skipped: 'skipped',
@@ -31,8 +64,8 @@ interface Tail {
 /** Appends waiting for one chain's next write. */
 interface ChainQueue {
   integrationId: string;
-  chain: Chain;
-  waiting: Array<{ id: string; resolve: () => void; reject: (err: Error) => void }>;
+  chain: string;
+  waiting: Array<{ ids: string | string[]; resolve: () => void; reject: (err: Error) => void }>;
   writing: boolean;
   lastWriteAt: number;
   timer: NodeJS.Timeout | null;
@@ -42,7 +75,8 @@ interface ChainQueue {
 export const INDEX_WRITE_INTERVAL_MS = 250;
 
 /**
- * The delivery log's listings: per integration and chain, append-only pages of delivery
+ * The listings of the delivery log (scope: an integration) and of the events log (scope:
+ * a team; entries carry more than an id, see event-log.ts): per scope and chain, append-only pages of delivery
  * ids (`p.<integration>.<chain>.<page>`) and the number of the newest page
  * (`h.<integration>.<chain>`). A chain's page is written at most every
  * INDEX_WRITE_INTERVAL_MS with every id that arrived meanwhile (one compare-and-set);
@@ -56,9 +90,20 @@ export class LogIndex {
   // The newest pages of each chain this process wrote to, so an append is one write.
   readonly #tails = new Map<string, Tail>();
 
-  constructor(kv: KV, put: KvPut) {
+  readonly #pageSize: number;
+  readonly #holdIdle: boolean;
+
+  /**
+   * `holdIdle`: a chain's queue outlives its write by INDEX_WRITE_INTERVAL_MS, so an append
+   * just after a write waits for the interval. Without it (the delivery log's way) an idle
+   * queue is dropped at once and the next append is written at once: a chain appended
+   * every few ms whose writes are quick is written on every append, not every interval.
+   */
+  constructor(kv: KV, put: KvPut, options: { pageSize?: number; holdIdle?: boolean } = {}) {
     this.#kv = kv;
     this.#put = put;
+    this.#pageSize = options.pageSize ?? LOG_PAGE_SIZE;
+    this.#holdIdle = options.holdIdle ?? false;
   }
 
   /**
@@ -68,7 +113,7 @@ export class LogIndex {
    */
   async listedSince(
     integrationId: string,
-    chain: Chain,
+    chain: string,
     deliveryId: string,
     since: number,
   ): Promise<boolean> {
@@ -82,33 +127,36 @@ export class LogIndex {
     return false;
   }
 
-  async head(integrationId: string, chain: Chain): Promise<number> {
+  async head(integrationId: string, chain: string): Promise<number> {
     const entry = await this.#kv.get(`h.${integrationId}.${chain}`);
     return isLive(entry) ? Number(entry.string()) : 0;
   }
 
-  async page(integrationId: string, chain: Chain, page: number): Promise<string[]> {
+  async page(integrationId: string, chain: string, page: number): Promise<string[]> {
     const entry = await this.#kv.get(`p.${integrationId}.${chain}.${page}`);
     return liveJson<string[]>(entry) ?? [];
   }
 
-  /** Appends an id to a chain; resolves once the page holding it is written. */
-  append(integrationId: string, chain: Chain, deliveryId: string): Promise<void> {
+  /**
+   * Appends an id (or several, in order: one wait for all of them) to a chain; resolves
+   * once the pages holding them are written.
+   */
+  append(integrationId: string, chain: string, ids: string | string[]): Promise<void> {
     const key = `${integrationId}.${chain}`;
     let queue = this.#queues.get(key);
     if (!queue) {
       queue = { integrationId, chain, waiting: [], writing: false, lastWriteAt: 0, timer: null };
       this.#queues.set(key, queue);
     }
-    const done = new Promise<void>((resolve, reject) =>
-      queue.waiting.push({ id: deliveryId, resolve, reject }),
-    );
+    const done = new Promise<void>((resolve, reject) => queue.waiting.push({ ids, resolve, reject }));
     this.#schedule(queue);
     return done;
   }
 
   /** Writes the chain's waiting ids now, or when its interval has passed since the last write. */
   #schedule(queue: ChainQueue): void {
+    // A held queue's timer now has appends to write: it keeps the process alive again.
+    queue.timer?.ref();
     if (queue.writing || queue.timer) return;
     const wait = queue.lastWriteAt + INDEX_WRITE_INTERVAL_MS - Date.now();
     if (wait <= 0) this.#writeNow(queue);
@@ -125,7 +173,7 @@ export class LogIndex {
     this.#appendNow(
       queue.integrationId,
       queue.chain,
-      batch.map((w) => w.id),
+      batch.flatMap((w) => w.ids),
     )
       .then(
         () => {
@@ -138,12 +186,23 @@ export class LogIndex {
       .finally(() => {
         queue.writing = false;
         if (queue.waiting.length > 0) this.#schedule(queue);
-        else this.#queues.delete(`${queue.integrationId}.${queue.chain}`);
+        else if (this.#holdIdle) {
+          // Nothing waits on it: it must not keep a stopping process alive.
+          queue.timer = setTimeout(() => this.#idle(queue), INDEX_WRITE_INTERVAL_MS);
+          queue.timer.unref();
+        } else this.#queues.delete(`${queue.integrationId}.${queue.chain}`);
       });
   }
 
+  /** A held queue's interval has passed: write what arrived meanwhile, or let it go. */
+  #idle(queue: ChainQueue): void {
+    queue.timer = null;
+    if (queue.waiting.length > 0) this.#writeNow(queue);
+    else if (!queue.writing) this.#queues.delete(`${queue.integrationId}.${queue.chain}`);
+  }
+
   /** Appends ids to the chain's newest pages, starting new pages as they fill. */
-  async #appendNow(integrationId: string, chain: Chain, deliveryIds: string[]): Promise<void> {
+  async #appendNow(integrationId: string, chain: string, deliveryIds: string[]): Promise<void> {
     const cacheKey = `${integrationId}.${chain}`;
     let ids = [...new Set(deliveryIds)];
     for (let conflicts = 0; conflicts < 10; ) {
@@ -152,8 +211,8 @@ export class LogIndex {
       ids = ids.filter((id) => !tail.listed.has(id));
       if (ids.length === 0) return;
       try {
-        if (tail.head > 0 && tail.ids.length < LOG_PAGE_SIZE) {
-          const page = [...tail.ids, ...ids.slice(0, LOG_PAGE_SIZE - tail.ids.length)];
+        if (tail.head > 0 && tail.ids.length < this.#pageSize) {
+          const page = [...tail.ids, ...ids.slice(0, this.#pageSize - tail.ids.length)];
           const revision = await this.#put(`p.${integrationId}.${chain}.${tail.head}`, page, tail.revision);
           for (const id of page) tail.listed.add(id);
           this.#tails.set(cacheKey, { ...tail, ids: page, revision });
@@ -162,7 +221,7 @@ export class LogIndex {
         // Start the next page, then move the head to it. `create` fails if another
         // writer made that page first; then we help move the head and try again.
         const next = tail.head + 1;
-        const page = ids.slice(0, LOG_PAGE_SIZE);
+        const page = ids.slice(0, this.#pageSize);
         const revision = await this.#kv.create(`p.${integrationId}.${chain}.${next}`, JSON.stringify(page));
         await this.#moveHead(integrationId, chain, tail.head, next);
         this.#tails.set(cacheKey, {
@@ -178,10 +237,10 @@ export class LogIndex {
         await this.#moveHead(integrationId, chain, tail.head, tail.head + 1).catch(() => undefined);
       }
     }
-    throw new HeraldError('log_contention', `could not append to the delivery log of ${integrationId}`);
+    throw new HeraldError('log_contention', `could not append to the log index of ${integrationId}`);
   }
 
-  async #moveHead(integrationId: string, chain: Chain, from: number, to: number): Promise<void> {
+  async #moveHead(integrationId: string, chain: string, from: number, to: number): Promise<void> {
     const headKey = `h.${integrationId}.${chain}`;
     const entry = await this.#kv.get(headKey);
     const current = isLive(entry) ? Number(entry.string()) : 0;
@@ -191,7 +250,7 @@ export class LogIndex {
     else await this.#kv.create(headKey, String(to));
   }
 
-  async #loadTail(integrationId: string, chain: Chain): Promise<Tail> {
+  async #loadTail(integrationId: string, chain: string): Promise<Tail> {
     const head = await this.head(integrationId, chain);
     if (head === 0) return { head: 0, ids: [], revision: 0, listed: new Set() };
     const [entry, previous] = await Promise.all([

@@ -5,6 +5,7 @@ import { links, parseRoute } from './router.js';
 import type { EventTypeInfo, ProviderInfo } from './types.js';
 import { empty, linkButton } from './ui.js';
 import { deliveryView } from './views/delivery-page.js';
+import { eventsView } from './views/events-page.js';
 import { integrationFormView } from './views/integration-form.js';
 import { integrationView } from './views/integration-page.js';
 import { integrationsView } from './views/integrations-list.js';
@@ -121,7 +122,13 @@ function contextFor(key: string): Context {
   };
 }
 
-function shell(content: HTMLElement, scope: ReturnType<typeof portalScopeOf>): HTMLElement {
+function shell(
+  content: HTMLElement,
+  section: 'integrations' | 'events',
+  scope: ReturnType<typeof portalScopeOf>,
+): HTMLElement {
+  const nav = (href: string, label: string, here: boolean) =>
+    h('a', { href, 'aria-current': here ? 'page' : undefined, id: `nav-${label.toLowerCase()}` }, label);
   return h(
     'div',
     { class: 'shell' },
@@ -138,7 +145,9 @@ function shell(content: HTMLElement, scope: ReturnType<typeof portalScopeOf>): H
       h(
         'nav',
         { class: 'topnav', 'aria-label': 'Main' },
-        h('a', { href: links.integrations(), 'aria-current': 'page' }, 'Integrations'),
+        nav(links.integrations(), 'Integrations', section === 'integrations'),
+        // The events log shows the whole team: not for a link scoped to one integration.
+        scope?.integrationId ? null : nav(links.events(), 'Events', section === 'events'),
       ),
       scope
         ? h(
@@ -181,6 +190,8 @@ function viewFor(ctx: Context, readOnly: boolean): View {
       return integrationView(ctx, route.id);
     case 'delivery':
       return deliveryView(ctx, route.id, route.deliveryId);
+    case 'events':
+      return eventsView(ctx);
     default:
       ctx.setTitle('Not found');
       return {
@@ -216,7 +227,8 @@ function render(notice?: string): void {
   }
   session ??= contextFor(key);
   current = viewFor(session, scope?.readOnly ?? false);
-  fill(root, shell(current.el, scope));
+  const section = parseRoute(location.hash).name === 'events' ? 'events' : 'integrations';
+  fill(root, shell(current.el, section, scope));
   window.scrollTo(0, 0);
 }
 

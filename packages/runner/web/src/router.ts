@@ -6,6 +6,7 @@ export type Route =
   | { name: 'integration'; id: string }
   | { name: 'edit'; id: string }
   | { name: 'delivery'; id: string; deliveryId: string }
+  | { name: 'events' }
   | { name: 'not-found' };
 
 const ID = '([A-Za-z0-9_-]{1,64})';
@@ -13,6 +14,7 @@ const PATTERNS: Array<[RegExp, (m: string[]) => Route]> = [
   [/^#?\/?$/, () => ({ name: 'integrations' })],
   [/^#\/integrations\/?$/, () => ({ name: 'integrations' })],
   [/^#\/integrations\/new$/, () => ({ name: 'new' })],
+  [/^#\/events\/?$/, () => ({ name: 'events' })],
   [new RegExp(`^#/integrations/${ID}$`), (m) => ({ name: 'integration', id: m[1]! })],
   [new RegExp(`^#/integrations/${ID}/edit$`), (m) => ({ name: 'edit', id: m[1]! })],
   [
@@ -33,6 +35,7 @@ export function parseRoute(hash: string): Route {
 /** Links, so views never spell paths by hand. */
 export const links = {
   integrations: () => '#/integrations',
+  events: () => '#/events',
   newIntegration: () => '#/integrations/new',
   integration: (id: string) => `#/integrations/${encodeURIComponent(id)}`,
   edit: (id: string) => `#/integrations/${encodeURIComponent(id)}/edit`,

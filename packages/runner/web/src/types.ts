@@ -44,6 +44,7 @@ export interface ConnectInfo {
 
 export interface IntegrationCreated extends Integration {
   generatedSecret?: string;
+  generatedSigningSecret?: string;
   confirmation?: TestResult;
 }
 
@@ -87,4 +88,29 @@ export interface ApiIssue {
   path: string;
   message: string;
   in?: 'body' | 'query' | 'path';
+}
+
+export type EventOutcome = 'delivered' | 'skipped' | 'unmatched' | 'rejected';
+export const EVENT_OUTCOMES: EventOutcome[] = ['delivered', 'skipped', 'unmatched', 'rejected'];
+
+/** A row of the events log (GET /v1/events). */
+export interface EventLogEntry {
+  id: string;
+  eventId: string | null;
+  type: string | null;
+  projectId: string | null;
+  occurredAt: string | null;
+  receivedAt: string;
+  routedAt: string;
+  outcome: EventOutcome;
+  deliveries: Array<{
+    integrationId: string;
+    integrationName: string | null;
+    deliveryId: string;
+    status?: DeliveryStatus | null;
+  }>;
+  skipped: Array<{ integrationId: string; integrationName: string | null; reason: string; message: string }>;
+  skippedCount: number;
+  throttle: { minIntervalSeconds: number } | null;
+  rejection: { reason: string; error: string; subject: string } | null;
 }

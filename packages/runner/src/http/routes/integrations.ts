@@ -48,7 +48,8 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
       summary: 'Create an integration',
       description:
         'The config is validated by the provider of `type`. A webhook config may say `"secret": "generate"`: the ' +
-        'server makes a token and returns it once as `generatedSecret`. Unless `confirm` is false, a test ' +
+        'server makes a token and returns it once as `generatedSecret`; and `"signingSecrets": "generate"`: one ' +
+        'signing secret, returned once as `generatedSigningSecret`. Unless `confirm` is false, a test ' +
         'notification is sent at once and its result returned as `confirmation`.',
       tag: TAG,
       auth: true,
@@ -58,7 +59,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
       handler: async ({ teamId, body }) => {
         const provider = providerOf(deps.providers, body.type);
         const config = { ...body.config };
-        const generatedSecret = generateRequested(provider, config);
+        const generated = generateRequested(provider, config);
         const now = new Date().toISOString();
         const integration: Integration = storedIntegration.parse({
           id: newId('int'),
@@ -79,7 +80,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
           body.confirm && integration.enabled ? await deps.commands.sendConfirmation(integration) : undefined;
         return {
           ...(await viewOf(deps, integration)),
-          ...(generatedSecret ? { generatedSecret } : {}),
+          ...generated,
           ...(confirmation
             ? { confirmation: testResultView(confirmation.record.id, confirmation.attempt) }
             : {}),
@@ -116,11 +117,11 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
       handler: async ({ teamId, params, body }) => {
         const current = findIntegration(deps, teamId, params.id);
         let config = current.config;
-        let generatedSecret: string | undefined;
+        let generated = {};
         if (body.config) {
           const provider = providerOf(deps.providers, current.type);
           const merged = mergeConfig(provider, current.config, body.config);
-          generatedSecret = generateRequested(provider, merged);
+          generated = generateRequested(provider, merged);
           config = validateConfig(provider, merged);
         }
         const { config: _config, ...fields } = body;
@@ -138,7 +139,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
         if (next.enabled !== current.enabled || reEnable)
           await deps.commands.control(next.id, next.enabled ? 'enable' : 'disable', 'changed by a user');
         const view = reEnable ? await settledView(deps, next) : await viewOf(deps, next);
-        return { ...view, ...(generatedSecret ? { generatedSecret } : {}) };
+        return { ...view, ...generated };
       },
     }),
 

@@ -13,7 +13,12 @@ import { typePicker } from './type-picker.js';
 
 /** What the integration page shows once after a create or edit (secret, test result). */
 export const FLASH_KEY = 'integration-saved';
-export type Flash = Pick<IntegrationCreated, 'generatedSecret' | 'confirmation'> & { id: string };
+export type Flash = Pick<
+  IntegrationCreated,
+  'generatedSecret' | 'generatedSigningSecret' | 'confirmation'
+> & {
+  id: string;
+};
 
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -222,6 +227,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
         ctx.flash.set(FLASH_KEY, {
           id: saved.id,
           generatedSecret: saved.generatedSecret,
+          generatedSigningSecret: saved.generatedSigningSecret,
           confirmation: saved.confirmation,
         } satisfies Flash);
         ctx.toast(editing ? 'Changes saved' : `${saved.name} created`, 'success');

@@ -182,6 +182,18 @@ export function integrationView(ctx: Context, id: string): View {
                 copyable(flash.generatedSecret, 'Generated secret'),
               )
             : null,
+          flash.generatedSigningSecret
+            ? callout(
+                'info',
+                'Copy the signing secret now: it will not be shown again',
+                h(
+                  'p',
+                  null,
+                  'Every request carries webhook-id, webhook-timestamp and webhook-signature; verify them with this secret (Standard Webhooks).',
+                ),
+                copyable(flash.generatedSigningSecret, 'Generated signing secret'),
+              )
+            : null,
           flash.confirmation ? testResultPanel(flash.confirmation, undefined, 'Confirmation') : null,
         ]
       : [];

@@ -11,6 +11,8 @@ import { setupHelp } from './setup-help.js';
 /** The field name the API fills with a random token when sent `"generate"`. */
 const GENERATED_FIELD = 'secret';
 const GENERATE = 'generate';
+/** The list field the API fills with one new signing secret when sent `"generate"`. */
+const GENERATED_LIST_FIELD = 'signingSecrets';
 
 export interface ConfigForm {
   el: HTMLElement;
@@ -124,11 +126,39 @@ export function configForm(provider: ProviderInfo, current: Record<string, unkno
           ' Masked lines stand for the current values: delete a line to drop that one, add a line for a new one.',
         );
       control = area;
-      read = () =>
+      const lines = () =>
         area.value
           .split('\n')
           .map((l) => l.trim())
           .filter(Boolean);
+      read = lines;
+      if (secret && !editing && name === GENERATED_LIST_FIELD) {
+        // A new webhook signs by default with a secret Herald makes: nobody should have to
+        // produce 32 random bytes in base64 by hand. Pasting one stays possible.
+        const sign = h('input', { type: 'checkbox', id: `${id}-generate`, checked: true });
+        // The wrapper is what hides: `.input` sets its own display.
+        const pasted = h('div', { hidden: true }, area);
+        sign.addEventListener('change', () => {
+          pasted.hidden = sign.checked;
+          if (!pasted.hidden) area.focus();
+        });
+        control = h(
+          'div',
+          null,
+          h(
+            'div',
+            null,
+            h('label', { class: 'check' }, sign, 'Generate a signing secret (shown once after you save)'),
+          ),
+          pasted,
+        );
+        read = () => (sign.checked ? GENERATE : lines());
+        hints.splice(
+          0,
+          hints.length,
+          'Every request is signed (Standard Webhooks) so your endpoint can verify it. Uncheck to paste your own (whsec_…, one per line) or to send unsigned requests.',
+        );
+      }
     } else if (kind === 'string' || kind === 'number') {
       const isUrl = prop.format === 'uri' || name.toLowerCase().endsWith('url');
       const input = h('input', {
