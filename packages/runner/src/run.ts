@@ -34,8 +34,9 @@ export interface RunningHerald {
 export async function runHerald(
   config: HeraldConfig = loadConfig(),
   logger: Logger = createLogger(config.logLevel),
-  tracing: Tracing = Tracing.fromEnv(),
+  given?: Tracing,
 ): Promise<RunningHerald> {
+  const tracing = given ?? (await Tracing.fromEnv());
   const { service, http: httpDeps, resolve } = await composeHerald(config, logger, undefined, tracing);
   let http: FastifyInstance;
   let address: string;

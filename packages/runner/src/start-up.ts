@@ -19,7 +19,7 @@ export async function composeHerald(
   config: HeraldConfig,
   logger: Logger,
   metrics = new Metrics(),
-  tracing = Tracing.fromEnv(),
+  tracing?: Tracing,
 ): Promise<ComposedHerald> {
   const providers = await loadProviders(config.providers).catch((err: unknown) => {
     throw new StartupError((err as Error).message.split('\n')[0]!, err);
@@ -28,6 +28,7 @@ export async function composeHerald(
   // listing each problem, like the environment's own).
   const connectFlows = hostConnectFlows(providers, config);
   const coalescing = installWriteCoalescing();
+  const traced = tracing ?? (await Tracing.fromEnv());
   const nats = await connectNats(config);
   try {
     const opened = await openJetStream(nats, config);
@@ -44,7 +45,7 @@ export async function composeHerald(
     logConnectionChanges(nats, logger);
     const retention = await deliveriesRetentionWarning(opened.jsm).catch(() => null);
     if (retention) logger.warn(retention);
-    return wire({ ...opened, config, logger, metrics, nats, providers, connectFlows, tracing });
+    return wire({ ...opened, config, logger, metrics, nats, providers, connectFlows, tracing: traced });
   } catch (err) {
     await nats.close();
     if (err instanceof StartupError) throw err;

@@ -12,9 +12,6 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** The W3C header that carries a trace from a publisher to each attempt. */
 export const TRACEPARENT = 'traceparent';
@@ -51,9 +48,19 @@ export class Tracing {
 
   static readonly off = new Tracing(null);
 
-  /** Tracing as the standard OTEL_* variables ask: on with an OTLP endpoint, else off. */
-  static fromEnv(env: NodeJS.ProcessEnv = process.env): Tracing {
+  /**
+   * Tracing as the standard OTEL_* variables ask: on with an OTLP endpoint, else off. The
+   * SDK and the exporter (protobuf encoders and all: ~20 MB of heap at start) are loaded
+   * only when it is on.
+   */
+  static async fromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Tracing> {
     if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return Tracing.off;
+    const [{ OTLPTraceExporter }, { resourceFromAttributes }, { BasicTracerProvider, BatchSpanProcessor }] =
+      await Promise.all([
+        import('@opentelemetry/exporter-trace-otlp-http'),
+        import('@opentelemetry/resources'),
+        import('@opentelemetry/sdk-trace-base'),
+      ]);
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'herald' }),
       // The exporter reads the endpoint, headers and timeout from the same variables.
