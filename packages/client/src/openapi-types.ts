@@ -272,7 +272,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The team's portal links that have not expired, newest first (never their tokens) */
+        get: operations["listPortalLinks"];
         put?: never;
         /**
          * A short-lived link that opens the dashboard for the key's team, with no API key
@@ -710,6 +711,9 @@ export interface components {
             readOnly: boolean;
             /** @default 3600 */
             ttlSeconds: number;
+        };
+        PortalLinkList: {
+            items: components["schemas"]["PortalLink"][];
         };
         PortalLink: {
             id: string;
@@ -2109,6 +2113,62 @@ export interface operations {
             };
             /** @description Body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPortalLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PortalLinkList"];
+                };
+            };
+            /** @description Invalid input; details name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or portal link) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A portal link past its rights (read-only, one integration, or a route it may not call), or portal links are disabled */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

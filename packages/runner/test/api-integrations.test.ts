@@ -107,6 +107,7 @@ describe('HTTP API — integrations', () => {
           'GET /v1/alert-settings',
           'PUT /v1/alert-settings',
           // Portal links (issue 20): mint and revoke.
+          'GET /v1/portal-links',
           'POST /v1/portal-links',
           'DELETE /v1/portal-links/{id}',
           // "Add to Slack" (issue 10); its browser callback answers a redirect or HTML.

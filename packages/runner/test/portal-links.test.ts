@@ -180,6 +180,26 @@ describe('portal links — a signed, scoped, expiring, revocable dashboard link'
     await eventually(async () => (await there.get('/v1/integrations')).status === 401, 6_000, 200);
   });
 
+  it('lists the team’s live links, newest first, revoked ones marked, never a token; not to a portal token', async () => {
+    const older = await mint({ readOnly: true });
+    await new Promise((r) => setTimeout(r, 5)); // a later createdAt (ms)
+    const newer = await mint({ integrationId: ids.a });
+    expect((await acme.delete(`/v1/portal-links/${older.id}`)).status).toBe(200);
+    const res = await acme.get('/v1/portal-links');
+    expect(res.status).toBe(200);
+    const mine = res.body.items.filter((l: { id: string }) => l.id === older.id || l.id === newer.id);
+    expect(mine.map((l: { id: string }) => l.id)).toEqual([newer.id, older.id]);
+    expect(mine[0]).toMatchObject({ integrationId: ids.a, readOnly: false, revokedAt: null });
+    expect(mine[1].revokedAt).not.toBeNull();
+    expect(res.text).not.toContain(newer.token.split('.')[1]!);
+    expect(res.text).not.toContain('"token"');
+    // Another team sees none of these; a portal token cannot list links.
+    const theirs = (await globex.get('/v1/portal-links')).body.items.map((l: { id: string }) => l.id);
+    expect(theirs).not.toContain(newer.id);
+    const asPortal = await apiClient(herald.url, newer.token).get('/v1/portal-links');
+    expect(asPortal.status).toBe(403);
+  });
+
   it('revoking another team’s link, or an unknown id, is 404', async () => {
     const link = await mint();
     expect((await globex.delete(`/v1/portal-links/${link.id}`)).status).toBe(404);

@@ -190,6 +190,24 @@ export class PortalLinks {
     return purged;
   }
 
+  /**
+   * A team's links that have not expired, newest first, revoked ones included (they say
+   * so). Reads every link's record: links are few and short-lived, and mints purge the
+   * expired ones.
+   */
+  async list(teamId: string, now: number = Date.now()): Promise<PortalLinkRecord[]> {
+    const keys: string[] = [];
+    for await (const k of await this.#kv.keys('portal.*')) keys.push(k);
+    const records = await Promise.all(
+      keys.map(async (k) => liveJson<PortalLinkRecord>(await this.#kv.get(k))),
+    );
+    return records
+      .filter(
+        (r): r is PortalLinkRecord => r !== null && r.teamId === teamId && Date.parse(r.expiresAt) > now,
+      )
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  }
+
   /** The scope of a valid token: well signed, unexpired, minted here and not revoked; else null. */
   async verify(text: string, now: number = Date.now()): Promise<PortalScope | null> {
     if (!this.#key) return null;

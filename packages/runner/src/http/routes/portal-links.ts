@@ -15,7 +15,7 @@ const ID = /^pl_[0-9a-f]{24}$/;
 
 /** What the portal-link routes use. */
 export interface PortalLinkRouteDeps extends IntegrationLookup {
-  portalLinks: Pick<PortalLinks, 'enabled' | 'mint' | 'revoke'>;
+  portalLinks: Pick<PortalLinks, 'enabled' | 'mint' | 'revoke' | 'list'>;
   /** Where users reach Herald (HERALD_PUBLIC_URL), or null: the request's own origin is used. */
   publicUrl: string | null;
 }
@@ -93,6 +93,22 @@ export function portalLinkRoutes(deps: PortalLinkRouteDeps): AnyRoute[] {
         const { teamId: _team, ...link } = record;
         return { ...link, url: `${origin}/#portal=${token}`, token };
       },
+    }),
+
+    defineRoute({
+      method: 'GET',
+      path: '/v1/portal-links',
+      operationId: 'listPortalLinks',
+      summary: "The team's portal links that have not expired, newest first (never their tokens)",
+      tag: TAG,
+      auth: true,
+      portal: false,
+      status: 200,
+      response: named(z.object({ items: z.array(linkSchema) }), 'PortalLinkList'),
+      errors: [403],
+      handler: async ({ teamId }) => ({
+        items: (await deps.portalLinks.list(teamId)).map(({ teamId: _team, ...link }) => link),
+      }),
     }),
 
     defineRoute({
