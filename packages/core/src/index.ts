@@ -33,12 +33,13 @@ export { exampleEvent, exampleEvents } from './events/examples.js';
 export type { EventSummary, Severity, SummaryField } from './events/summary.js';
 export { describeEventPatterns, describeProjects, summarize } from './events/summary.js';
 export { deliveryIdFor, isSafeToken, newId, SAFE_TOKEN } from './ids.js';
-export type { Integration, IntegrationState } from './integration.js';
+export type { Integration, IntegrationState, Mismatch } from './integration.js';
 export {
   eventPatternSchema,
   INTEGRATION_STATES,
   integrationSchema,
   matches,
+  mismatchOf,
   patternMatches,
 } from './integration.js';
 export type {

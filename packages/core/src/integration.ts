@@ -47,26 +47,35 @@ export function patternMatches(pattern: string, type: string): boolean {
   return pattern === type;
 }
 
+/** Why an integration of the event's team does not take it (see `mismatchOf`). */
+export type Mismatch = 'event-type' | 'own-health' | 'project' | 'content' | 'disabled';
+
+type Matchable = Pick<Integration, 'id' | 'enabled' | 'events' | 'projects'> & {
+  filter?: ContentFilter | null;
+};
+
 /**
- * Whether an integration wants an event: same team, enabled, a matching type pattern
- * and, for project-scoped events, a matching project. Team-wide events (billing,
- * integration health) belong to no project, so a project list does not filter them out.
- * An integration is never told about its own health changes (it could not deliver them).
+ * Why an integration of the event's team does not take the event, or null when it does:
+ * a type pattern must match; it is never told about its own health changes (it could not
+ * deliver them); for project-scoped events a project list must name the project
+ * (team-wide events — billing, integration health — belong to no project); its content
+ * filter must pass; and it must be enabled. Filters come before `disabled`: a switched-off
+ * integration that does not listen to the event would not have had it anyway.
  */
-export function matches(
-  integration: Pick<Integration, 'id' | 'teamId' | 'enabled' | 'events' | 'projects'> & {
-    filter?: ContentFilter | null;
-  },
-  event: HeraldEvent,
-): boolean {
-  if (integration.teamId !== event.teamId || !integration.enabled) return false;
-  if (!integration.events.some((p) => patternMatches(p, event.event))) return false;
+export function mismatchOf(integration: Matchable, event: HeraldEvent): Mismatch | null {
+  if (!integration.events.some((p) => patternMatches(p, event.event))) return 'event-type';
   if (categoryOf(event.event) === 'integration') {
     const subject = (event.data as { integration?: { id?: string } }).integration?.id;
-    if (subject === integration.id) return false;
+    if (subject === integration.id) return 'own-health';
   }
   if (integration.projects !== null && event.projectId !== TEAM_SCOPE)
-    if (!integration.projects.includes(event.projectId)) return false;
-  // One property read for an integration without a filter.
-  return !integration.filter || passesFilter(integration.filter, event);
+    if (!integration.projects.includes(event.projectId)) return 'project';
+  // One property read for an integration without a content filter.
+  if (integration.filter && !passesFilter(integration.filter, event)) return 'content';
+  return integration.enabled ? null : 'disabled';
+}
+
+/** Whether an integration wants an event: the same team, and no `mismatchOf`. */
+export function matches(integration: Matchable & Pick<Integration, 'teamId'>, event: HeraldEvent): boolean {
+  return integration.teamId === event.teamId && mismatchOf(integration, event) === null;
 }

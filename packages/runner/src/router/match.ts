@@ -1,33 +1,13 @@
-import {
-  categoryOf,
-  type HeraldEvent,
-  type Integration,
-  passesFilter,
-  patternMatches,
-  TEAM_SCOPE,
-} from '@herald/core';
+import { type HeraldEvent, type Integration, mismatchOf } from '@herald/core';
 import { MAX_SKIPS_RECORDED, type SkipReason } from '../store/event-records.js';
 
 type Matchable = Pick<Integration, 'id' | 'enabled' | 'events' | 'projects'> & {
   filter?: Integration['filter'];
 };
 
-/**
- * Why a team's integration does not take an event, or null when it does: core's `matches`
- * (same team assumed), told apart. Its filters come first — a switched-off integration
- * that does not listen to the event would not have had it anyway.
- */
+/** Why a team's integration does not take an event, or null when it does: core's `mismatchOf`. */
 export function skipReason(integration: Matchable, event: HeraldEvent): SkipReason | null {
-  if (!integration.events.some((p) => patternMatches(p, event.event))) return 'event-type';
-  if (categoryOf(event.event) === 'integration') {
-    const subject = (event.data as { integration?: { id?: string } }).integration?.id;
-    if (subject === integration.id) return 'own-health';
-  }
-  if (integration.projects !== null && event.projectId !== TEAM_SCOPE)
-    if (!integration.projects.includes(event.projectId)) return 'project';
-  // One property read for an integration without a content filter.
-  if (integration.filter && !passesFilter(integration.filter, event)) return 'content';
-  return integration.enabled ? null : 'disabled';
+  return mismatchOf(integration, event);
 }
 
 /** An event against its team's integrations: who takes it, who does not and why. */
