@@ -1,6 +1,5 @@
 import {
   type Attributes,
-  context,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -86,7 +85,7 @@ export class Tracing {
   /** The traceparent that makes later spans children of `span`. */
   traceparentOf(span: Span): string | undefined {
     const carrier: Carrier = {};
-    propagator.inject(trace.setSpan(context.active(), span), carrier, setter);
+    propagator.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, setter);
     return carrier[TRACEPARENT];
   }
 
