@@ -543,6 +543,9 @@ export interface components {
                 }[];
             } | null;
             filterInWords: string | null;
+            ordered: boolean;
+            orderedFrom: string | null;
+            orderedUntil: string | null;
             /** @enum {string} */
             state: "healthy" | "failing" | "disabled";
             /** Format: date-time */
@@ -1200,6 +1203,8 @@ export interface operations {
                             value?: unknown;
                         }[];
                     } | null;
+                    /** @default false */
+                    ordered?: boolean;
                     /** @default true */
                     confirm?: boolean;
                 };
@@ -1239,6 +1244,9 @@ export interface operations {
                             }[];
                         } | null;
                         filterInWords: string | null;
+                        ordered: boolean;
+                        orderedFrom: string | null;
+                        orderedUntil: string | null;
                         /** @enum {string} */
                         state: "healthy" | "failing" | "disabled";
                         /** Format: date-time */
@@ -1292,6 +1300,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1449,6 +1466,7 @@ export interface operations {
                             value?: unknown;
                         }[];
                     } | null;
+                    ordered?: boolean;
                 };
             };
         };
@@ -1486,6 +1504,9 @@ export interface operations {
                             }[];
                         } | null;
                         filterInWords: string | null;
+                        ordered: boolean;
+                        orderedFrom: string | null;
+                        orderedUntil: string | null;
                         /** @enum {string} */
                         state: "healthy" | "failing" | "disabled";
                         /** Format: date-time */
@@ -1556,6 +1577,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

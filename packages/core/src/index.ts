@@ -59,6 +59,7 @@ export {
   MAX_HISTORY_ENTRIES,
   stateOf,
 } from './machine/integration-machine.js';
+export { isOrderedAt, mayBeOrdered, ORDERED_SWITCH_GRACE_MS, switchOrdering } from './ordering.js';
 export type { DeliveryPolicy } from './policy.js';
 export {
   DEFAULT_DELIVERY_POLICY,

@@ -34,6 +34,12 @@ export const integrationSchema = z.object({
   filter: contentFilterSchema.nullable().default(null),
   /** Attempts per second for this integration; null takes the provider's default. */
   rateLimitPerSecond: z.number().positive().max(10_000).nullable().default(null),
+  /** Deliveries attempted one at a time in the events stream's order (ordering.ts). */
+  ordered: z.boolean().default(false),
+  /** Events published from then on go through the ordered queue (set when ordering is switched on). */
+  orderedFrom: z.iso.datetime({ offset: true }).nullable().default(null),
+  /** Switched off: events published before then still go through the ordered queue. */
+  orderedUntil: z.iso.datetime({ offset: true }).nullable().default(null),
   createdAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }).optional(),
 });

@@ -18,6 +18,7 @@ import { ActorRegistry } from './delivery/actors.js';
 import { EgressGuard } from './delivery/egress-guard.js';
 import { HealthPublisher } from './delivery/health-publisher.js';
 import { HttpSender } from './delivery/http-sender.js';
+import { OrderedQueues } from './delivery/ordered-queue.js';
 import { restrictedCeiling } from './delivery/slots.js';
 import { DeliveryWorker, partitionConsumerName } from './delivery/worker.js';
 import { Gauges } from './gauges.js';
@@ -180,6 +181,7 @@ function registerWorker(c: DependencyContainer): void {
         sender: get(HttpSender),
         publisher: get(AckedPublisher),
         forgottenAcks: get(TOKENS.forgottenDeliveries),
+        throttle: get(AlertThrottle),
         logger: get(TOKENS.logger),
         metrics: get(Metrics),
         tracing: get(Tracing),
@@ -257,6 +259,7 @@ function registerSurface(c: DependencyContainer): void {
       }),
   );
   c.registerSingleton(Commands);
+  c.registerSingleton(OrderedQueues);
   c.registerSingleton(Gauges);
   c.registerSingleton(HeraldService);
 }
@@ -281,6 +284,7 @@ function httpDeps(get: Resolve): HttpDeps {
       eventLog: get(TOKENS.eventLog),
       throttle: get(AlertThrottle),
       commands: get(Commands),
+      ordered: get(OrderedQueues),
       portalLinks: get(PortalLinks),
       publicUrl: get(TOKENS.config).publicUrl ?? null,
       logger,

@@ -13,6 +13,11 @@ export interface ItemSource {
   abandon(err: Error): void;
   /** Tells JetStream it is being worked on (it waits in a lane). */
   working(): void;
+  /**
+   * Only an ordered queue's head has it: its retry, or a wait its lane cannot hold, stays in
+   * place until `notBefore` (ms), holding the deliveries behind it, instead of being parked.
+   */
+  holdUntil?(notBefore: number): void;
 }
 
 /** One delivery held by the worker. */

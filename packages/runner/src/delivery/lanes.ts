@@ -179,7 +179,8 @@ export class Lanes {
     }
     const lane = this.#lanes.of(item.job.integrationId);
     this.#held.take(item.key);
-    if (lane.parked.hasBacklog || lane.queue.length >= this.#queueCap(lane)) {
+    // An ordered head is never parked behind a backlog (a resend's): the trim below holds it if need be.
+    if ((lane.parked.hasBacklog || lane.queue.length >= this.#queueCap(lane)) && !item.source.holdUntil) {
       this.#settler.parkBacklog(lane, item);
       return;
     }
@@ -274,7 +275,8 @@ export class Lanes {
     if (isDisabled(snapshot)) this.#skipQueued(lane);
     const cap = this.#queueCap(lane);
     // Trimmed to what it can attempt soon (it became restricted or paused): the rest is parked.
-    while (lane.queue.length > cap) this.#settler.parkBacklog(lane, lane.pop());
+    while (lane.queue.length > cap)
+      this.#settler.setAside(lane, lane.pop(), standing.pacer.waitMs(Date.now()));
     this.#readParked(lane, cap);
     if (lane.queue.length > 0) {
       const wait = standing.pacer.waitMs(Date.now());

@@ -10,6 +10,9 @@ import type { SlowSweep } from './slow-sweep.js';
 import type { Standings } from './standing.js';
 import type { TrackedTasks } from './tracked-tasks.js';
 
+/** An ordered head its lane cannot hold now waits at least this long before it is tried again. */
+const SET_ASIDE_MIN_HOLD_MS = 1_000;
+
 /**
  * Where the lanes go on once a delivery is past a stage. Two fixed entry points, given once,
  * rather than a promise the lanes chain per delivery: this path runs for every delivery and
@@ -91,6 +94,13 @@ export class Settler {
     );
   }
 
+  /** Sets a delivery aside that the lane will not hold now: parked, or an ordered head held in place for `waitMs`. */
+  setAside(lane: Lane, item: Item, waitMs: number): void {
+    if (item.source.holdUntil)
+      this.#hold(lane, item, Promise.resolve(), Date.now() + Math.max(waitMs, SET_ASIDE_MIN_HOLD_MS));
+    else this.parkBacklog(lane, item);
+  }
+
   /** Parks a delivery at the back of its integration's backlog, now. */
   parkBacklog(lane: Lane, item: Item): void {
     this.#held.parkStarted();
@@ -110,6 +120,8 @@ export class Settler {
     const { settlement } = result;
     if (settlement.kind === 'abandon') this.abandon(lane, item, settlement.error);
     else if (settlement.kind === 'ack') this.#settle(lane, item, result.listed, false);
+    // An ordered queue's head: its retry holds the deliveries behind it.
+    else if (item.source.holdUntil) this.#hold(lane, item, result.listed, settlement.notBefore);
     else {
       const level = settlement.kind === 'retry' ? settlement.level : 0;
       this.#park(
@@ -137,14 +149,27 @@ export class Settler {
     return this.#settle(lane, item, parked, true);
   }
 
-  /** Lets the item's source go once `done` resolves; abandons it if it rejects. */
-  #settle(lane: Lane, item: Item, done: Promise<void>, parked: boolean): Promise<void> {
+  /** Holds an ordered head in place until `notBefore`, once `after` resolves. */
+  #hold(lane: Lane, item: Item, after: Promise<void>, notBefore: number): void {
+    void this.#settle(lane, item, after, false, () => item.source.holdUntil!(notBefore));
+  }
+
+  /** Lets the item's source go (`letGo`, else ack) once `done` resolves; abandons it if it rejects. */
+  #settle(
+    lane: Lane,
+    item: Item,
+    done: Promise<void>,
+    parked: boolean,
+    letGo: (() => void) | null = null,
+  ): Promise<void> {
     lane.busy++;
     const task = done
       .then(
         () => {
           this.#held.letGo(item.key);
-          item.source.ack();
+          // No closure for the common case: this runs for every delivery.
+          if (letGo) letGo();
+          else item.source.ack();
         },
         (err: Error) => {
           this.#logger.warn(

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.js';
 import type { AckedPublisher } from '../nats/acked-publisher.js';
 import type { ForgottenAcks } from '../nats/forgotten-acks.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { AlertThrottle } from '../router/throttle.js';
 import type { DeliveryLog, GivenBack } from '../store/delivery-records.js';
 import type { IntegrationStore } from '../store/integrations.js';
 import type { Tracing } from '../tracing.js';
@@ -15,6 +16,7 @@ import { HandOver, type HandOverSource } from './handover.js';
 import type { HttpSender } from './http-sender.js';
 import type { ControlJob, DeliveryJob, PartitionMessage } from './job.js';
 import { Lanes } from './lanes.js';
+import { OrderedFeeds } from './ordered-feeds.js';
 import { ParkedStore } from './parked.js';
 import { Partitions } from './partitions.js';
 
@@ -35,6 +37,8 @@ export interface WorkerDeps {
   publisher: AckedPublisher;
   /** Which first deliveries of the partitions' stream may be repeats. */
   forgottenAcks: ForgottenAcks;
+  /** Alert throttling of ordered queues, which read their events apart from the router. */
+  throttle: Pick<AlertThrottle, 'admit'>;
   logger: Logger;
   metrics: Metrics;
   /** Spans of each attempt and log write (off: none). */
@@ -55,6 +59,8 @@ export class DeliveryWorker {
   readonly #lanes: Lanes;
   readonly #parked: ParkedStore;
   readonly #handOver: HandOver;
+  /** Ordered integrations' queues of the partitions worked here. */
+  readonly #ordered: OrderedFeeds;
   #fence: () => void = () => undefined;
   /** Deliveries being given back (their note written, then nak). */
   readonly #givingBack = new Set<Promise<void>>();
@@ -83,6 +89,19 @@ export class DeliveryWorker {
       publisher: deps.publisher,
       partitions: deps.config.partitions,
       owns: (id) => this.#partitions.consumes(partitionOf(id, deps.config.partitions)),
+    });
+    this.#ordered = new OrderedFeeds({
+      js: deps.js,
+      jsm: deps.jsm,
+      integrations: deps.integrations,
+      lanes: this.#lanes,
+      actors: deps.actors,
+      deliveryLog: deps.deliveryLog,
+      throttle: deps.throttle,
+      logger: deps.logger,
+      partitions: deps.config.partitions,
+      ackWaitMs: deps.config.ackWaitMs,
+      works: (id) => this.#partitions.works(partitionOf(id, deps.config.partitions)),
     });
     this.#partitions = new Partitions({
       js: deps.js,
@@ -122,9 +141,10 @@ export class DeliveryWorker {
     return this.#lanes.pending;
   }
 
-  /** Starts consuming one partition (idempotent). */
-  startPartition(partition: number): Promise<void> {
-    return this.#partitions.start(partition);
+  /** Starts consuming one partition (idempotent), then its ordered queues. */
+  async startPartition(partition: number): Promise<void> {
+    await this.#partitions.start(partition);
+    if (this.#partitions.works(partition)) this.#ordered.startPartition(partition);
   }
 
   /**
@@ -134,8 +154,9 @@ export class DeliveryWorker {
    * With `attemptsWithinMs`, it returns once its attempts in flight are over, aborting
    * those still running then (0: at once); without, they finish and settle on their own.
    */
-  stopPartition(partition: number, attemptsWithinMs?: number): Promise<void> {
-    return this.#partitions.stop(partition, attemptsWithinMs);
+  async stopPartition(partition: number, attemptsWithinMs?: number): Promise<void> {
+    const ordered = this.#ordered.stopPartition(partition);
+    await Promise.all([this.#partitions.stop(partition, attemptsWithinMs), ordered]);
   }
 
   /** Stops pulling, lets attempts in flight finish (bounded), returns the rest to JetStream. */
@@ -144,6 +165,7 @@ export class DeliveryWorker {
     this.#lanes.hold();
     clearInterval(this.#heartbeat);
     clearInterval(this.#rescan);
+    await this.#ordered.stop();
     await Promise.all([...this.#partitions.consumed].map((p) => this.stopPartition(p)));
     await this.#lanes.stop(graceMs);
     await Promise.allSettled([...this.#givingBack]);

@@ -1,4 +1,5 @@
 import { HeraldError, InvalidEventError, type ValidationIssue } from '@herald/core';
+import { OrderedQueueError } from '../delivery/ordered-queue.js';
 import { BadCursorError } from '../store/delivery-log.js';
 import { ConflictError } from '../store/integrations.js';
 
@@ -88,6 +89,7 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
       { path: 'cursor', message: err.message, in: 'query' },
     ]);
   if (err instanceof ConflictError) return answer(409, 'conflict', err.message);
+  if (err instanceof OrderedQueueError) return answer(503, err.code, err.message);
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && code in FASTIFY_ERRORS) {
     const known = FASTIFY_ERRORS[code]!;

@@ -76,6 +76,17 @@ export const integrationSchema = named(
       rateLimitPerSecond: z.number().nullable(),
       filter: contentFilterSchema.nullable(),
       filterInWords: z.string().nullable().meta({ description: 'the filter as a sentence' }),
+      ordered: z.boolean().meta({
+        description:
+          'deliveries attempted one at a time in the order the events were published; a retrying one holds the rest',
+      }),
+      orderedFrom: isoTime.nullable().meta({
+        description:
+          'events published from then on are delivered in order (a switch applies after a short grace)',
+      }),
+      orderedUntil: isoTime.nullable().meta({
+        description: 'ordering switched off: events published until then are still delivered in order',
+      }),
       state: z.enum(INTEGRATION_STATES),
       createdAt: isoTime,
       updatedAt: isoTime.nullable(),

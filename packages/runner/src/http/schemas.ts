@@ -87,6 +87,10 @@ const configInput = z.record(z.string(), z.unknown()).meta({
 const projectsInput = z.array(token).min(1, 'use null for all projects').nullable();
 const eventsInput = z.array(eventPatternSchema).min(1, 'pick at least one event type');
 const rateInput = z.number().positive().max(10_000).nullable();
+const orderedInput = z.boolean().meta({
+  description:
+    'deliver one at a time in the order the events were published (HERALD_EVENTS); a retrying delivery holds the ones behind it until it succeeds or fails for good',
+});
 const filterInput = contentFilterSchema.nullable().meta({
   description:
     'conditions on the event (path projectId or data.<key>…, op eq/neq/in/nin/contains/exists/gt/gte/lt/lte, value); all must hold and, if given, one of any; null: no filter',
@@ -101,6 +105,7 @@ export const integrationCreateBody = z.strictObject({
   enabled: z.boolean().default(true),
   rateLimitPerSecond: rateInput.default(null),
   filter: filterInput.default(null),
+  ordered: orderedInput.default(false),
   confirm: z
     .boolean()
     .default(true)
@@ -117,6 +122,7 @@ export const integrationPatchBody = z.strictObject({
   enabled: z.boolean().optional(),
   rateLimitPerSecond: rateInput.optional(),
   filter: filterInput.optional(),
+  ordered: orderedInput.optional(),
 });
 
 /** What `rotate-secret` can make: a token, an HMAC signing secret, an ed25519 signing key pair. */

@@ -8,6 +8,8 @@ import {
   InvalidEventError,
   isAlertType,
   isDirectEventType,
+  isOrderedAt,
+  mayBeOrdered,
   parkedSubject,
 } from '@herald/core';
 import {
@@ -187,6 +189,8 @@ export class Router {
     // Each publish resolves to its error or null: none may reject unheard while the loop waits.
     const published: Promise<Error | null>[] = [];
     for (const integration of targets) {
+      // Its ordered queue reads the event from the events stream itself (ordered-feed.ts).
+      if (mayBeOrdered(integration) && isOrderedAt(integration, publishedAt)) continue;
       const job: DeliveryJob = {
         kind: 'delivery',
         integrationId: integration.id,

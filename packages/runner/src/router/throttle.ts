@@ -49,11 +49,16 @@ export class AlertThrottle {
     this.#cache.set(teamId, { at: Date.now(), settings });
   }
 
-  /** True when this alert may be sent now (and claims the slot); false when throttled. */
-  async admit(event: HeraldEvent, now: number = Date.now()): Promise<boolean> {
+  /**
+   * True when this alert may be sent now (and claims the slot); false when throttled.
+   * `scope` keeps a slot of one's own: an ordered integration's queue, which reads its
+   * events apart from the router, throttles them by their published time in its own slot.
+   */
+  async admit(event: HeraldEvent, now: number = Date.now(), scope?: string): Promise<boolean> {
     const { minIntervalSeconds } = await this.settings(event.teamId);
     if (minIntervalSeconds <= 0) return true;
-    const key = `${event.teamId}.${alertFingerprint(event)}`;
+    const fingerprint = alertFingerprint(event);
+    const key = scope ? `${event.teamId}.${fingerprint}.${scope}` : `${event.teamId}.${fingerprint}`;
     const entry = await this.#throttle.get(key);
     const value = JSON.stringify({ at: now, eventId: event.id });
     try {

@@ -52,6 +52,9 @@ export function integration(patch: Partial<Integration> & Pick<Integration, 'typ
     projects: null,
     enabled: true,
     rateLimitPerSecond: null,
+    ordered: false,
+    orderedFrom: null,
+    orderedUntil: null,
     createdAt: new Date().toISOString(),
     ...patch,
   };

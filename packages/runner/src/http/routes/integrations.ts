@@ -1,6 +1,12 @@
-import { type Integration, newId, integrationSchema as storedIntegration } from '@herald/core';
+import {
+  type Integration,
+  newId,
+  integrationSchema as storedIntegration,
+  switchOrdering,
+} from '@herald/core';
 import type { Commands } from '../../commands.js';
 import type { Connections } from '../../connect/connections.js';
+import type { OrderedQueues } from '../../delivery/ordered-queue.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { IntegrationStore } from '../../store/integrations.js';
 import { generateRequested, mergeConfig, providerOf, validateConfig } from '../integration-config.js';
@@ -19,6 +25,8 @@ export interface IntegrationRouteDeps extends IntegrationViewDeps {
   providers: Pick<ProviderRegistry, 'get' | 'types'>;
   connections: Pick<Connections, 'readOf' | 'forget'>;
   commands: Pick<Commands, 'control' | 'sendConfirmation'>;
+  /** Ordered integrations' queues: opened before one is saved as ordered, closed on delete. */
+  ordered: Pick<OrderedQueues, 'open' | 'close'>;
 }
 
 /** CRUD of a team's integrations. */
@@ -56,12 +64,14 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
       body: integrationCreateBody,
       status: 201,
       response: integrationCreatedSchema,
+      errors: [503],
       handler: async ({ teamId, body }) => {
         const provider = providerOf(deps.providers, body.type);
         const config = { ...body.config };
         const generated = generateRequested(provider, config);
         const now = new Date().toISOString();
         const integration: Integration = storedIntegration.parse({
+          ...switchOrdering(null, body.ordered, Date.parse(now)),
           id: newId('int'),
           teamId,
           name: body.name,
@@ -75,6 +85,8 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
           createdAt: now,
           updatedAt: now,
         });
+        // Its queue holds every event from now on: opened before any router can see it.
+        if (integration.ordered) await deps.ordered.open(integration);
         await deps.integrations.create(integration);
         const confirmation =
           body.confirm && integration.enabled ? await deps.commands.sendConfirmation(integration) : undefined;
@@ -113,7 +125,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
       body: integrationPatchBody,
       status: 200,
       response: integrationCreatedSchema.omit({ confirmation: true }),
-      errors: [404, 409],
+      errors: [404, 409, 503],
       handler: async ({ teamId, params, body }) => {
         const current = findIntegration(deps, teamId, params.id);
         let config = current.config;
@@ -124,13 +136,16 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
           generated = generateRequested(provider, merged);
           config = validateConfig(provider, merged);
         }
-        const { config: _config, ...fields } = body;
+        const { config: _config, ordered, ...fields } = body;
         const next: Integration = storedIntegration.parse({
           ...current,
           ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+          ...(ordered === undefined ? {} : switchOrdering(current, ordered, Date.now())),
           config,
           updatedAt: new Date().toISOString(),
         });
+        // Switched on: the queue exists before any router leaves an event to it.
+        if (next.ordered && !current.ordered) await deps.ordered.open(next);
         await deps.integrations.update(next);
         // `enabled: true` turns on an integration its health disabled too: the read says
         // `enabled: false` for it, so asking for true must mean "enable again".
@@ -157,6 +172,8 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
         const integration = findIntegration(deps, teamId, params.id);
         await deps.integrations.delete(teamId, params.id);
         await deps.commands.control(params.id, 'forget');
+        // Its partition's owner closes it too; done here at once when it was ordered.
+        if (integration.ordered || integration.orderedUntil !== null) await deps.ordered.close(params.id);
         // A connected one: its provider's goodbye and the install record.
         await deps.connections.forget(integration);
       },

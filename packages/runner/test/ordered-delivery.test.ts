@@ -1,0 +1,172 @@
+import { EVENTS_STREAM, exampleEvent, publishEvent } from '@herald/core';
+import { startNats, type TestNats } from '@herald/core/testing';
+import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderedConsumerName } from '../src/delivery/ordered-queue.js';
+import { DeliveryWorker } from '../src/delivery/worker.js';
+import type { RunningHerald } from '../src/run.js';
+import { ApiKeyStore } from '../src/store/api-keys.js';
+import { TOKENS } from '../src/tokens.js';
+import { type ApiClient, apiClient } from './support/api-client.js';
+import { eventually, startHerald } from './support/herald.js';
+import { type SinkRequest, startSink } from './support/sink.js';
+
+const EVENT_ID = 'x-herald-notification-integration-event-id';
+const TEAM = 'fifo';
+
+/** The event ids a path received, in the order the requests arrived. */
+function arrivals(requests: SinkRequest[], path: string): string[] {
+  return requests.filter((r) => r.path === path).map((r) => r.headers[EVENT_ID]!);
+}
+
+/**
+ * A sink that answers each path after `delayMs` and counts how many of a path's requests
+ * overlap; `fail(path, eventId, n)` answers 500 to that event's first n requests;
+ * `/hang*` never answers.
+ */
+async function fifoSink(delayMs: number) {
+  const sink = await startSink('/');
+  const open = new Map<string, number>();
+  const maxOpen = new Map<string, number>();
+  const failures = new Map<string, number>();
+  sink.respond((req, res) => {
+    if (req.path.startsWith('/hang')) return;
+    const key = `${req.path} ${req.headers[EVENT_ID]}`;
+    open.set(req.path, (open.get(req.path) ?? 0) + 1);
+    maxOpen.set(req.path, Math.max(maxOpen.get(req.path) ?? 0, open.get(req.path)!));
+    setTimeout(() => {
+      open.set(req.path, open.get(req.path)! - 1);
+      const left = failures.get(key) ?? 0;
+      if (left > 0) {
+        failures.set(key, left - 1);
+        res.writeHead(500).end('not now');
+      } else res.writeHead(200).end('ok');
+    }, delayMs);
+  });
+  return Object.assign(sink, {
+    fail: (path: string, eventId: string, n: number) => failures.set(`${path} ${eventId}`, n),
+    maxOpen: (path: string) => maxOpen.get(path) ?? 0,
+  });
+}
+
+describe('ordered delivery (FIFO) per integration', () => {
+  let nats: TestNats;
+  let herald: RunningHerald;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let sink: Awaited<ReturnType<typeof fifoSink>>;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    herald = await startHerald(nats.url, {
+      // Two retries, quick: a head that fails twice then succeeds is delivered; thrice is given up.
+      HERALD_RETRY_SCHEDULE: '300ms,300ms',
+      HERALD_MAX_IN_FLIGHT: '8',
+      HERALD_HTTP_TIMEOUT: '20s',
+      HERALD_ACK_WAIT: '30s',
+    });
+    nc = await connect({ servers: nats.url });
+    js = jetstream(nc);
+    sink = await fifoSink(10);
+    const key = (await new ApiKeyStore(herald.resolve(TOKENS.buckets).teams).create(TEAM)).key;
+    api = apiClient(herald.url, key);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await sink?.close();
+    await herald?.stop();
+    await nats?.cleanup();
+  });
+
+  async function create(path: string, ordered: boolean): Promise<string> {
+    const created = await api.post('/v1/integrations', {
+      name: `fifo ${path}`,
+      type: 'webhook',
+      config: { url: `${sink.url}${path.slice(1)}` },
+      events: ['build:*'],
+      ordered,
+      confirm: false,
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.ordered).toBe(ordered);
+    return created.body.id as string;
+  }
+
+  /** Publishes `n` events without waiting between them (the routers see them concurrently). */
+  async function publish(prefix: string, n: number): Promise<string[]> {
+    const ids = Array.from({ length: n }, (_, i) => `evt_${prefix}_${String(i).padStart(3, '0')}`);
+    // Stream order is the publish acks' order: awaited one by one, it is `ids`.
+    for (const id of ids) await publishEvent(js, exampleEvent('build:success', { id, teamId: TEAM }));
+    return ids;
+  }
+
+  it('an ordered integration gets its events one at a time in the stream order; the API reads it as ordered', async () => {
+    const id = await create('/order', true);
+    const read = await api.get(`/v1/integrations/${id}`);
+    expect(read.body).toMatchObject({ ordered: true, orderedUntil: null });
+    expect(Date.parse(read.body.orderedFrom)).toBeLessThanOrEqual(Date.now());
+    const consumer = await (await jetstreamManager(nc)).consumers.info(
+      EVENTS_STREAM,
+      orderedConsumerName(id),
+    );
+    expect(consumer.config.max_ack_pending).toBe(1);
+
+    const ids = await publish('order', 40);
+    await eventually(() => arrivals(sink.requests, '/order').length >= ids.length, 20_000);
+    expect(arrivals(sink.requests, '/order')).toEqual(ids);
+    expect(sink.maxOpen('/order')).toBe(1);
+  });
+
+  it('a head that fails twice holds the rest, then they follow in order', async () => {
+    await create('/holds', true);
+    sink.fail('/holds', 'evt_holds_000', 2);
+    const ids = await publish('holds', 6);
+    await eventually(() => arrivals(sink.requests, '/holds').length >= ids.length + 2, 20_000);
+    expect(arrivals(sink.requests, '/holds')).toEqual([ids[0], ids[0], ...ids]);
+    // The retries waited their schedule (300 ms each) and nothing went past the head meanwhile.
+    const at = sink.requests.filter((r) => r.path === '/holds').map((r) => r.at);
+    expect(at[2]! - at[0]!).toBeGreaterThanOrEqual(500);
+  });
+
+  it('a head given up (failed after its last retry) lets the next go; its record says failed', async () => {
+    const id = await create('/gives-up', true);
+    sink.fail('/gives-up', 'evt_gives-up_000', 3);
+    const ids = await publish('gives-up', 4);
+    await eventually(() => arrivals(sink.requests, '/gives-up').length >= ids.length + 2, 20_000);
+    expect(arrivals(sink.requests, '/gives-up')).toEqual([ids[0], ids[0], ...ids]);
+    const failed = await api.get(`/v1/integrations/${id}/deliveries?status=failed`);
+    expect(failed.body.items.map((d: { eventId: string }) => d.eventId)).toEqual([ids[0]]);
+  });
+
+  it('an unordered integration of the same team is not held by an ordered one that retries', async () => {
+    await create('/plain', false);
+    await create('/retrying', true);
+    sink.fail('/retrying', 'evt_beside_000', 2);
+    const ids = await publish('beside', 10);
+    await eventually(() => arrivals(sink.requests, '/plain').length >= ids.length, 10_000);
+    // While the ordered head waits for its retries, the plain integration already has everything.
+    expect(arrivals(sink.requests, '/retrying').length).toBeLessThan(ids.length + 2);
+    expect(new Set(arrivals(sink.requests, '/plain'))).toEqual(new Set(ids));
+    await eventually(() => arrivals(sink.requests, '/retrying').length >= ids.length + 2, 20_000);
+    expect(arrivals(sink.requests, '/retrying')).toEqual([ids[0], ids[0], ...ids]);
+  });
+
+  it('a hanging ordered integration costs only itself: its backlog stays in the stream, others flow', async () => {
+    const hanging = await create('/hang-fifo', true);
+    await create('/flowing', false);
+    const ids = await publish('hang', 200);
+    await eventually(() => arrivals(sink.requests, '/flowing').length >= ids.length, 20_000);
+    // One request, the head, is hanging; the other 199 wait in JetStream, not in memory.
+    expect(arrivals(sink.requests, '/hang-fifo')).toEqual([ids[0]]);
+    // Once the flowing integration's last attempts are settled, the head is all the lanes hold.
+    await eventually(() => herald.resolve(DeliveryWorker).pending === 1, 5_000);
+    const consumer = await (await jetstreamManager(nc)).consumers.info(
+      EVENTS_STREAM,
+      orderedConsumerName(hanging),
+    );
+    expect(consumer.num_ack_pending).toBe(1);
+    expect(consumer.num_pending).toBeGreaterThanOrEqual(ids.length - 1);
+  });
+});
