@@ -146,7 +146,11 @@ export class OrderedFeed {
       msg.ack(); // invalid: the router dead-letters it
       return;
     }
-    if (isDirectEventType(event.event) || mismatchOf(integration, event) !== null) {
+    const deliveryCount = msg.info.deliveryCount;
+    const mismatch = isDirectEventType(event.event) ? 'event-type' : mismatchOf(integration, event);
+    // A head that was under way when a user disabled it goes on to its lane, to be recorded
+    // skipped (as a parked retry is); events published while disabled are not delivered.
+    if (mismatch !== null && !(mismatch === 'disabled' && deliveryCount > 1)) {
       msg.ack();
       return;
     }
@@ -155,7 +159,6 @@ export class OrderedFeed {
       return;
     }
     const deliveryId = deliveryIdFor(event.id, id);
-    const deliveryCount = msg.info.deliveryCount;
     if (deliveryCount > 1) {
       const wait = await this.#retryWait(deliveryId);
       if (wait > 0) {
