@@ -3,6 +3,7 @@ import { dateTime, fieldLabel } from '../format.js';
 import { links } from '../router.js';
 import type { Disabled, Integration } from '../types.js';
 import { callout, card, linkButton, stateBadge, time } from '../ui.js';
+import { orderedInWords } from './ordered-option.js';
 
 // The integration page's panels: why it is not healthy, its settings, its state history.
 
@@ -120,6 +121,7 @@ export function settingsCard(i: Integration): HTMLElement {
         : h('span', { class: 'mono small break' }, typeof v === 'string' ? v : JSON.stringify(v)),
     ]),
     ...connectionRows(i),
+    ['Order', h('span', { id: 'ordered-in-words' }, orderedInWords(i))],
     ['Pace', i.rateLimitPerSecond ? `${i.rateLimitPerSecond} / s` : 'Provider default'],
     ['Created', h('time', { datetime: i.createdAt }, dateTime(i.createdAt))],
     ['Id', h('span', { class: 'mono small' }, i.id)],

@@ -8,6 +8,7 @@ import { configSlot } from './config-slot.js';
 import { type Connectable, goConnect } from './connect.js';
 import { eventPicker } from './event-picker.js';
 import { clearIssuesOnInput, errorSlot, showIssues } from './field-errors.js';
+import { orderedOption } from './ordered-option.js';
 import { testResultPanel } from './test-result.js';
 import { typePicker } from './type-picker.js';
 
@@ -59,6 +60,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
       },
     });
     const events = eventPicker(catalogue, existing?.events ?? ['*']);
+    const ordered = orderedOption(existing);
 
     const someProjects = Array.isArray(existing?.projects);
     const projectIds = h('input', {
@@ -160,6 +162,7 @@ export function integrationFormView(ctx: Context, id: string | null): View {
         h('p', { class: 'hint', id: 'projects-hint' }, 'Project ids, separated by commas or spaces.'),
         errorSlot('projects'),
       ),
+      ordered.el,
       h(
         'div',
         { class: 'form-footer' },
@@ -212,7 +215,13 @@ export function integrationFormView(ctx: Context, id: string | null): View {
       }
       if (issues.length) return showIssues(form, issues);
       if (flow) return connect(flow, { name: name.value.trim(), events: picked, projects });
-      const body = { name: name.value.trim(), config: cfg, events: picked, projects };
+      const body = {
+        name: name.value.trim(),
+        config: cfg,
+        events: picked,
+        projects,
+        ordered: ordered.value(),
+      };
       try {
         const saved: IntegrationCreated = await busy(submit, () =>
           editing

@@ -81,7 +81,12 @@ function rowOf(
           'span',
           null,
           h('span', { class: 'name' }, i.name),
-          h('span', { class: 'sub' }, providers.get(i.type)?.displayName ?? i.type),
+          h(
+            'span',
+            { class: 'sub' },
+            providers.get(i.type)?.displayName ?? i.type,
+            i.ordered ? [' ', h('span', { class: 'chip', 'data-ordered': 'true' }, 'in order')] : null,
+          ),
         ),
       ),
     ),
