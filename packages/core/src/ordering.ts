@@ -42,7 +42,8 @@ export function switchOrdering(
 ): Ordering {
   const at = (ms: number) => new Date(ms).toISOString();
   if (current === null) return { ordered, orderedFrom: ordered ? at(now) : null, orderedUntil: null };
-  if (current.ordered === ordered) return current;
+  if (current.ordered === ordered)
+    return { ordered, orderedFrom: current.orderedFrom, orderedUntil: current.orderedUntil };
   if (ordered) {
     const draining = current.orderedUntil !== null && Date.parse(current.orderedUntil) > now;
     return {

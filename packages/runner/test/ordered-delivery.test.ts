@@ -109,6 +109,13 @@ describe('ordered delivery (FIFO) per integration', () => {
     const read = await api.get(`/v1/integrations/${id}`);
     expect(read.body).toMatchObject({ ordered: true, orderedUntil: null });
     expect(Date.parse(read.body.orderedFrom)).toBeLessThanOrEqual(Date.now());
+    // Saying it again changes nothing of the ordering, and the other fields still apply.
+    const same = await api.patch(`/v1/integrations/${id}`, { ordered: true, name: 'fifo renamed' });
+    expect(same.body).toMatchObject({
+      name: 'fifo renamed',
+      ordered: true,
+      orderedFrom: read.body.orderedFrom,
+    });
     const consumer = await (await jetstreamManager(nc)).consumers.info(
       EVENTS_STREAM,
       orderedConsumerName(id),
