@@ -92,7 +92,7 @@ export interface paths {
         put?: never;
         /**
          * Create an integration
-         * @description The config is validated by the provider of `type`. A webhook config may say `"secret": "generate"`: the server makes a token and returns it once as `generatedSecret`; and `"signingSecrets": "generate"`: one signing secret, returned once as `generatedSigningSecret`. Unless `confirm` is false, a test notification is sent at once and its result returned as `confirmation`.
+         * @description The config is validated by the provider of `type`. A webhook config may say `"secret": "generate"`: the server makes a token and returns it once as `generatedSecret`; and `"signingSecrets": "generate"`: one signing secret, returned once as `generatedSigningSecret`. Unless `confirm` is false, a test notification is sent at once and its result returned as `confirmation`. With `ordered`, its deliveries go one at a time in the events stream's order, a retrying one holding the rest; the queue is opened before the integration is saved (503 `ordered_queue_unavailable` when it cannot be).
          */
         post: operations["createIntegration"];
         delete?: never;
