@@ -29,6 +29,8 @@ export class OrderedFeeds {
   readonly #feeds = new Map<string, OrderedFeed>();
   readonly #starting = new Set<string>();
   readonly #partitions = new Set<number>();
+  /** Switched-off queues known closed, by the `orderedUntil` they were closed for: not looked up again. */
+  readonly #closed = new Map<string, string>();
   readonly #sweep: NodeJS.Timeout;
   readonly #unwatch: () => void;
   #stopped = false;
@@ -55,6 +57,8 @@ export class OrderedFeeds {
   /** Stops the partition's feeds; their heads in the lanes are given back by the lanes. */
   async stopPartition(partition: number): Promise<void> {
     this.#partitions.delete(partition);
+    for (const id of [...this.#closed.keys()])
+      if (this.#partitionOf(id) === partition) this.#closed.delete(id);
     const closing = [...this.#feeds.values()]
       .filter((feed) => this.#partitionOf(feed.integrationId) === partition)
       .map((feed) => this.#close(feed.integrationId));
@@ -82,6 +86,7 @@ export class OrderedFeeds {
   #want(integration: Integration): void {
     const id = integration.id;
     if (this.#stopped || !mayBeOrdered(integration) || this.#feeds.has(id) || this.#starting.has(id)) return;
+    if (!integration.ordered && this.#closed.get(id) === integration.orderedUntil) return;
     this.#starting.add(id);
     void this.#start(integration).finally(() => this.#starting.delete(id));
   }
@@ -96,7 +101,11 @@ export class OrderedFeeds {
           EVENTS_STREAM,
           orderedConsumerConfig(integration, this.#deps.ackWaitMs),
         );
-      else if (!(await this.#exists(id))) return; // switched off and drained already
+      else if (!(await this.#exists(id))) {
+        // Switched off and drained already.
+        this.#closed.set(id, integration.orderedUntil!);
+        return;
+      }
       const feed = new OrderedFeed(id, {
         ...this.#deps,
         drained: (drainedId) => this.#drained(drainedId),
@@ -143,10 +152,18 @@ export class OrderedFeeds {
 
   async #delete(id: string): Promise<void> {
     // Switched on again meanwhile: the queue goes on.
-    if (this.#deps.integrations.byId(id)?.ordered) return;
-    await closeOrderedQueue(this.#deps.jsm, id).catch((err: Error) =>
-      this.#deps.logger.warn({ integrationId: id, err: err.message }, 'cannot close an ordered queue'),
-    );
+    const integration = this.#deps.integrations.byId(id);
+    if (integration?.ordered) return;
+    try {
+      await closeOrderedQueue(this.#deps.jsm, id);
+      if (integration?.orderedUntil) this.#closed.set(id, integration.orderedUntil);
+      else this.#closed.delete(id);
+    } catch (err) {
+      this.#deps.logger.warn(
+        { integrationId: id, err: (err as Error).message },
+        'cannot close an ordered queue',
+      );
+    }
   }
 
   /** Starts what could not start; closes switched-off queues that have nothing left past their grace. */
