@@ -145,4 +145,40 @@ describe('ordered delivery across runners', () => {
       `ordered crash: ${got.length} requests for ${ids.length} events, ${seenAtKill} before the kill`,
     );
   });
+
+  it('a head waiting for its retry when its runner stops: the next owner waits out the same retry time, then goes on in order', {
+    timeout: 60_000,
+  }, async () => {
+    const env = { ...ENV, HERALD_RETRY_SCHEDULE: '3s' };
+    const a = await startHerald(nats.url, { ...env, HERALD_RUNNER_ID: 'rnr_wait_a' });
+    heralds.push(a);
+    const b = await startHerald(nats.url, { ...env, HERALD_RUNNER_ID: 'rnr_wait_b' });
+    heralds.push(b);
+    const key = (await new ApiKeyStore(a.resolve(TOKENS.buckets).teams).create('wait')).key;
+    const owners = assignPartitions(PARTITIONS, ['rnr_wait_a', 'rnr_wait_b']);
+    await createOrdered(
+      a.url,
+      key,
+      `${sink.url}wait`,
+      (id) => owners[partitionOf(id, PARTITIONS)] === 'rnr_wait_a',
+    );
+    let failed = false;
+    sink.respond((_req, res) => {
+      if (!failed) {
+        failed = true;
+        res.writeHead(503).end('down');
+      } else setTimeout(() => res.writeHead(200).end('ok'), 30);
+    });
+    const ids = await publishAll(nc, 'wait', 'wait', 5);
+    await sink.waitFor(1, 10_000);
+    const firstAt = sink.requests[0]!.at;
+    // Its runner stops while the head waits: the partition goes to the other.
+    await a.stop();
+    heralds.splice(heralds.indexOf(a), 1);
+    await eventually(() => new Set(arrivals(sink.requests)).size === ids.length, 30_000, 100);
+    expect(arrivals(sink.requests)).toEqual([ids[0], ...ids]);
+    expect(sink.requests[1]!.headers[RUNNER_ID]).toBe('rnr_wait_b');
+    // The retry schedule's 3 s (less its jitter), not sooner.
+    expect(sink.requests[1]!.at - firstAt).toBeGreaterThanOrEqual(2_000);
+  });
 });

@@ -159,12 +159,12 @@ export class OrderedFeed {
       return;
     }
     const deliveryId = deliveryIdFor(event.id, id);
-    if (deliveryCount > 1) {
-      const wait = await this.#retryWait(deliveryId);
-      if (wait > 0) {
-        msg.nak(Math.min(wait, ORDERED_RECHECK_MS));
-        return;
-      }
+    // Looked up whatever the delivery count says: nats-server 2.9 does not always count a
+    // redelivery after a nak, and a head handed out before its retry time must wait again.
+    const wait = await this.#retryWait(deliveryId);
+    if (wait > 0) {
+      msg.nak(Math.min(wait, ORDERED_RECHECK_MS));
+      return;
     }
     const job: DeliveryJob = {
       kind: 'delivery',
