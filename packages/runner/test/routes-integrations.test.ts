@@ -1,6 +1,7 @@
 import webhook from '@herald/provider-webhook';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OrderedQueueError } from '../src/delivery/ordered-queue.js';
 import { integrationActionRoutes } from '../src/http/routes/integration-actions.js';
 import { integrationRoutes } from '../src/http/routes/integrations.js';
 import { HEALTHY, type HealthView } from '../src/store/health.js';
@@ -16,6 +17,9 @@ describe('integration routes — writes and the commands they send, with in-memo
   let commands: ReturnType<typeof recordingCommands>;
   let forgotten: string[];
   let healthView: HealthView;
+  /** What the ordered queues were asked, in order; `queuesDown` makes opening fail. */
+  let queues: string[];
+  let queuesDown: boolean;
   const hook = integration({
     id: 'int_hook',
     type: 'webhook',
@@ -26,6 +30,8 @@ describe('integration routes — writes and the commands they send, with in-memo
     store = memoryIntegrations([hook]);
     commands = recordingCommands();
     forgotten = [];
+    queues = [];
+    queuesDown = false;
     healthView = HEALTHY;
     const deps = {
       integrations: store,
@@ -39,6 +45,14 @@ describe('integration routes — writes and the commands they send, with in-memo
         forget: async (i: { id: string }) => void forgotten.push(i.id),
       },
       commands,
+      ordered: {
+        open: async (i: { id: string }) => {
+          if (queuesDown) throw new OrderedQueueError(i.id, new Error('no responders'));
+          // Opened before the integration is stored: no router could leave it an event unqueued.
+          queues.push(`open ${i.id} ${store.byId.has(i.id) ? 'stored' : 'unstored'}`);
+        },
+        close: async (id: string) => void queues.push(`close ${id}`),
+      },
     };
     app = await routeApp([...integrationRoutes(deps as never), ...integrationActionRoutes(deps as never)]);
   });
@@ -189,5 +203,43 @@ describe('integration routes — writes and the commands they send, with in-memo
     expect(res.statusCode).toBe(200);
     expect(store.byId.get(hook.id)!.enabled).toBe(false);
     expect(commands.sent).toEqual([['control', hook.id, 'disable', 'disabled by a user']]);
+  });
+
+  it('ordered: the queue is opened before the integration is stored, closed on delete; unavailable, nothing is written (503)', async () => {
+    const res = await call('POST', '/v1/integrations', {
+      name: 'Ledger',
+      type: 'webhook',
+      config: { url: 'https://hooks.example.com/ledger' },
+      ordered: true,
+      confirm: false,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const { id } = res.json();
+    expect(res.json()).toMatchObject({ ordered: true, orderedUntil: null });
+    expect(queues).toEqual([`open ${id} unstored`]);
+    expect((await call('DELETE', `/v1/integrations/${id}`)).statusCode).toBe(204);
+    expect(queues.at(-1)).toBe(`close ${id}`);
+
+    queuesDown = true;
+    const down = await call('POST', '/v1/integrations', {
+      name: 'Ledger 2',
+      type: 'webhook',
+      config: { url: 'https://hooks.example.com/ledger2' },
+      ordered: true,
+      confirm: false,
+    });
+    expect(down.statusCode).toBe(503);
+    expect(down.json().error.code).toBe('ordered_queue_unavailable');
+    expect(
+      (await call('GET', '/v1/integrations')).json().items.map((i: { name: string }) => i.name),
+    ).not.toContain('Ledger 2');
+    // Switching an existing one on opens its queue first too; unavailable, it stays as it was.
+    const patched = await call('PATCH', `/v1/integrations/${hook.id}`, { ordered: true });
+    expect(patched.statusCode).toBe(503);
+    expect((await call('GET', `/v1/integrations/${hook.id}`)).json().ordered).toBe(false);
+    queuesDown = false;
+    const on = await call('PATCH', `/v1/integrations/${hook.id}`, { ordered: true });
+    expect(on.statusCode).toBe(200);
+    expect(queues.at(-1)).toBe(`open ${hook.id} stored`);
   });
 });
