@@ -7,6 +7,7 @@ import {
 } from '@herald/core';
 import type { ConsumerInfo, JetStreamManager } from '@nats-io/jetstream';
 import { LeaseManager } from './cluster/leases.js';
+import { orderedConsumerName } from './delivery/ordered-queue.js';
 import { DeliveryWorker, partitionConsumerName } from './delivery/worker.js';
 import { inject, injectable } from './injection.js';
 import { Metrics } from './metrics.js';
@@ -43,8 +44,8 @@ function within<T>(ms: number, fn: () => Promise<T>): Promise<T | null> {
 /**
  * The gauges that are read, not counted: set when a scrape asks (never on the delivery
  * path). One scrape's NATS requests — the DLQ stream's info with its subjects, and the
- * info of the router's consumer and of each partition consumer this runner works, 2 +
- * owned partitions in all — run at once and are waited for at most 1 s; a scrape that
+ * info of the router's consumer, of each partition consumer and of each ordered queue this
+ * runner works, 2 + owned partitions + ordered queues in all — run at once and are waited for at most 1 s; a scrape that
  * comes while a refresh runs shares it rather than asking again.
  */
 @injectable()
@@ -90,6 +91,7 @@ export class Gauges {
     metrics.pendingDeliveries.set(this.#worker.pending);
     metrics.attemptsInFlight.set(this.#worker.attemptsInFlight);
     metrics.partitionsOwned.set(this.#leases.held.length);
+    metrics.orderedQueues.set(this.#worker.orderedQueues.length);
     this.#countIntegrations();
     await Promise.all([this.#readDlq(), this.#readConsumers()]);
   }
@@ -131,6 +133,9 @@ export class Gauges {
     add({ stream: EVENTS_STREAM, consumer: ROUTER_CONSUMER });
     for (const p of this.#worker.partitions)
       add({ stream: DELIVERIES_STREAM, consumer: partitionConsumerName(p) });
+    // An ordered queue's pending is its backlog (the team's events it has not read yet).
+    for (const id of this.#worker.orderedQueues)
+      add({ stream: EVENTS_STREAM, consumer: orderedConsumerName(id) });
     const infos = await Promise.all(
       [...wanted.values()].map((ref) =>
         within(NATS_INFO_TIMEOUT_MS, () => this.#jsm.consumers.info(ref.stream, ref.consumer)),

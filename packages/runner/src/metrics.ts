@@ -91,9 +91,14 @@ export class Metrics {
     help: 'Partitions of the deliveries stream whose lease this runner holds',
     registers: [this.registry],
   });
+  readonly orderedQueues = new Gauge({
+    name: 'herald_ordered_queues',
+    help: "Ordered integrations' queues this runner works (consumers on HERALD_EVENTS of its partitions' ordered integrations)",
+    registers: [this.registry],
+  });
   readonly consumerPending = new Gauge({
     name: 'herald_consumer_pending',
-    help: "Messages of the stream not yet delivered to the consumer (consumer info num_pending): the router's and each partition consumer this runner works, read at scrape time",
+    help: "Messages of the stream not yet delivered to the consumer (consumer info num_pending): the router's, each partition consumer this runner works and each ordered queue it works, read at scrape time",
     labelNames: ['stream', 'consumer'],
     registers: [this.registry],
   });

@@ -67,6 +67,7 @@ describe('dashboard — ordered delivery: the switch in the form, shown in the l
     expect(await page.locator('#ordered-in-words').textContent()).toBe(
       'In order, one at a time (a retrying delivery holds the ones behind it)',
     );
+    expect(await page.locator('p.subtitle').first().textContent()).toContain('All projects · In order');
     await screenshot(page, 'ordered-integration-page');
     const read = (await api.get(`/v1/integrations/${id}`)).body;
     expect(read).toMatchObject({ name: 'Ledger sync', ordered: true, orderedUntil: null });

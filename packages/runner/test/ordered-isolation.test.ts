@@ -112,5 +112,12 @@ describe('isolation — ordered integrations that hang or fail cost only themsel
     const info = await jsm.consumers.info(EVENTS_STREAM, orderedConsumerName(hanging[0]!));
     expect(info.num_ack_pending).toBe(1);
     expect(info.num_pending).toBeGreaterThanOrEqual(EVENTS - 10);
+    // A scrape shows the queues worked here and each one's backlog.
+    const scrape = await (await fetch(`${herald.url}/metrics`)).text();
+    expect(scrape).toContain(`herald_ordered_queues ${HANGING + FAILING + 1}`);
+    const backlog = new RegExp(
+      `herald_consumer_pending\\{stream="HERALD_EVENTS",consumer="${orderedConsumerName(hanging[0]!)}"\\} (\\d+)`,
+    ).exec(scrape);
+    expect(Number(backlog?.[1])).toBeGreaterThanOrEqual(EVENTS - 10);
   });
 });

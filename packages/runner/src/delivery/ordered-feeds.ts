@@ -42,9 +42,9 @@ export class OrderedFeeds {
     this.#sweep.unref();
   }
 
-  /** Ordered queues worked here. */
-  get size(): number {
-    return this.#feeds.size;
+  /** The integrations whose ordered queue is worked here. */
+  get worked(): string[] {
+    return [...this.#feeds.keys()];
   }
 
   /** Starts the feeds of the partition's ordered integrations (failures are retried by the sweep). */

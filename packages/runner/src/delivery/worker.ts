@@ -132,6 +132,11 @@ export class DeliveryWorker {
     return [...this.#partitions.consumed];
   }
 
+  /** The integrations whose ordered queue is worked here. */
+  get orderedQueues(): string[] {
+    return this.#ordered.worked;
+  }
+
   /** See `Lanes.attemptsInFlight`. */
   get attemptsInFlight(): number {
     return this.#lanes.attemptsInFlight;

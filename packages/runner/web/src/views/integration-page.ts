@@ -118,7 +118,7 @@ export function integrationView(ctx: Context, id: string): View {
         {
           crumbs: [['Integrations', links.integrations()]],
           here: i.name,
-          subtitle: `${provider?.displayName ?? i.type} · ${eventsSummary(i.events)} · ${projectsSummary(i.projects)}`,
+          subtitle: `${provider?.displayName ?? i.type} · ${eventsSummary(i.events)} · ${projectsSummary(i.projects)}${i.ordered ? ' · In order' : ''}`,
           actions: [
             // One control that says what is true: a switch while it receives events, and on a
             // disabled one (by a user or by its health) the one action that helps.
