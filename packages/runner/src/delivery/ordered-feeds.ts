@@ -8,6 +8,8 @@ import { closeOrderedQueue, orderedConsumerConfig, orderedConsumerName } from '.
 
 /** How often feeds that could not start are started again and drained queues closed. */
 const ORDERED_SWEEP_MS = 5_000;
+/** A queue without its integration is closed only when older than this: the API opens one just before it saves. */
+const ORPHAN_MIN_AGE_MS = 60_000;
 /** A feed's consumer closing with NATS unreachable is not waited for longer. */
 const FEED_CLOSE_TIMEOUT_MS = 2_000;
 
@@ -52,6 +54,22 @@ export class OrderedFeeds {
     this.#partitions.add(partition);
     for (const integration of this.#deps.integrations.all())
       if (this.#partitionOf(integration.id) === partition) this.#want(integration);
+    void this.#closeOrphans(partition);
+  }
+
+  /** Closes the partition's queues whose integration is gone (deleted while its close failed). */
+  async #closeOrphans(partition: number): Promise<void> {
+    const prefix = orderedConsumerName('');
+    try {
+      for await (const info of this.#deps.jsm.consumers.list(EVENTS_STREAM)) {
+        const id = info.name.startsWith(prefix) ? info.name.slice(prefix.length) : null;
+        if (id === null || this.#partitionOf(id) !== partition || this.#deps.integrations.byId(id)) continue;
+        if (Date.now() - Date.parse(info.created) < ORPHAN_MIN_AGE_MS) continue;
+        await this.#delete(id);
+      }
+    } catch (err) {
+      this.#deps.logger.warn({ partition, err: (err as Error).message }, 'cannot list ordered queues');
+    }
   }
 
   /** Stops the partition's feeds; their heads in the lanes are given back by the lanes. */
