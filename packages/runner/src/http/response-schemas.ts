@@ -1,4 +1,4 @@
-import { contentFilterSchema, INTEGRATION_STATES } from '@herald/core';
+import { contentFilterSchema, INTEGRATION_STATES, messageTemplateSchema } from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
 import { EVENT_OUTCOMES, SKIP_REASONS } from '../store/event-records.js';
@@ -76,6 +76,9 @@ export const integrationSchema = named(
       rateLimitPerSecond: z.number().nullable(),
       filter: contentFilterSchema.nullable(),
       filterInWords: z.string().nullable().meta({ description: 'the filter as a sentence' }),
+      template: messageTemplateSchema
+        .nullable()
+        .meta({ description: "the message's template (LiquidJS); null: Herald's own wording" }),
       state: z.enum(INTEGRATION_STATES),
       createdAt: isoTime,
       updatedAt: isoTime.nullable(),
