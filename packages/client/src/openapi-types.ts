@@ -528,6 +528,7 @@ export interface components {
                     manualFix: string;
                 } | null;
             } | null;
+            templateFields: ("title" | "text" | "body")[];
         };
         AlertSettings: {
             minIntervalSeconds: number;
