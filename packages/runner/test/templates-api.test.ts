@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { exampleEvent } from '@herald/core';
 import { startNats, type TestNats } from '@herald/core/testing';
 import { verifyWebhook } from '@herald/provider-webhook/verify';
@@ -18,6 +19,15 @@ const BODY = [
   '  "branch": {{ event.data.build.branch | default: "" | json }},',
   '  "for": {{ integration.name | json }} }',
 ].join('\n');
+
+/** The root README's template example: the integration it creates, as JSON. */
+function readmeExample(): Record<string, unknown> & { config: { url: string } } {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const block =
+    /<!-- template-example:start -->\s*```json\n([\s\S]*?)```\s*<!-- template-example:end -->/.exec(readme);
+  if (!block) throw new Error('README has no template example');
+  return JSON.parse(block[1]!);
+}
 
 /** A build event of `branch`, as a platform posts it. */
 function buildOn(id: string, branch: string) {
@@ -81,6 +91,34 @@ describe('message templates through the API: saved, previewed, delivered, failin
     );
     expect(verified.event).toBe('build:success');
     expect(verified.body).toEqual({ kind: 'build:success', branch: 'main', for: 'Templated hook' });
+  });
+
+  it("the README's example: created as written, previewed, and its body delivered", async () => {
+    const example = readmeExample();
+    const created = await api.post('/v1/integrations', {
+      ...example,
+      config: { url: `${sink.url}readme` },
+      confirm: false,
+    });
+    expect(created.status).toBe(201);
+    const preview = await api.post(`/v1/integrations/${created.body.id}/template-preview`, {
+      eventType: 'deployment:failure',
+    });
+    expect(preview.status).toBe(200);
+    expect(JSON.parse(preview.body.message.body)).toEqual({
+      text: 'Deployment failed: Website',
+      project: 'personal-blog',
+      service: 'Website',
+    });
+    expect(preview.body.request.url).toBe(`${sink.url}readme`);
+    const { teamId: _team, ...event } = exampleEvent('deployment:success', { id: 'evt_tpl_readme' });
+    expect((await api.post('/v1/events', event)).status).toBe(202);
+    const req = await eventually(() => sink.requests.find(forEvent('evt_tpl_readme', 'readme')));
+    expect(JSON.parse(req.body)).toEqual({
+      text: expect.stringContaining('Website'),
+      project: 'personal-blog',
+      service: 'Website',
+    });
   });
 
   it('a parse error is a 400 naming the field, the line and the problem; nothing is written', async () => {
