@@ -18,6 +18,7 @@ import {
 } from './sign.js';
 import { decodePublicKey } from './signing-key.js';
 import { decodeSigningSecret } from './signing-secret.js';
+import { parseBody } from './verify-body.js';
 
 // Imports node:crypto and sibling modules alone: this is `@herald/provider-webhook/verify`'s
 // code (test/verify-subpath.test.ts fails on any other import).
@@ -188,29 +189,6 @@ function checkSignature(
     throw new WebhookVerificationError('timestamp_in_future', `the request is dated ${-skewSeconds}s ahead`);
   }
   return { id, timestamp };
-}
-
-type ParsedBody = Pick<VerifiedWebhook, 'event' | 'data' | 'body'>;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseBody(body: string | Uint8Array, templatedType: string | null): ParsedBody {
-  let value: unknown;
-  try {
-    const text = typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body);
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new WebhookVerificationError('bad_payload', 'the body is not UTF-8 JSON', { cause });
-  }
-  if (templatedType !== null)
-    return { event: templatedType, data: isObject(value) ? value : {}, body: value };
-  const { event, data } = (value ?? {}) as { event?: unknown; data?: unknown };
-  if (typeof event !== 'string' || !isObject(data)) {
-    throw new WebhookVerificationError('bad_payload', 'the body is not {"event": string, "data": object}');
-  }
-  return { event, data, body: value };
 }
 
 function listOf(value: string | readonly string[] | undefined): readonly string[] {

@@ -310,6 +310,35 @@ describe('message templates through the API: saved, previewed, delivered, failin
     await eventually(async () => (await api.get(`/v1/integrations/${id}`)).body.state === 'healthy');
   });
 
+  it('a template past its render limit at delivery (data-driven loops) fails with the limit as the reason', async () => {
+    // Fine for the examples (a six-letter branch: 216 turns), not for a 400-letter one (64 million).
+    const loops = ['a', 'b', 'c'].map((v) => `{% for ${v} in (1..event.data.build.branch.size) %}`).join('');
+    const created = await api.post('/v1/integrations', {
+      name: 'Heavy body',
+      type: 'webhook',
+      config: { url: `${sink.url}heavy` },
+      events: ['build:*'],
+      template: { body: `{"n": 0${loops}{% endfor %}{% endfor %}{% endfor %}}` },
+      confirm: false,
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    expect((await api.post('/v1/events', buildOn('evt_tpl_heavy', 'b'.repeat(400)))).status).toBe(202);
+    const failed = await eventually(async () => {
+      const page = (await api.get(`/v1/integrations/${id}/deliveries?status=failed`)).body.items;
+      return page.find((d: { eventId: string }) => d.eventId === 'evt_tpl_heavy');
+    });
+    expect(failed.lastError).toMatch(
+      /^template body: line 1, column \d+: (template render limit exceeded|memory alloc limit exceeded)$/,
+    );
+    expect(failed.attemptCount).toBe(1);
+    expect(sink.requests.some((r) => r.path.endsWith('heavy'))).toBe(false);
+    // A short branch still renders: the limit is per render, not a mark on the integration.
+    expect((await api.post('/v1/events', buildOn('evt_tpl_light', 'main'))).status).toBe(202);
+    const ok = await eventually(() => sink.requests.find(forEvent('evt_tpl_light', 'heavy')));
+    expect(ok.body).toBe('{"n": 0}');
+  });
+
   it('PATCH replaces or removes the template, and checks it against widened events', async () => {
     const created = await api.post('/v1/integrations', {
       name: 'Patched',

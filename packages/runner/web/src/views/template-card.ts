@@ -25,8 +25,42 @@ const FIELD_HINTS: Record<Field, string> = {
 };
 
 /** True when the provider takes a template. */
-export function templates(provider: ProviderInfo | undefined): boolean {
+export function templates(provider: ProviderInfo | undefined): provider is ProviderInfo {
   return (provider?.templateFields.length ?? 0) > 0;
+}
+
+/**
+ * Where the integration page shows the panel. It is built once (and again after a save),
+ * not on the page's every redraw, so it keeps what is being typed.
+ */
+export function templatePane(ctx: Context): {
+  el: HTMLElement;
+  show(
+    i: Integration,
+    provider: ProviderInfo | undefined,
+    changed: (next: Integration) => void,
+  ): Promise<void>;
+} {
+  const el = h('div');
+  let shown = false;
+  const build = async (i: Integration, provider: ProviderInfo, changed: (next: Integration) => void) => {
+    const types = await ctx.eventTypes();
+    fill(
+      el,
+      templateCard(ctx, i, provider, types, (next) => {
+        changed(next);
+        void build(next, provider, changed);
+      }),
+    );
+  };
+  return {
+    el,
+    async show(i, provider, changed) {
+      if (shown || !templates(provider)) return;
+      shown = true;
+      await build(i, provider, changed);
+    },
+  };
 }
 
 /** The first catalogue type the integration receives: what a preview starts with. */
