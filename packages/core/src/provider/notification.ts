@@ -32,7 +32,7 @@ export function buildNotification(input: NotificationInput): Notification {
     attempt: input.attempt ?? 1,
     attemptAt: input.attemptAt ?? new Date().toISOString(),
     headerPrefix: input.headerPrefix ?? DEFAULT_HEADER_PREFIX,
-    ...(input.message ? { message: input.message } : {}),
+    message: input.message,
   };
 }
 
