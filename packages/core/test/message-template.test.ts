@@ -137,15 +137,29 @@ describe('message templates — what they can see', () => {
 });
 
 describe('message templates — the cache', () => {
-  it('compiles a template once and keeps at most its bound', () => {
+  it('compiles a template once and keeps at most its bound, dropping the least recently used', () => {
     const cache = new TemplateCache(2);
     const a = cache.get({ text: 'a {{ event.id }}' });
     expect(cache.get({ text: 'a {{ event.id }}' })).toBe(a);
-    expect(cache.get({ title: 'a {{ event.id }}' })).not.toBe(a);
+    const title = cache.get({ title: 'a {{ event.id }}' });
+    expect(title).not.toBe(a);
+    // `text: a` was used before `title: a`: it goes when a third comes.
+    cache.get({ text: 'a {{ event.id }}' });
     cache.get({ text: 'b' });
     expect(cache.size).toBe(2);
-    // The least recently used (`title`) went; `text: b` and … the latest stay.
-    expect(cache.get({ text: 'b' })).toBe(cache.get({ text: 'b' }));
+    expect(cache.get({ text: 'a {{ event.id }}' })).toBe(a);
+    expect(cache.get({ title: 'a {{ event.id }}' })).not.toBe(title);
+  });
+
+  it('finds a template by its object, and by its source for another object', () => {
+    const cache = new TemplateCache();
+    const template = { text: 'hi {{ event.id }}' };
+    const compiled = cache.get(template);
+    expect(cache.get(template)).toBe(compiled);
+    expect(cache.get({ ...template })).toBe(compiled);
+    // A NUL in a field cannot make two templates one.
+    expect(cache.get({ title: 'a\u0000', text: 'b' })).not.toBe(cache.get({ title: 'a', text: '\u0000b' }));
+    expect(cache.size).toBe(3);
   });
 
   it('keeps no template that does not compile', () => {

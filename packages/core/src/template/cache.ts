@@ -4,12 +4,15 @@ import { type CompiledMessage, compileMessage, type MessageTemplate } from './me
 export const MAX_CACHED_TEMPLATES = 1_000;
 
 /**
- * Compiles a template once and keeps it, keyed by its source, so an integration's template
- * is parsed once per version however many deliveries it makes. A template that does not
- * compile is not kept (it throws each time; saving checks it, so this is rare).
+ * Compiles a template once and keeps it, so an integration's template is parsed once per
+ * version however many deliveries it makes. Looked up by the template object first (an
+ * integration keeps its object until it changes: no hashing of the source per attempt),
+ * then by its source, so integrations sharing a template share its compiled form. A
+ * template that does not compile is not kept (saving checks it, so this is rare).
  */
 export class TemplateCache {
-  readonly #compiled = new Map<string, CompiledMessage>();
+  readonly #bySource = new Map<string, CompiledMessage>();
+  #byObject = new WeakMap<MessageTemplate, CompiledMessage>();
   readonly #max: number;
 
   constructor(max = MAX_CACHED_TEMPLATES) {
@@ -18,26 +21,29 @@ export class TemplateCache {
 
   /** The compiled template; throws TemplateError when it does not parse. */
   get(template: MessageTemplate): CompiledMessage {
-    const key = `${template.title ?? ''}\u0000${template.text ?? ''}\u0000${template.body ?? ''}\u0000${keyFlags(template)}`;
-    const hit = this.#compiled.get(key);
-    if (hit) {
+    const known = this.#byObject.get(template);
+    if (known) return known;
+    // Unambiguous whatever the fields hold (a NUL included), and tells `title` from `text`.
+    const key = JSON.stringify([template.title, template.text, template.body]);
+    let compiled = this.#bySource.get(key);
+    if (compiled) {
       // Map order is insertion order: re-inserting makes it the most recently used.
-      this.#compiled.delete(key);
-      this.#compiled.set(key, hit);
-      return hit;
+      this.#bySource.delete(key);
+    } else {
+      compiled = compileMessage(template);
     }
-    const compiled = compileMessage(template);
-    this.#compiled.set(key, compiled);
-    if (this.#compiled.size > this.#max) this.#compiled.delete(this.#compiled.keys().next().value!);
+    this.#bySource.set(key, compiled);
+    if (this.#bySource.size > this.#max) {
+      this.#bySource.delete(this.#bySource.keys().next().value!);
+      // Objects may still point at what was dropped: start their map afresh, so the bound holds.
+      this.#byObject = new WeakMap();
+    }
+    this.#byObject.set(template, compiled);
     return compiled;
   }
 
+  /** How many distinct templates are kept. */
   get size(): number {
-    return this.#compiled.size;
+    return this.#bySource.size;
   }
-}
-
-// Which fields are present, so `{title: "a"}` and `{text: "a"}` are different keys.
-function keyFlags(t: MessageTemplate): string {
-  return `${t.title === undefined ? 0 : 1}${t.text === undefined ? 0 : 1}${t.body === undefined ? 0 : 1}`;
 }
