@@ -57,6 +57,7 @@ describe('dashboard — edit, preview and save an integration’s message templa
     await page.locator('#message-template').waitFor();
     // A webhook templates its body only.
     expect(await page.locator('#message-template textarea').count()).toBe(1);
+    expect(await page.locator('#template-in-settings').textContent()).toBe('Herald’s wording');
     expect(await page.locator('#template-event-type').inputValue()).toBe('build:start');
 
     await page.fill('#template-body', '{\n  "text": {{ summary.title | shout }}\n}');
@@ -87,6 +88,7 @@ describe('dashboard — edit, preview and save an integration’s message templa
     await page.click('#template-save');
     await eventually(async () => (await api.get(`/v1/integrations/${id}`)).body.template !== null);
     await page.locator('#template-remove').waitFor();
+    expect(await page.locator('#template-in-settings').textContent()).toBe('Template: body');
     const event = {
       id: 'evt_browser_tpl',
       event: 'build:success',
