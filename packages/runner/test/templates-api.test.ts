@@ -50,7 +50,9 @@ describe('message templates through the API: saved, previewed, delivered, failin
 
   beforeAll(async () => {
     nats = await startNats();
-    herald = await startHerald(nats.url);
+    herald = await startHerald(nats.url, {
+      HERALD_PORTAL_SECRET: 'portal-secret-for-template-tests-0123456789',
+    });
     sink = await startSink();
     const keys = new ApiKeyStore(herald.resolve(TOKENS.buckets).teams);
     api = apiClient(herald.url, (await keys.create('tpl')).key);
@@ -337,6 +339,27 @@ describe('message templates through the API: saved, previewed, delivered, failin
     expect((await api.post('/v1/events', buildOn('evt_tpl_light', 'main'))).status).toBe(202);
     const ok = await eventually(() => sink.requests.find(forEvent('evt_tpl_light', 'heavy')));
     expect(ok.body).toBe('{"n": 0}');
+  });
+
+  it('a read-only portal link may preview a template, not save one', async () => {
+    const created = await api.post('/v1/integrations', {
+      name: 'Portal shown',
+      type: 'webhook',
+      config: { url: `${sink.url}portal` },
+      template: { body: BODY },
+      confirm: false,
+    });
+    const link = await api.post('/v1/portal-links', { integrationId: created.body.id, readOnly: true });
+    expect(link.status).toBe(201);
+    const portal = apiClient(herald.url, link.body.token);
+    const preview = await portal.post(`/v1/integrations/${created.body.id}/template-preview`, {
+      eventType: 'build:start',
+    });
+    expect(preview.status).toBe(200);
+    expect(JSON.parse(preview.body.message.body).for).toBe('Portal shown');
+    const patch = await portal.patch(`/v1/integrations/${created.body.id}`, { template: null });
+    expect(patch.status).toBe(403);
+    expect((await api.get(`/v1/integrations/${created.body.id}`)).body.template).toEqual({ body: BODY });
   });
 
   it('PATCH replaces or removes the template, and checks it against widened events', async () => {
