@@ -1,4 +1,5 @@
-import { type FS, Liquid, type Template } from 'liquidjs';
+import { createRequire } from 'node:module';
+import type { FS, Liquid, Template } from 'liquidjs';
 import { HeraldError } from '../errors.js';
 
 // Message templates are LiquidJS (https://liquidjs.com): logic-light, no code execution.
@@ -38,7 +39,10 @@ const NO_FILES: FS = {
 };
 
 function newEngine(): Liquid {
-  const engine = new Liquid({
+  // Loaded on the first template, not with @herald/core: a runner, provider or test
+  // whose integrations have no template never loads LiquidJS (~30 ms and its heap).
+  const { Liquid: LiquidEngine } = createRequire(import.meta.url)('liquidjs') as typeof import('liquidjs');
+  const engine = new LiquidEngine({
     fs: NO_FILES,
     root: [],
     partials: [],
@@ -57,7 +61,11 @@ function newEngine(): Liquid {
   return engine;
 }
 
-const engine = newEngine();
+let shared: Liquid | undefined;
+const engineOf = (): Liquid => {
+  shared ??= newEngine();
+  return shared;
+};
 
 /** Where in a template a problem is (1-based), when LiquidJS knows. */
 export interface TemplatePosition {
@@ -107,6 +115,7 @@ export interface CompiledTemplate {
 
 /** Parses one field's template; throws TemplateError naming the line and problem. */
 export function compileTemplate(field: string, source: string): CompiledTemplate {
+  const engine = engineOf();
   let parsed: Template[];
   try {
     parsed = engine.parse(source);
