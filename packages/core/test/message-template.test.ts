@@ -108,7 +108,12 @@ describe('message templates — a webhook body', () => {
     const compiled = compileMessage({ body: '{"branch": "{{ event.data.build.branch }}", {{ event.id }}}' });
     const err = errorOf(() => renderMessageFor(compiled, build, integration));
     expect(err.field).toBe('body');
-    expect(err.problem).toMatch(/^does not render valid JSON/);
+    expect(err.problem).toMatch(/^does not render valid JSON \(.+\)$/);
+    // JSON.parse may quote the text; the reason must not carry event data along.
+    const quoting = compileMessage({ body: '{"branch": {{ event.data.build.branch }} }' });
+    const quoted = errorOf(() => renderMessageFor(quoting, build, integration));
+    expect(quoted.problem).toBe("does not render valid JSON (Unexpected token 'm')");
+    expect(quoted.message).not.toContain(build.data.build.branch);
   });
 
   it('fails a body larger than an event may be (bytes, not characters)', () => {

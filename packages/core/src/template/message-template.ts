@@ -78,6 +78,14 @@ export function compileMessage(template: MessageTemplate): CompiledMessage {
   return { fields };
 }
 
+/**
+ * JSON.parse's complaint without the quote of the text it may carry (`Unexpected token '}',
+ * "{"a": }" is not valid JSON`): the body holds event data, and reasons reach logs.
+ */
+function jsonProblem(err: Error): string {
+  return err.message.replace(/, ".*" is not valid JSON$/s, '');
+}
+
 /** Checks that a rendered body is one JSON value within the size cap; throws TemplateError. */
 function checkBody(body: string): void {
   const bytes = Buffer.byteLength(body);
@@ -86,7 +94,7 @@ function checkBody(body: string): void {
   try {
     JSON.parse(body);
   } catch (err) {
-    throw new TemplateError('body', `does not render valid JSON (${(err as Error).message})`);
+    throw new TemplateError('body', `does not render valid JSON (${jsonProblem(err as Error)})`);
   }
 }
 
