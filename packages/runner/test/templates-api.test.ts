@@ -196,6 +196,24 @@ describe('message templates through the API: saved, previewed, delivered, failin
     expect(include.body.error.details[0].message).toContain('tag "include" not found');
   });
 
+  it('a template too slow to render for every example is refused at save, and the save stays short', async () => {
+    // About 15 ms a render here: within the per-render limit, not thirty times within the save's budget.
+    const started = Date.now();
+    const res = await api.post('/v1/integrations', {
+      name: 'Slow',
+      type: 'slack',
+      config: { url: SLACK_URL },
+      template: { text: '{% for a in (1..200) %}{% for b in (1..200) %}{% endfor %}{% endfor %}done' },
+      confirm: false,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].path).toBe('template.text');
+    expect(res.body.error.details[0].message).toMatch(
+      /takes too long to render|template render limit exceeded/,
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('previews a chat template for any example: title and text in the request, the URL masked', async () => {
     const created = await api.post('/v1/integrations', {
       name: 'Ops chat',

@@ -13,6 +13,13 @@ import {
 } from '@herald/core';
 import { type ApiIssue, invalidRequest } from './errors.js';
 
+/**
+ * Most time a save may spend rendering a template with the catalogue's examples, in
+ * milliseconds. Each render is held to core's TEMPLATE_RENDER_LIMIT_MS; this bounds the
+ * sum, so a save cannot hold the runner's event loop for thirty of them.
+ */
+export const TEMPLATE_SAVE_BUDGET_MS = 200;
+
 /** A template problem as the API reports it: the field, and where in it (1-based). */
 export interface TemplateIssue extends ApiIssue {
   line: number | null;
@@ -33,6 +40,15 @@ export function templateIssue(err: TemplateError, eventType?: EventType): Templa
     column: err.column,
     ...(eventType ? { eventType } : {}),
   };
+}
+
+/** A template that renders, but too slowly to be worth a delivery each time. */
+function tooSlow(template: MessageTemplate, spentMs: number, type: EventType) {
+  const field = TEMPLATE_FIELDS.find((f) => template[f] !== undefined) ?? 'text';
+  return new TemplateError(
+    field,
+    `takes too long to render: ${Math.round(spentMs)} ms for the examples up to ${type}, more than ${TEMPLATE_SAVE_BUDGET_MS} ms`,
+  );
 }
 
 /** The fields of a template its provider does not render, as 400 issues. */
@@ -73,7 +89,12 @@ export function validateTemplate(
   let type: EventType | undefined;
   try {
     const compiled = compileMessage(template);
-    for (type of eventTypes) renderMessageFor(compiled, exampleEvent(type), integration);
+    const started = performance.now();
+    for (type of eventTypes) {
+      renderMessageFor(compiled, exampleEvent(type), integration);
+      const spentMs = performance.now() - started;
+      if (spentMs > TEMPLATE_SAVE_BUDGET_MS) throw tooSlow(template, spentMs, type);
+    }
   } catch (err) {
     if (err instanceof TemplateError)
       throw invalidRequest('invalid request body', [templateIssue(err, type)]);
