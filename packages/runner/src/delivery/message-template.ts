@@ -7,8 +7,9 @@ import {
   TemplateError,
 } from '@herald/core';
 
-// One cache per process, keyed by the template's source: an integration's template is
-// compiled once per version, and integrations sharing a template share its compiled form.
+// One cache per process (TemplateCache: by the template object, then by its source): an
+// integration's template is compiled once per version, and integrations sharing a
+// template share its compiled form.
 const templates = new TemplateCache();
 
 /** What an integration's template made for an event: the message, or why it could not. */

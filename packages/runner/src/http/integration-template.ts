@@ -67,6 +67,13 @@ function unsupportedFields(provider: AnyProvider, template: MessageTemplate): Te
 /** What Herald sends every integration, whatever its patterns: the test and the confirmation. */
 const ALWAYS_SENT: readonly EventType[] = ['integration:test', 'integration:connected'];
 
+/** A 400 for template fields the provider does not render (`template.<field>`). */
+export function checkTemplateFields(provider: AnyProvider, template: MessageTemplate | null): void {
+  if (template === null) return;
+  const unsupported = unsupportedFields(provider, template);
+  if (unsupported.length > 0) throw invalidRequest('invalid request body', unsupported);
+}
+
 /** Catalogue types an integration with these patterns receives (its template must render each). */
 export function typesOf(events: readonly string[]): EventType[] {
   return EVENT_TYPES.filter((t) => ALWAYS_SENT.includes(t) || events.some((p) => patternMatches(p, t)));
@@ -84,8 +91,7 @@ export function validateTemplate(
   eventTypes: readonly EventType[],
 ): void {
   if (template === null) return;
-  const unsupported = unsupportedFields(provider, template);
-  if (unsupported.length > 0) throw invalidRequest('invalid request body', unsupported);
+  checkTemplateFields(provider, template);
   let type: EventType | undefined;
   try {
     const compiled = compileMessage(template);

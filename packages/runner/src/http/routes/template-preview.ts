@@ -5,7 +5,7 @@ import type { ProviderRegistry } from '../../providers/registry.js';
 import type { IntegrationStore } from '../../store/integrations.js';
 import { invalidRequest } from '../errors.js';
 import { providerOf } from '../integration-config.js';
-import { templateIssue, validateTemplate } from '../integration-template.js';
+import { checkTemplateFields, templateIssue } from '../integration-template.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 import { integrationParams, named, templatePreviewBody } from '../schemas.js';
 import { findIntegration } from './common.js';
@@ -67,7 +67,7 @@ export function templatePreviewRoutes(deps: TemplatePreviewDeps): AnyRoute[] {
         const integration = findIntegration(deps, teamId, params.id);
         const provider = providerOf(deps.providers, integration.type);
         const template = body.template === undefined ? integration.template : body.template;
-        validateTemplate(provider, template, integration, []);
+        checkTemplateFields(provider, template);
         try {
           return deps.commands.previewTemplate({
             provider,
