@@ -394,6 +394,18 @@ describe('message templates through the API: saved, previewed, delivered, failin
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].path).toBe('template.body');
     expect((await api.get(`/v1/integrations/${id}`)).body.template).toEqual({ body: BODY });
+    // The name is data too: one that would break a naive body is refused, naming the template.
+    const naive = await api.patch(`/v1/integrations/${id}`, {
+      template: { body: '{"for": "{{ integration.name }}"}' },
+    });
+    expect(naive.status).toBe(200);
+    const renamed = await api.patch(`/v1/integrations/${id}`, { name: 'The "quoted" one' });
+    expect(renamed.status).toBe(400);
+    expect(renamed.body.error.details[0]).toMatchObject({
+      path: 'template.body',
+      eventType: 'build:start',
+    });
+    expect((await api.get(`/v1/integrations/${id}`)).body.name).toBe('Patched');
     const removed = await api.patch(`/v1/integrations/${id}`, { template: null });
     expect(removed.status).toBe(200);
     expect(removed.body.template).toBeNull();

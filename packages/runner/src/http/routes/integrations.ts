@@ -140,8 +140,12 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
           config,
           updatedAt: new Date().toISOString(),
         });
-        // A template is checked when it changes, and when the events it must render for do.
-        if (body.template !== undefined || body.events !== undefined)
+        // A template is checked when it changes, and when what it renders with does (the
+        // events it must render for, the name and projects it may print).
+        const rendersAnew = [body.template, body.events, body.name, body.projects].some(
+          (v) => v !== undefined,
+        );
+        if (rendersAnew)
           validateTemplate(
             providerOf(deps.providers, current.type),
             next.template,
