@@ -49,7 +49,7 @@ export class Commands {
 
   /** What the integration would send for a catalogue example with a template (nothing sent); throws TemplateError. */
   previewTemplate(
-    input: Pick<PreviewInput, 'provider' | 'integration' | 'template' | 'eventType'>,
+    input: Pick<PreviewInput, 'provider' | 'integration' | 'template' | 'eventType' | 'withRequest'>,
   ): TemplatePreview {
     return previewTemplate({
       ...input,

@@ -267,6 +267,62 @@ describe('message templates through the API: saved, previewed, delivered, failin
     ).toBe(404);
   });
 
+  it('previews a template before any integration has it: the message alone, or the request with a config', async () => {
+    const template = {
+      title: '{{ integration.name }}: {{ summary.title }}',
+      text: 'in {{ integration.projects | join: ", " }}',
+    };
+    const bare = await api.post('/v1/template-preview', {
+      type: 'slack',
+      eventType: 'backup:failure',
+      template,
+      name: 'Ops',
+      projects: ['personal-blog'],
+    });
+    expect(bare.status).toBe(200);
+    expect(bare.body.message.title).toMatch(/^Ops: /);
+    expect(bare.body.message.text).toBe('in personal-blog');
+    expect(bare.body.request).toBeNull();
+    expect(bare.body.event.teamId).toBe('tpl');
+
+    const full = await api.post('/v1/template-preview', {
+      type: 'slack',
+      eventType: 'backup:failure',
+      template,
+      config: { url: SLACK_URL },
+    });
+    expect(full.status).toBe(200);
+    expect(JSON.parse(full.body.request.body).blocks[0].text.text).toContain('Preview: ');
+    expect(JSON.stringify(full.body)).not.toContain('tEmPlAtEsEcReTtOkEn');
+
+    const broken = await api.post('/v1/template-preview', {
+      type: 'webhook',
+      eventType: 'build:start',
+      template: { body: '{"a": {{ event.id | json }}\n' },
+    });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.details[0]).toMatchObject({ path: 'template.body', eventType: 'build:start' });
+    const unknown = await api.post('/v1/template-preview', {
+      type: 'pager',
+      eventType: 'build:start',
+      template,
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0].path).toBe('type');
+    const badConfig = await api.post('/v1/template-preview', {
+      type: 'slack',
+      eventType: 'build:start',
+      template,
+      config: { url: 'not a url' },
+    });
+    expect(badConfig.status).toBe(400);
+    expect(badConfig.body.error.details[0].path).toBe('config.url');
+    // Nothing was created.
+    expect(
+      (await api.get('/v1/integrations')).body.items.some((i: { id: string }) => i.id === 'int_preview'),
+    ).toBe(false);
+  });
+
   it('templates never see the config: no URL, token or signing secret to render', async () => {
     const created = await api.post('/v1/integrations', {
       name: 'Curious',

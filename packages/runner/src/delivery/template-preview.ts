@@ -30,6 +30,8 @@ export interface PreviewInput {
   eventType: EventType;
   headerPrefix: string;
   runnerId: string;
+  /** false: the template alone, no provider request (a preview with no config to render it with). */
+  withRequest?: boolean;
 }
 
 /** What the integration would send for the catalogue example of a type, nothing sent. */
@@ -38,7 +40,7 @@ export interface TemplatePreview {
   event: HeraldEvent;
   /** What the template rendered, field by field; null without a template. */
   message: RenderedMessage | null;
-  /** The provider's request, secrets masked as in the delivery log; null for a provider that is not HTTP. */
+  /** The provider's request, secrets masked as in the delivery log; null for a provider that is not HTTP, or without a config. */
   request: HttpRequestSpec | null;
 }
 
@@ -58,7 +60,7 @@ export function previewTemplate(input: PreviewInput): TemplatePreview {
   const { provider, integration, template } = input;
   const event = exampleFor(integration, input.eventType);
   const message = template ? renderMessageFor(previews.get(template), event, integration) : undefined;
-  if (!isHttpProvider(provider))
+  if (!isHttpProvider(provider) || input.withRequest === false)
     return { eventType: input.eventType, event, message: message ?? null, request: null };
   const notification = buildNotification({
     event,

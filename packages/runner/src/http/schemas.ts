@@ -136,14 +136,30 @@ export const integrationPatchBody = z.strictObject({
   template: templateInput.optional().meta({ description: 'replaces the whole template; null removes it' }),
 });
 
+const previewEventType = z
+  .string()
+  .refine(isEventType, { message: 'must be an event type (GET /v1/event-types)' })
+  .meta({ description: 'the catalogue type whose example is rendered' });
+
 export const templatePreviewBody = z.strictObject({
-  eventType: z
-    .string()
-    .refine(isEventType, { message: 'must be an event type (GET /v1/event-types)' })
-    .meta({ description: 'the catalogue type whose example is rendered' }),
+  eventType: previewEventType,
   template: templateInput.optional().meta({
     description:
       "the template to try (not saved); omitted: the integration's own; null: Herald's own wording",
+  }),
+});
+
+export const teamTemplatePreviewBody = z.strictObject({
+  type: z.string().min(1).max(64).meta({ description: 'the provider type (GET /v1/providers)' }),
+  eventType: previewEventType,
+  template: templateInput,
+  name: integrationNameInput
+    .optional()
+    .meta({ description: 'the integration name templates see; default "Preview"' }),
+  projects: projectsInput.optional().meta({ description: 'the project ids templates see; default null' }),
+  config: configInput.optional().meta({
+    description:
+      "the provider's config, to render its request too (secrets masked in the answer); omitted: no request",
   }),
 });
 
