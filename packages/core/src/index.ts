@@ -137,7 +137,7 @@ export {
   SubjectError,
 } from './subjects.js';
 export { MAX_CACHED_TEMPLATES, TemplateCache } from './template/cache.js';
-export type { CompiledTemplate, TemplatePosition } from './template/engine.js';
+export type { CompiledTemplate, TemplatePosition, TemplateStage } from './template/engine.js';
 export {
   compileTemplate,
   MAX_TEMPLATE_CHARS,

@@ -45,6 +45,7 @@ describe('message templates — compile and render', () => {
     expect(err.column).toBe(1);
     expect(err.problem).toBe('undefined filter: shout');
     expect(err.message).toBe('template text: line 2, column 1: undefined filter: shout');
+    expect(err.stage).toBe('parse');
   });
 
   it('names an unclosed tag', () => {
@@ -70,6 +71,7 @@ describe('message templates — compile and render', () => {
     });
     const err = errorOf(() => renderMessageFor(compiled, build, integration));
     expect(err.problem).toBe('template render limit exceeded');
+    expect(err.stage).toBe('render');
   });
 
   it('stops a template that allocates too much', () => {

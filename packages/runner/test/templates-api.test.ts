@@ -246,6 +246,8 @@ describe('message templates through the API: saved, previewed, delivered, failin
     });
     expect(broken.status).toBe(400);
     expect(broken.body.error.details[0]).toMatchObject({ path: 'template.text', line: 3, column: 1 });
+    // A parse error belongs to no example.
+    expect(broken.body.error.details[0].eventType).toBeUndefined();
     expect((await api.get(`/v1/integrations/${id}`)).body.template.title).toBe(
       'Deploy of {{ event.data.service.name }}',
     );

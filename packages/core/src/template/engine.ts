@@ -73,20 +73,30 @@ export interface TemplatePosition {
   column: number | null;
 }
 
+/** When a template failed: parsing its source, or rendering it with some data. */
+export type TemplateStage = 'parse' | 'render';
+
 /** A template that does not parse, does not render, or renders something its field cannot take. */
 export class TemplateError extends HeraldError {
   readonly field: string;
+  readonly stage: TemplateStage;
   readonly line: number | null;
   readonly column: number | null;
   readonly problem: string;
 
-  constructor(field: string, problem: string, position: TemplatePosition = { line: null, column: null }) {
+  constructor(
+    field: string,
+    problem: string,
+    position: TemplatePosition = { line: null, column: null },
+    stage: TemplateStage = 'render',
+  ) {
     const where = position.line === null ? '' : ` line ${position.line}, column ${position.column ?? 1}:`;
     super('template_error', `template ${field}:${where} ${problem}`, {
-      details: { field, line: position.line, column: position.column, problem },
+      details: { field, line: position.line, column: position.column, problem, stage },
     });
     this.name = 'TemplateError';
     this.field = field;
+    this.stage = stage;
     this.line = position.line;
     this.column = position.column;
     this.problem = problem;
@@ -94,7 +104,7 @@ export class TemplateError extends HeraldError {
 }
 
 /** LiquidJS's error as a TemplateError: its message without the position, which becomes fields. */
-function fromLiquid(field: string, err: unknown): TemplateError {
+function fromLiquid(field: string, err: unknown, stage: TemplateStage): TemplateError {
   const e = err as { message?: string; token?: { getPosition?: () => [number, number] } };
   const position = e.token?.getPosition?.();
   const message = String(e.message ?? err)
@@ -104,6 +114,7 @@ function fromLiquid(field: string, err: unknown): TemplateError {
     field,
     message,
     position ? { line: position[0], column: position[1] } : { line: null, column: null },
+    stage,
   );
 }
 
@@ -120,7 +131,7 @@ export function compileTemplate(field: string, source: string): CompiledTemplate
   try {
     parsed = engine.parse(source);
   } catch (err) {
-    throw fromLiquid(field, err);
+    throw fromLiquid(field, err, 'parse');
   }
   return {
     field,
@@ -128,7 +139,7 @@ export function compileTemplate(field: string, source: string): CompiledTemplate
       try {
         return engine.renderSync(parsed, data) as string;
       } catch (err) {
-        throw fromLiquid(field, err);
+        throw fromLiquid(field, err, 'render');
       }
     },
   };

@@ -28,8 +28,12 @@ export interface TemplateIssue extends ApiIssue {
   eventType?: EventType;
 }
 
-/** The 400 issue of a TemplateError: `template.<field>`, `line L, column C: problem`. */
-export function templateIssue(err: TemplateError, eventType?: EventType): TemplateIssue {
+/**
+ * The 400 issue of a TemplateError: `template.<field>`, `line L, column C: problem`, and
+ * the example it was rendering when it failed there (a parse error has none).
+ */
+export function templateIssue(err: TemplateError, rendering?: EventType): TemplateIssue {
+  const eventType = err.stage === 'render' ? rendering : undefined;
   const where = err.line === null ? '' : `line ${err.line}, column ${err.column ?? 1}: `;
   const example = eventType ? ` (rendering the ${eventType} example)` : '';
   return {
