@@ -47,6 +47,7 @@ export function integrationView(
     rateLimitPerSecond: integration.rateLimitPerSecond,
     filter: integration.filter ?? null,
     filterInWords: integration.filter ? filterInWords(integration.filter) : null,
+    template: integration.template ?? null,
     state,
     createdAt: integration.createdAt,
     updatedAt: integration.updatedAt ?? null,
