@@ -28,6 +28,8 @@ export default defineProvider({
   secretFields: ['url'],
   rateLimit: { count: 10, perMs: 1000 },
   setupHelp: 'Create an incoming webhook in your chat server and paste its URL.',
+  // Message templates: a template's title and text arrive in notification.summary.
+  templateFields: ['title', 'text'],
   render(notification, config) {
     const { summary } = notification;
     const lines = [

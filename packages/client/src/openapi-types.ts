@@ -194,6 +194,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/integrations/{id}/template-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a message template for a catalogue type's example (nothing sent, nothing saved)
+         * @description Renders `template` (or, when omitted, the integration’s own) with the example of `eventType` and answers the request the provider would send, secrets masked. A template that does not parse or render — or a webhook body that is not JSON — is a 400 naming the field, the line and the problem, as when saving.
+         */
+        post: operations["previewTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/template-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a message template for a provider type, before any integration has it
+         * @description As `…/template-preview` of an integration, for one that does not exist yet: the provider `type`, the `template`, and optionally the `name`, `projects` and `config` the integration would have. With a config (validated as at create; secrets masked in the answer), the provider’s request is rendered too; without, `request` is null. Nothing is saved.
+         */
+        post: operations["previewTeamTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/integrations/{id}/deliveries": {
         parameters: {
             query?: never;
@@ -508,6 +548,7 @@ export interface components {
                     manualFix: string;
                 } | null;
             } | null;
+            templateFields: ("title" | "text" | "body")[];
         };
         AlertSettings: {
             minIntervalSeconds: number;
@@ -546,6 +587,7 @@ export interface components {
             ordered: boolean;
             orderedFrom: string | null;
             orderedUntil: string | null;
+            template: components["schemas"]["MessageTemplate"] | null;
             /** @enum {string} */
             state: "healthy" | "failing" | "disabled";
             /** Format: date-time */
@@ -565,6 +607,12 @@ export interface components {
             at: string | null;
             message: string;
             lastError: string | null;
+        };
+        /** @description LiquidJS per field (https://liquidjs.com): `title` and `text` of a Slack, Discord or Teams message, or the JSON `body` of a webhook. Data: `event` (id, event, occurredAt, teamId, projectId, data), `integration` (id, name, provider, projects) and `summary` (Herald’s own title, text, severity, fields, url, scope). No file tags (include, render, layout), unknown filters refused, own properties only. */
+        MessageTemplate: {
+            title?: string;
+            text?: string;
+            body?: string;
         };
         Health: {
             /** @enum {string} */
@@ -627,6 +675,32 @@ export interface components {
             deliveryId: string;
             ok: boolean;
             status: number | null;
+        };
+        /** @description LiquidJS per field (https://liquidjs.com): `title` and `text` of a Slack, Discord or Teams message, or the JSON `body` of a webhook. Data: `event` (id, event, occurredAt, teamId, projectId, data), `integration` (id, name, provider, projects) and `summary` (Herald’s own title, text, severity, fields, url, scope). No file tags (include, render, layout), unknown filters refused, own properties only. */
+        MessageTemplateInput: {
+            title?: string;
+            text?: string;
+            body?: string;
+        };
+        TemplatePreview: {
+            /** @enum {string} */
+            eventType: "build:start" | "build:success" | "build:failure" | "build:abort" | "deployment:start" | "deployment:success" | "deployment:failure" | "job-run:start" | "job-run:success" | "job-run:failure" | "backup:start" | "backup:success" | "backup:failure" | "billing:invoice-created" | "billing:payment-succeeded" | "billing:payment-failed" | "alert:container-crashed" | "alert:cpu-high" | "alert:memory-high" | "alert:volume-space-low" | "integration:failing" | "integration:disabled" | "integration:recovered" | "integration:test" | "integration:connected";
+            event: {
+                [key: string]: unknown;
+            };
+            message: {
+                title?: string;
+                text?: string;
+                body?: string;
+            } | null;
+            request: {
+                method: string;
+                url: string;
+                headers: {
+                    [key: string]: string;
+                };
+                body: string;
+            } | null;
         };
         DeliverySummary: {
             id: string;
@@ -1205,6 +1279,8 @@ export interface operations {
                     } | null;
                     /** @default false */
                     ordered?: boolean;
+                    /** @default null */
+                    template?: components["schemas"]["MessageTemplateInput"] | null;
                     /** @default true */
                     confirm?: boolean;
                 };
@@ -1247,6 +1323,7 @@ export interface operations {
                         ordered: boolean;
                         orderedFrom: string | null;
                         orderedUntil: string | null;
+                        template: components["schemas"]["MessageTemplate"] | null;
                         /** @enum {string} */
                         state: "healthy" | "failing" | "disabled";
                         /** Format: date-time */
@@ -1467,6 +1544,7 @@ export interface operations {
                         }[];
                     } | null;
                     ordered?: boolean;
+                    template?: components["schemas"]["MessageTemplateInput"] | null;
                 };
             };
         };
@@ -1507,6 +1585,7 @@ export interface operations {
                         ordered: boolean;
                         orderedFrom: string | null;
                         orderedUntil: string | null;
+                        template: components["schemas"]["MessageTemplate"] | null;
                         /** @enum {string} */
                         state: "healthy" | "failing" | "disabled";
                         /** Format: date-time */
@@ -1851,6 +1930,165 @@ export interface operations {
             };
             /** @description Changed concurrently; read and retry */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    previewTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    eventType: string;
+                    template?: components["schemas"]["MessageTemplateInput"] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreview"];
+                };
+            };
+            /** @description Invalid input; details name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or portal link) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another team’s) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    previewTeamTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    type: string;
+                    eventType: string;
+                    template: components["schemas"]["MessageTemplateInput"] | null;
+                    name?: string;
+                    projects?: string[] | null;
+                    config?: components["schemas"]["SlackConfig"] | components["schemas"]["DiscordConfig"] | components["schemas"]["TeamsConfig"] | components["schemas"]["WebhookConfig"];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreview"];
+                };
+            };
+            /** @description Invalid input; details name each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or revoked API key (or portal link) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

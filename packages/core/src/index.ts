@@ -137,4 +137,30 @@ export {
   partitionOf,
   SubjectError,
 } from './subjects.js';
+export { MAX_CACHED_TEMPLATES, TemplateCache } from './template/cache.js';
+export type { CompiledTemplate, TemplatePosition, TemplateStage } from './template/engine.js';
+export {
+  compileTemplate,
+  MAX_TEMPLATE_CHARS,
+  TEMPLATE_MEMORY_LIMIT_UNITS,
+  TEMPLATE_RENDER_LIMIT_MS,
+  TemplateError,
+} from './template/engine.js';
+export type {
+  CompiledMessage,
+  MessageTemplate,
+  RenderedMessage,
+  TemplateData,
+  TemplateField,
+  TemplateIntegration,
+} from './template/message-template.js';
+export {
+  compileMessage,
+  MAX_RENDERED_BODY_BYTES,
+  messageTemplateSchema,
+  renderMessage,
+  renderMessageFor,
+  TEMPLATE_FIELDS,
+  templateData,
+} from './template/message-template.js';
 export { controlCharacterProblem } from './text.js';

@@ -3,6 +3,7 @@ import { type ContentFilter, contentFilterSchema, passesFilter } from './content
 import { categoryOf, EVENT_TYPES, isEventType } from './events/catalogue.js';
 import { type HeraldEvent, TEAM_SCOPE } from './events/envelope.js';
 import { SAFE_TOKEN } from './ids.js';
+import { messageTemplateSchema } from './template/message-template.js';
 
 export const INTEGRATION_STATES = ['healthy', 'failing', 'disabled'] as const;
 export type IntegrationState = (typeof INTEGRATION_STATES)[number];
@@ -32,6 +33,8 @@ export const integrationSchema = z.object({
   enabled: z.boolean(),
   /** Conditions on the event's data (content-filter.ts); null: every matching event. */
   filter: contentFilterSchema.nullable().default(null),
+  /** The message's template (LiquidJS, template/); null: Herald's own wording. */
+  template: messageTemplateSchema.nullable().default(null),
   /** Attempts per second for this integration; null takes the provider's default. */
   rateLimitPerSecond: z.number().positive().max(10_000).nullable().default(null),
   /** Deliveries attempted one at a time in the events stream's order (ordering.ts). */

@@ -21,6 +21,8 @@ const discord = defineProvider<DiscordConfig>({
   rateLimit: DISCORD_RATE_LIMIT,
   setupHelp: DISCORD_SETUP_HELP,
   maskSecret: (_field, value) => maskDiscordUrl(value),
+  // A template's title and text stand in for the summary's (core's buildNotification).
+  templateFields: ['title', 'text'],
   render: renderDiscord,
   interpret: interpretDiscord,
 });

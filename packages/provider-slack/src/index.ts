@@ -21,6 +21,8 @@ const slackProvider = defineProvider<SlackConfig>({
   rateLimit: SLACK_RATE_LIMIT,
   setupHelp: SETUP_HELP,
   maskSecret: maskSlackSecret,
+  // A template's title and text stand in for the summary's (core's buildNotification).
+  templateFields: ['title', 'text'],
   render: renderSlack,
   interpret: interpretSlack,
   connect: slackInstall,

@@ -1,7 +1,13 @@
-import { exampleEvent } from '@herald/core';
+import { buildNotification, exampleEvent } from '@herald/core';
 import type { ActionsBlock, ContextBlock, HeaderBlock, SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import { checkSlackLimits, MAX_HEADER_TEXT_CHARS, MAX_SECTION_TEXT_CHARS } from '../src/index.js';
+import {
+  checkSlackLimits,
+  MAX_HEADER_TEXT_CHARS,
+  MAX_SECTION_TEXT_CHARS,
+  renderSlack,
+} from '../src/index.js';
+import type { SlackMessage } from '../src/render.js';
 import { editedEvent, renderEvent, WEBHOOK_URL } from './fixtures.js';
 
 const header = (blocks: unknown[]) => blocks.find((b) => (b as HeaderBlock).type === 'header') as HeaderBlock;
@@ -154,5 +160,41 @@ describe('slack render — test and confirmation messages', () => {
     expect(text).toContain('build:failure, every deployment event');
     expect(text).toContain('project personal-blog');
     expect(text).toContain('https://herald.example.com/#/integrations/int_01JD2Z5S8K4M3XQ7/edit');
+  });
+});
+
+describe('slack render — a message template', () => {
+  const templated = (title: string, text: string) => {
+    const event = exampleEvent('build:failure');
+    const request = renderSlack(
+      buildNotification({
+        event,
+        integration: { id: 'int_t', name: 'T' },
+        deliveryId: 'dlv_t',
+        message: { title, text },
+      }),
+      { url: WEBHOOK_URL },
+    );
+    return { request, message: JSON.parse(request.body) as SlackMessage, plain: renderEvent(event).message };
+  };
+
+  it("puts the template's title in the header and its text in the section, keeping fields and button", () => {
+    const { message, plain } = templated('Deploy broke', 'Look at *main*');
+    expect(header(message.blocks).text.text).toBe('❌ Deploy broke');
+    expect(section(message.blocks).text?.text).toBe('Look at *main*');
+    expect(section(message.blocks).fields).toEqual(section(plain.blocks).fields);
+    expect(actions(message.blocks)).toEqual(actions(plain.blocks));
+    expect(message.text).toBe('❌ Deploy broke — Look at *main*');
+  });
+
+  it('escapes what a template rendered as any text: no mention, no link; cut to the limits', () => {
+    const { request, message } = templated('<!channel> '.repeat(40), '<https://evil.example|click> & more');
+    expect(section(message.blocks).text?.text).toBe('&lt;https://evil.example|click&gt; &amp; more');
+    // The header is plain_text, which Slack shows as written; the fallback text is mrkdwn, escaped.
+    expect(header(message.blocks).text.type).toBe('plain_text');
+    expect(message.text).not.toContain('<!channel>');
+    expect(message.text).toContain('&lt;!channel&gt;');
+    expect(header(message.blocks).text.text.length).toBeLessThanOrEqual(MAX_HEADER_TEXT_CHARS);
+    expect(checkSlackLimits(request)).toEqual([]);
   });
 });

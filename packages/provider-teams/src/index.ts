@@ -47,6 +47,8 @@ const teams = defineProvider<TeamsConfig>({
     'into the URL field. An older Incoming Webhook (Office 365 connector) URL works too, while Microsoft ' +
     'still runs connectors.',
   maskSecret: maskTeamsSecret,
+  // A template's title and text stand in for the summary's (core's buildNotification).
+  templateFields: ['title', 'text'],
   render: renderTeams,
   interpret: interpretTeams,
 });

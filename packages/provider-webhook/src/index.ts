@@ -83,6 +83,8 @@ const webhookProvider = defineProvider<WebhookConfig>({
   secretFields: WEBHOOK_SECRET_FIELDS,
   setupHelp: SETUP_HELP,
   maskSecret: maskWebhookSecret,
+  // A template's body is sent as the request body, in place of {event, data}.
+  templateFields: ['body'],
   render: renderWebhook,
   interpret: interpretWebhook,
 });

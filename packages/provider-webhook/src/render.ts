@@ -20,8 +20,12 @@ export interface WebhookBody {
   data: Record<string, unknown>;
 }
 
-/** The JSON body for a notification: the two keys, in this order, minified. */
+/**
+ * The JSON body for a notification: the two keys, in this order, minified; or what the
+ * integration's template rendered (core has checked it is JSON), byte for byte as signed.
+ */
 export function renderBody(notification: Notification): string {
+  if (notification.message?.body !== undefined) return notification.message.body;
   const body: WebhookBody = { event: notification.event.event, data: notification.event.data };
   return JSON.stringify(body);
 }

@@ -18,6 +18,7 @@ import {
 } from './sign.js';
 import { decodePublicKey } from './signing-key.js';
 import { decodeSigningSecret } from './signing-secret.js';
+import { parseBody } from './verify-body.js';
 
 // Imports node:crypto and sibling modules alone: this is `@herald/provider-webhook/verify`'s
 // code (test/verify-subpath.test.ts fails on any other import).
@@ -52,6 +53,11 @@ export interface VerifyWebhookOptions {
   headerPrefix?: string;
   /** The receiver's clock, for tests; default `Date.now()`. */
   now?: Date | number;
+  /**
+   * The integration has a body template: its JSON is the receiver's own shape, not
+   * `{event, data}`. Then `event` comes from the event-type header and the body is `body`.
+   */
+  templated?: boolean;
 }
 
 /** A verified webhook: the parsed body plus Herald's ids. */
@@ -63,7 +69,10 @@ export interface VerifiedWebhook {
   /** The event id from the identity headers, when sent. */
   eventId: string | undefined;
   event: string;
+  /** The body's `data`; with `templated`, the body itself when it is an object (else `{}`). */
   data: Record<string, unknown>;
+  /** The parsed JSON body, whatever its shape. */
+  body: unknown;
 }
 
 /** Reads one header by name, whatever the container and the case. */
@@ -182,21 +191,6 @@ function checkSignature(
   return { id, timestamp };
 }
 
-function parseBody(body: string | Uint8Array): { event: string; data: Record<string, unknown> } {
-  let value: unknown;
-  try {
-    const text = typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body);
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new WebhookVerificationError('bad_payload', 'the body is not UTF-8 JSON', { cause });
-  }
-  const { event, data } = (value ?? {}) as { event?: unknown; data?: unknown };
-  if (typeof event !== 'string' || typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new WebhookVerificationError('bad_payload', 'the body is not {"event": string, "data": object}');
-  }
-  return { event, data: data as Record<string, unknown> };
-}
-
 function listOf(value: string | readonly string[] | undefined): readonly string[] {
   return typeof value === 'string' ? [value] : (value ?? []);
 }
@@ -240,12 +234,14 @@ export function verifyWebhook(request: WebhookRequest, options: VerifyWebhookOpt
   // Without a signature the id and timestamp are only informative (nothing vouches for them).
   const rawTimestamp = read(WEBHOOK_TIMESTAMP_HEADER);
   const eventId = read(names.eventId);
+  const eventType = read(names.eventType);
+  const templatedType = options.templated ? decodeHeaderValue(eventType ?? '') : null;
   return {
     id: signed?.id ?? read(WEBHOOK_ID_HEADER),
     timestamp:
       signed?.timestamp ??
       (rawTimestamp !== undefined && UNIX_SECONDS.test(rawTimestamp) ? Number(rawTimestamp) : undefined),
     eventId: eventId === undefined ? undefined : decodeHeaderValue(eventId),
-    ...parseBody(request.body),
+    ...parseBody(request.body, templatedType),
   };
 }

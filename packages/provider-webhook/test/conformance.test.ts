@@ -8,13 +8,20 @@ import { ALL_SECRETS, FULL_CONFIG } from './fixtures.js';
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
-/** The webhook's own limits: a parseable `{event, data}` body no larger than an event, and sendable headers. */
-function checkLimits(request: { headers: Record<string, string>; body: string }): string[] {
+/**
+ * The webhook's own limits: a parseable body no larger than an event — `{event, data}`
+ * unless a template made it — and sendable headers.
+ */
+function checkLimits(
+  request: { headers: Record<string, string>; body: string },
+  context?: { templated: boolean },
+): string[] {
   const problems: string[] = [];
   const bytes = Buffer.byteLength(request.body);
   if (bytes > MAX_EVENT_BYTES) problems.push(`body is ${bytes} bytes, more than ${MAX_EVENT_BYTES}`);
   const keys = Object.keys(JSON.parse(request.body) as object);
-  if (keys.join(',') !== 'event,data') problems.push(`body keys are ${keys.join(',')}`);
+  if (!context?.templated && keys.join(',') !== 'event,data')
+    problems.push(`body keys are ${keys.join(',')}`);
   for (const [name, value] of Object.entries(request.headers)) {
     if (!HEADER_NAME.test(name)) problems.push(`header name ${JSON.stringify(name)}`);
     if (!HEADER_VALUE.test(value)) problems.push(`header ${name} value ${JSON.stringify(value)}`);

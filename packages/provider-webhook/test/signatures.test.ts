@@ -86,6 +86,7 @@ describe('webhook signatures — interoperability with the standardwebhooks pack
       eventId: undefined,
       event: 'backup:success',
       data: { backup: { id: 'b1' } },
+      body: JSON.parse(body),
     });
   });
 

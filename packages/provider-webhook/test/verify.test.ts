@@ -51,7 +51,30 @@ describe('verifyWebhook — accepting genuine requests', () => {
       eventId: 'evt_example_build_start',
       event: 'build:start',
       data: exampleEvent('build:start').data,
+      body: JSON.parse(request.body),
     });
+  });
+
+  it('verifies a templated body (its own shape) with `templated`: the type from its header', () => {
+    const templated = renderWebhook(
+      buildNotification({
+        event: exampleEvent('build:start'),
+        integration: { id: 'int_ops', name: 'Ops webhook' },
+        deliveryId: 'dlv_7K2M9Q4W8E1R6T3Y5U0I2O4P6A',
+        attemptAt: new Date(SENT_AT_MS).toISOString(),
+        message: { body: '[{"text": "build started"}]' },
+      }),
+      FULL_CONFIG,
+    );
+    expect(templated.body).toBe('[{"text": "build started"}]');
+    expect(codeOf(templated)).toBe('bad_payload');
+    const verified = verifyWebhook(templated, { ...both, templated: true });
+    expect(verified.event).toBe('build:start');
+    expect(verified.body).toEqual([{ text: 'build started' }]);
+    expect(verified.data).toEqual({});
+    expect(codeOf({ ...templated, body: '[{"text": "tampered"}]' }, { ...both, templated: true })).toBe(
+      'bad_signature',
+    );
   });
 
   it('reads headers in any case, from a fetch Headers instance, and node:http arrays', () => {

@@ -3,6 +3,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { HeraldConfig } from './config/config.js';
 import { HttpSender } from './delivery/http-sender.js';
 import type { ControlJob, DeliveryJob } from './delivery/job.js';
+import { type PreviewInput, previewTemplate, type TemplatePreview } from './delivery/template-preview.js';
 import {
   sendTestNotification,
   type TestNotificationDeps,
@@ -44,6 +45,17 @@ export class Commands {
       metrics,
       publicUrl: config.publicUrl ?? null,
     };
+  }
+
+  /** What the integration would send for a catalogue example with a template (nothing sent); throws TemplateError. */
+  previewTemplate(
+    input: Pick<PreviewInput, 'provider' | 'integration' | 'template' | 'eventType' | 'withRequest'>,
+  ): TemplatePreview {
+    return previewTemplate({
+      ...input,
+      headerPrefix: this.#test.headerPrefix,
+      runnerId: this.#test.runnerId,
+    });
   }
 
   /** Publishes an event on the events stream (validated again; a repeated id is a duplicate). */

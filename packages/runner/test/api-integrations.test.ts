@@ -97,6 +97,9 @@ describe('HTTP API — integrations', () => {
           'POST /v1/integrations/{id}/disable',
           'POST /v1/integrations/{id}/test',
           'POST /v1/integrations/{id}/rotate-secret',
+          // Message templates (issue 20): render one for a catalogue example.
+          'POST /v1/integrations/{id}/template-preview',
+          'POST /v1/template-preview',
           'GET /v1/integrations/{id}/deliveries',
           'GET /v1/integrations/{id}/deliveries/{deliveryId}',
           'POST /v1/integrations/{id}/deliveries/{deliveryId}/resend',

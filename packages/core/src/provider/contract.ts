@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HeraldError } from '../errors.js';
 import type { HeraldEvent } from '../events/envelope.js';
 import type { EventSummary } from '../events/summary.js';
+import { type RenderedMessage, TEMPLATE_FIELDS, type TemplateField } from '../template/message-template.js';
 import { type ConnectFlow, connectFlowShape } from './connect.js';
 
 /** What a provider renders from: the event, who it is for, and which attempt this is. */
@@ -16,6 +17,12 @@ export interface Notification {
   attemptAt: string;
   /** Prefix of Herald's identity headers, `X-Herald` by default. */
   headerPrefix: string;
+  /**
+   * What the integration's message template rendered, when it has one (fields the
+   * provider declared in `templateFields`). Its title and text are already in `summary`;
+   * a webhook sends `body` as its request body.
+   */
+  message?: RenderedMessage;
 }
 
 /** The HTTP request a provider wants sent; the runner sends it. */
@@ -72,6 +79,11 @@ export interface ProviderBase<C> {
   setupHelp?: string;
   /** Masks a secret field's value for reads; by default, all but a recognisable prefix. */
   maskSecret?: (field: string, value: string) => string;
+  /**
+   * The message-template fields this provider renders (`title`, `text` for chat, `body`
+   * for a JSON body); absent: its integrations take no template.
+   */
+  templateFields?: readonly TemplateField[];
   /** An OAuth-style install that ends with a config ("Add to Slack"), hosted by the runner. */
   connect?: ConnectFlow<unknown, C>;
 }
@@ -113,6 +125,7 @@ const providerShape = z.object({
   interpret: fn.optional(),
   deliver: fn.optional(),
   connect: connectFlowShape.optional(),
+  templateFields: z.array(z.enum(TEMPLATE_FIELDS)).optional(),
 });
 
 function hasBehaviour(value: unknown): boolean {

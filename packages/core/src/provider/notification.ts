@@ -1,5 +1,6 @@
 import type { HeraldEvent } from '../events/envelope.js';
 import { summarize } from '../events/summary.js';
+import type { RenderedMessage } from '../template/message-template.js';
 import type { Notification } from './contract.js';
 
 /** Default prefix of Herald's identity headers (`HERALD_HEADER_PREFIX`). */
@@ -12,6 +13,8 @@ export interface NotificationInput {
   attempt?: number;
   attemptAt?: string;
   headerPrefix?: string;
+  /** What the integration's template rendered, if it has one. */
+  message?: RenderedMessage;
 }
 
 /** Builds what a provider renders from; the event's summary is made once, when first read. */
@@ -21,7 +24,7 @@ export function buildNotification(input: NotificationInput): Notification {
     event: input.event,
     // Chat providers read it; a plain webhook never does, so it is made on first use.
     get summary() {
-      summary ??= summarize(input.event);
+      summary ??= withMessage(summarize(input.event), input.message);
       return summary;
     },
     integration: input.integration,
@@ -29,6 +32,20 @@ export function buildNotification(input: NotificationInput): Notification {
     attempt: input.attempt ?? 1,
     attemptAt: input.attemptAt ?? new Date().toISOString(),
     headerPrefix: input.headerPrefix ?? DEFAULT_HEADER_PREFIX,
+    message: input.message,
+  };
+}
+
+/**
+ * A template's title and text stand in for Herald's own in the summary, so every chat
+ * provider renders them where it renders the summary — cut to its limits as any text is.
+ */
+function withMessage(summary: Notification['summary'], message: RenderedMessage | undefined) {
+  if (!message) return summary;
+  return {
+    ...summary,
+    ...(message.title === undefined ? {} : { title: message.title }),
+    ...(message.text === undefined ? {} : { text: message.text }),
   };
 }
 

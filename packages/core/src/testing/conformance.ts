@@ -11,6 +11,7 @@ import {
   type Provider,
 } from '../provider/contract.js';
 import { buildNotification } from '../provider/notification.js';
+import { registerTemplateConformance } from './template-conformance.js';
 
 /** The expected reading of a status code: an outcome kind, or `disable` for fail-and-disable. */
 export type ExpectedOutcome = Outcome['kind'] | 'disable';
@@ -56,8 +57,8 @@ export interface ConformanceOptions<C> {
   secrets: string[];
   /** Where the secrets must go: `url`, or `header:<name>` (lower-case). */
   secretPlaces: string[];
-  /** The provider's own limits; returns each violation as text. */
-  checkLimits: (request: HttpRequestSpec) => string[];
+  /** The provider's own limits; returns each violation as text (`templated`: a template made the message). */
+  checkLimits: (request: HttpRequestSpec, context?: { templated: boolean }) => string[];
   /** Rows that differ from `DEFAULT_STATUS_TABLE`. */
   statusTable?: Record<number, ExpectedOutcome>;
   /** The body the destination sends with a status (e.g. Slack's `ok`). */
@@ -163,6 +164,15 @@ export function runProviderConformance<C>(options: ConformanceOptions<C>): void 
         for (const s of options.secrets) expect(JSON.stringify(outcome)).not.toContain(s);
       }
     });
+
+    // Providers that take message templates: every catalogue type through a long template.
+    if (provider.templateFields && provider.templateFields.length > 0) {
+      registerTemplateConformance({
+        ...options,
+        provider,
+        eventsOf: (type) => [exampleEvent(type), inflateEvent(exampleEvent(type))],
+      });
+    }
 
     it.each(GOLDEN_EVENT_TYPES)('%s matches its golden file', async (type) => {
       const request = render(exampleEvent(type));

@@ -12,3 +12,5 @@ export type { ClusterNode, TestNatsCluster } from './nats-cluster.js';
 export { startNatsCluster } from './nats-cluster.js';
 export type { StartNatsOptions, TestNats } from './nats-server.js';
 export { freePort, startNats } from './nats-server.js';
+export type { TemplateConformanceOptions } from './template-conformance.js';
+export { CONFORMANCE_TEMPLATES, TEMPLATE_MARK } from './template-conformance.js';

@@ -10,6 +10,7 @@ import {
 import { redactAttempt } from '../secrets.js';
 import type { AttemptRecord, AttemptTrigger } from '../store/delivery-records.js';
 import type { AttemptAbort, HttpSender, SendErrorKind } from './http-sender.js';
+import { messageOf } from './message-template.js';
 
 /** A plugin provider's `deliver` takes an `AbortSignal`: one that follows the attempt's abort. */
 function signalOf(abort: AttemptAbort | undefined): AbortSignal {
@@ -48,6 +49,22 @@ function outcomeKind(outcome: Outcome): AttemptRecord['outcome'] {
   return outcome.kind === 'fail' && outcome.disable ? 'disable' : outcome.kind;
 }
 
+/** An attempt that failed before anything was sent: nothing to retry, the reason recorded. */
+function notSent(base: Pick<AttemptRecord, 'number' | 'trigger' | 'at'>, reason: string): AttemptResult {
+  return {
+    outcome: { kind: 'fail', reason, disable: false },
+    record: {
+      ...base,
+      durationMs: 0,
+      request: { method: 'POST', url: '', headers: {}, body: '' },
+      response: null,
+      error: reason,
+      outcome: 'fail',
+      reason,
+    },
+  };
+}
+
 /** Makes one attempt: render → send → interpret, and the log's record of it (every secret redacted). */
 export async function attempt(sender: HttpSender, input: AttemptInput): Promise<AttemptResult> {
   // One redaction over the whole result, before anything keeps or shows it.
@@ -58,6 +75,11 @@ async function attemptUnredacted(sender: HttpSender, input: AttemptInput): Promi
   const { provider, integration, event } = input;
   const config = integration.config;
   const at = new Date().toISOString();
+  const base = { number: input.number, trigger: input.trigger, at };
+  const templated = messageOf(integration, event);
+  // A template that fails for this event fails the same way on every retry: like a render
+  // failure, the attempt fails for good (the delivery is `failed`, the integration failing).
+  if (!templated.ok) return notSent(base, templated.reason);
   const notification = buildNotification({
     event,
     integration: { id: integration.id, name: integration.name },
@@ -65,8 +87,8 @@ async function attemptUnredacted(sender: HttpSender, input: AttemptInput): Promi
     attempt: input.number,
     attemptAt: at,
     headerPrefix: input.headerPrefix,
+    message: templated.message,
   });
-  const base = { number: input.number, trigger: input.trigger, at };
 
   if (!isHttpProvider(provider)) {
     const started = performance.now();
@@ -100,19 +122,7 @@ async function attemptUnredacted(sender: HttpSender, input: AttemptInput): Promi
     spec = provider.render(notification, config);
   } catch (err) {
     // A render bug is ours, and retrying the same input would fail the same way.
-    const reason = `render failed: ${(err as Error).message}`;
-    return {
-      outcome: { kind: 'fail', reason, disable: false },
-      record: {
-        ...base,
-        durationMs: 0,
-        request: { method: 'POST', url: '', headers: {}, body: '' },
-        response: null,
-        error: reason,
-        outcome: 'fail',
-        reason,
-      },
-    };
+    return notSent(base, `render failed: ${(err as Error).message}`);
   }
   const request: HttpRequestSpec = {
     ...spec,

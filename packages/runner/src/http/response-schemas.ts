@@ -1,4 +1,9 @@
-import { contentFilterSchema, INTEGRATION_STATES } from '@herald/core';
+import {
+  contentFilterSchema,
+  INTEGRATION_STATES,
+  messageTemplateSchema,
+  TEMPLATE_FIELDS,
+} from '@herald/core';
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../store/delivery-records.js';
 import { EVENT_OUTCOMES, SKIP_REASONS } from '../store/event-records.js';
@@ -87,6 +92,9 @@ export const integrationSchema = named(
       orderedUntil: isoTime.nullable().meta({
         description: 'ordering switched off: events published until then are still delivered in order',
       }),
+      template: messageTemplateSchema
+        .nullable()
+        .meta({ description: "the message's template (LiquidJS); null: Herald's own wording" }),
       state: z.enum(INTEGRATION_STATES),
       createdAt: isoTime,
       updatedAt: isoTime.nullable(),
@@ -251,6 +259,9 @@ export const providerSchema = named(
       .record(z.string(), z.unknown())
       .meta({ description: 'JSON Schema (2020-12) of the config a create or PATCH takes' }),
     connect: connectInfoSchema.nullable(),
+    templateFields: z.array(z.enum(TEMPLATE_FIELDS)).meta({
+      description: 'the message-template fields it renders (title, text; body); [] takes no template',
+    }),
   }),
   'Provider',
 );

@@ -3,6 +3,7 @@ import {
   controlCharacterProblem,
   eventPatternSchema,
   isEventType,
+  messageTemplateSchema,
   SAFE_TOKEN,
 } from '@herald/core';
 import { z } from 'zod';
@@ -96,6 +97,20 @@ const filterInput = contentFilterSchema.nullable().meta({
     'conditions on the event (path projectId or data.<key>…, op eq/neq/in/nin/contains/exists/gt/gte/lt/lte, value); all must hold and, if given, one of any; null: no filter',
 });
 
+const templateInput = named(
+  messageTemplateSchema,
+  'MessageTemplate',
+  'LiquidJS per field (https://liquidjs.com): `title` and `text` of a Slack, Discord or Teams message, or the JSON ' +
+    '`body` of a webhook. Data: `event` (id, event, occurredAt, teamId, projectId, data), `integration` (id, ' +
+    'name, provider, projects) and `summary` (Herald’s own title, text, severity, fields, url, scope). ' +
+    'No file tags (include, render, layout), unknown filters refused, own properties only.',
+)
+  .nullable()
+  .meta({
+    description:
+      "the message's template; null: Herald's own wording. Checked against every catalogue example the integration takes",
+  });
+
 export const integrationCreateBody = z.strictObject({
   name: integrationNameInput,
   type: z.string().min(1).max(64),
@@ -106,6 +121,7 @@ export const integrationCreateBody = z.strictObject({
   rateLimitPerSecond: rateInput.default(null),
   filter: filterInput.default(null),
   ordered: orderedInput.default(false),
+  template: templateInput.default(null),
   confirm: z
     .boolean()
     .default(true)
@@ -123,6 +139,34 @@ export const integrationPatchBody = z.strictObject({
   rateLimitPerSecond: rateInput.optional(),
   filter: filterInput.optional(),
   ordered: orderedInput.optional(),
+  template: templateInput.optional().meta({ description: 'replaces the whole template; null removes it' }),
+});
+
+const previewEventType = z
+  .string()
+  .refine(isEventType, { message: 'must be an event type (GET /v1/event-types)' })
+  .meta({ description: 'the catalogue type whose example is rendered' });
+
+export const templatePreviewBody = z.strictObject({
+  eventType: previewEventType,
+  template: templateInput.optional().meta({
+    description:
+      "the template to try (not saved); omitted: the integration's own; null: Herald's own wording",
+  }),
+});
+
+export const teamTemplatePreviewBody = z.strictObject({
+  type: z.string().min(1).max(64).meta({ description: 'the provider type (GET /v1/providers)' }),
+  eventType: previewEventType,
+  template: templateInput,
+  name: integrationNameInput
+    .optional()
+    .meta({ description: 'the integration name templates see; default "Preview"' }),
+  projects: projectsInput.optional().meta({ description: 'the project ids templates see; default null' }),
+  config: configInput.optional().meta({
+    description:
+      "the provider's config, to render its request too (secrets masked in the answer); omitted: no request",
+  }),
 });
 
 /** What `rotate-secret` can make: a token, an HMAC signing secret, an ed25519 signing key pair. */

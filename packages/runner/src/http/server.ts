@@ -16,6 +16,7 @@ import { type IntegrationActionDeps, integrationActionRoutes } from './routes/in
 import { type IntegrationRouteDeps, integrationRoutes } from './routes/integrations.js';
 import { type PortalLinkRouteDeps, portalLinkRoutes } from './routes/portal-links.js';
 import { type TeamRouteDeps, teamRoutes } from './routes/team.js';
+import { type TemplatePreviewDeps, templatePreviewRoutes } from './routes/template-preview.js';
 
 /** Largest API request body (an event is at most 256 KiB; leave room for its envelope). */
 export const MAX_BODY_BYTES = 512 * 1024;
@@ -28,6 +29,7 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 export type ApiDeps = TeamRouteDeps &
   IntegrationRouteDeps &
   IntegrationActionDeps &
+  TemplatePreviewDeps &
   DeliveryRouteDeps &
   PortalLinkRouteDeps &
   EventLogRouteDeps &
@@ -64,6 +66,7 @@ export function apiRoutes(api: ApiDeps): AnyRoute[] {
     ...teamRoutes(api),
     ...integrationRoutes(api),
     ...integrationActionRoutes(api),
+    ...templatePreviewRoutes(api),
     ...deliveryRoutes(api),
     ...portalLinkRoutes(api),
     ...eventLogRoutes(api),

@@ -50,6 +50,7 @@ export function integrationView(
     ordered: integration.ordered,
     orderedFrom: integration.orderedFrom,
     orderedUntil: integration.orderedUntil,
+    template: integration.template ?? null,
     state,
     createdAt: integration.createdAt,
     updatedAt: integration.updatedAt ?? null,

@@ -74,6 +74,8 @@ export interface ProviderInfo {
   secretFields: string[];
   configSchema: JsonSchema;
   connect: ConnectInfo | null;
+  /** Message-template fields it renders: title, text (chat) or body (webhook). */
+  templateFields: Array<'title' | 'text' | 'body'>;
 }
 
 export interface EventTypeInfo {

@@ -10,6 +10,7 @@ import type { OrderedQueues } from '../../delivery/ordered-queue.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { IntegrationStore } from '../../store/integrations.js';
 import { generateRequested, mergeConfig, providerOf, validateConfig } from '../integration-config.js';
+import { typesOf, validateTemplate } from '../integration-template.js';
 import { integrationCreatedSchema, integrationSchema, pageOf } from '../response-schemas.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 import { integrationCreateBody, integrationParams, integrationPatchBody } from '../schemas.js';
@@ -72,9 +73,16 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
         const config = { ...body.config };
         const generated = generateRequested(provider, config);
         const now = new Date().toISOString();
+        const id = newId('int');
+        validateTemplate(
+          provider,
+          body.template,
+          { id, name: body.name, type: body.type, projects: body.projects },
+          typesOf(body.events),
+        );
         const integration: Integration = storedIntegration.parse({
           ...switchOrdering(null, body.ordered, Date.parse(now)),
-          id: newId('int'),
+          id,
           teamId,
           name: body.name,
           type: body.type,
@@ -84,6 +92,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
           enabled: body.enabled,
           rateLimitPerSecond: body.rateLimitPerSecond,
           filter: body.filter,
+          template: body.template,
           createdAt: now,
           updatedAt: now,
         });
@@ -146,6 +155,18 @@ export function integrationRoutes(deps: IntegrationRouteDeps): AnyRoute[] {
           config,
           updatedAt: new Date().toISOString(),
         });
+        // A template is checked when it changes, and when what it renders with does (the
+        // events it must render for, the name and projects it may print).
+        const rendersAnew = [body.template, body.events, body.name, body.projects].some(
+          (v) => v !== undefined,
+        );
+        if (rendersAnew)
+          validateTemplate(
+            providerOf(deps.providers, current.type),
+            next.template,
+            next,
+            typesOf(next.events),
+          );
         // Switched on: the queue exists before any router leaves an event to it.
         if (next.ordered && !current.ordered) await deps.ordered.open(next);
         await deps.integrations.update(next);

@@ -40,6 +40,7 @@ function describeProvider(provider: AnyProvider): z.output<typeof providerSchema
     secretFields: [...provider.secretFields],
     configSchema,
     connect: connectInfoOf(provider),
+    templateFields: [...(provider.templateFields ?? [])],
   };
 }
 

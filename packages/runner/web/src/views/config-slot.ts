@@ -21,7 +21,15 @@ export interface ConfigSlot {
 
 /** An integration whose provider is not loaded any more: its config can still be edited as JSON. */
 function fallbackProvider(type: string): ProviderInfo {
-  return { type, displayName: type, setupHelp: null, secretFields: [], configSchema: {}, connect: null };
+  return {
+    type,
+    displayName: type,
+    setupHelp: null,
+    secretFields: [],
+    configSchema: {},
+    connect: null,
+    templateFields: [],
+  };
 }
 
 /** The config part of the create or edit form; `onMode` hears whether a submit installs (and through which flow). */

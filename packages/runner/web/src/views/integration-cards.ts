@@ -112,6 +112,14 @@ export function settingsCard(i: Integration): HTMLElement {
         ? h('span', { id: 'filter-in-words' }, i.filterInWords)
         : 'No content filter: every event of these types and projects',
     ],
+    [
+      'Message',
+      h(
+        'span',
+        { id: 'template-in-settings' },
+        i.template ? `Template: ${Object.keys(i.template).join(', ')}` : 'Herald’s wording',
+      ),
+    ],
     ...Object.entries(i.config).map(([k, v]): [string, Node | string] => [
       fieldLabel(k),
       typeof v === 'boolean'

@@ -23,6 +23,7 @@ import { healthNotice, historyCard, settingsCard } from './integration-cards.js'
 import { FLASH_KEY, type Flash } from './integration-form.js';
 import { signingKeyCard, signsWithKeys } from './signing-key.js';
 import { signingSecretCard, signs } from './signing-secret.js';
+import { templatePane } from './template-card.js';
 import { testResultPanel } from './test-result.js';
 
 /** An open integration page refreshes its state and deliveries this often. */
@@ -42,6 +43,7 @@ export function integrationView(ctx: Context, id: string): View {
   // A new signing secret is shown here, once: it must outlive the side panel's redraws.
   const secretOut = h('div', { 'aria-live': 'polite' });
   const keyOut = h('div', { 'aria-live': 'polite' });
+  const template = templatePane(ctx);
   let current: Integration | null = null;
   let shown = '';
   let appInfo: ConnectAppInfo | null = null;
@@ -206,6 +208,7 @@ export function integrationView(ctx: Context, id: string): View {
     const provider = providers.find((p) => p.type === i.type);
     if (connectable(provider)) appInfo ??= await connectApp(ctx, provider);
     draw(i, providers);
+    await template.show(i, provider, (next) => draw(next, providers));
   };
 
   Promise.all([refresh(), deliveries.refresh()])
@@ -218,7 +221,7 @@ export function integrationView(ctx: Context, id: string): View {
         testOut,
         secretOut,
         keyOut,
-        h('div', { class: 'layout' }, h('div', { class: 'primary' }, deliveries.el), side),
+        h('div', { class: 'layout' }, h('div', { class: 'primary' }, deliveries.el, template.el), side),
         dialog,
       ),
     )
