@@ -146,11 +146,11 @@ export class OrderedFeed {
       msg.ack(); // invalid: the router dead-letters it
       return;
     }
-    const deliveryCount = msg.info.deliveryCount;
+    const deliveryId = deliveryIdFor(event.id, id);
     const mismatch = isDirectEventType(event.event) ? 'event-type' : mismatchOf(integration, event);
     // A head that was under way when a user disabled it goes on to its lane, to be recorded
     // skipped (as a parked retry is); events published while disabled are not delivered.
-    if (mismatch !== null && !(mismatch === 'disabled' && deliveryCount > 1)) {
+    if (mismatch !== null && !(mismatch === 'disabled' && (await this.#underWay(deliveryId)))) {
       msg.ack();
       return;
     }
@@ -158,7 +158,6 @@ export class OrderedFeed {
       msg.ack();
       return;
     }
-    const deliveryId = deliveryIdFor(event.id, id);
     // Looked up whatever the delivery count says: nats-server 2.9 does not always count a
     // redelivery after a nak, and a head handed out before its retry time must wait again.
     const wait = await this.#retryWait(deliveryId);
@@ -174,9 +173,15 @@ export class OrderedFeed {
       trigger: 'scheduled',
       routedAt: new Date().toISOString(),
       publishedAt,
-      repeat: deliveryCount > 1 || undefined,
+      repeat: msg.info.deliveryCount > 1 || undefined,
     };
     this.#deps.lanes.add(this.#item(msg, job, deliveryId));
+  }
+
+  /** Whether the delivery has a record that is not finished (it was attempted, or its attempt began). */
+  async #underWay(deliveryId: string): Promise<boolean> {
+    const record = await this.#deps.deliveryLog.currentRecord(this.integrationId, deliveryId);
+    return record?.status === 'retrying' || record?.status === 'pending';
   }
 
   /** How long a head handed out again must still wait for its retry (0: due now, or skipped now). */
