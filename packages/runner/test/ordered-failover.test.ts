@@ -118,13 +118,13 @@ describe('ordered delivery across runners', () => {
   it('kill -9 of the owner mid-stream: the other runner takes over in order, nothing lost; only the head may come twice', {
     timeout: 90_000,
   }, async () => {
-    const kv = await new Kvm(nc).open(BUCKETS.teams);
-    const key = (await new ApiKeyStore(kv).create('crash')).key;
     const first = await startRunnerProcess(nats.url, { ...ENV, HERALD_RUNNER_ID: 'rnr_crash_1' });
     processes.push(first);
+    // The buckets exist once a runner has started.
+    const key = (await new ApiKeyStore(await new Kvm(nc).open(BUCKETS.teams)).create('crash')).key;
     const second = await startRunnerProcess(nats.url, { ...ENV, HERALD_RUNNER_ID: 'rnr_crash_2' });
     processes.push(second);
-    await createOrdered(first.url, key, `${sink.url}crash`, () => true);
+    const id = await createOrdered(first.url, key, `${sink.url}crash`, () => true);
     const ids = await publishAll(nc, 'crash', 'crash', 80);
     await sink.waitFor(20, 15_000);
     // The runner that is delivering dies.
@@ -139,6 +139,14 @@ describe('ordered delivery across runners', () => {
     expect(collapsed(got)).toEqual(ids);
     // At least once: the head the dead runner had in flight may be sent again, nothing else.
     expect(got.length - ids.length).toBeLessThanOrEqual(1);
+    // The log agrees: each event one delivery, succeeded.
+    const api = apiClient(survivor.url, key);
+    const records = [...(await api.get(`/v1/integrations/${id}/deliveries?limit=100`)).body.items] as Array<{
+      eventId: string;
+      status: string;
+    }>;
+    expect(records.map((r) => r.eventId).sort()).toEqual(ids);
+    expect(new Set(records.map((r) => r.status))).toEqual(new Set(['succeeded']));
     const after = sink.requests.slice(seenAtKill).map((r) => r.headers[RUNNER_ID]);
     expect(new Set(after)).toEqual(new Set([survivor === first ? 'rnr_crash_1' : 'rnr_crash_2']));
     console.log(
