@@ -262,4 +262,32 @@ describe('ordered delivery (FIFO) per integration', () => {
       15_000,
     );
   });
+
+  it('alerts are throttled per ordered queue by the team’s interval: a repeat is dropped, another resource goes', async () => {
+    expect((await api.put('/v1/alert-settings', { minIntervalSeconds: 60 })).status).toBe(200);
+    const created = await api.post('/v1/integrations', {
+      name: 'fifo alerts',
+      type: 'webhook',
+      config: { url: `${sink.url}alerts` },
+      events: ['alert:*'],
+      ordered: true,
+      confirm: false,
+    });
+    expect(created.status).toBe(201);
+    const alert = (id: string, resource: string) => {
+      const base = exampleEvent('alert:cpu-high', { id, teamId: TEAM });
+      const data = base.data as { resource: { id: string } };
+      return { ...base, data: { ...data, resource: { ...data.resource, id: resource } } };
+    };
+    for (const [id, resource] of [
+      ['evt_alert_1', 'srv-a'],
+      ['evt_alert_2', 'srv-a'],
+      ['evt_alert_3', 'srv-b'],
+    ])
+      await publishEvent(js, alert(id, resource) as never);
+    await eventually(() => arrivals(sink.requests, '/alerts').length >= 2, 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(arrivals(sink.requests, '/alerts')).toEqual(['evt_alert_1', 'evt_alert_3']);
+    expect((await api.put('/v1/alert-settings', { minIntervalSeconds: 0 })).status).toBe(200);
+  });
 });
