@@ -52,8 +52,10 @@ export class OrderedFeeds {
   /** Starts the feeds of the partition's ordered integrations (failures are retried by the sweep). */
   startPartition(partition: number): void {
     this.#partitions.add(partition);
+    // The property first: every integration is looked at, few are ordered.
     for (const integration of this.#deps.integrations.all())
-      if (this.#partitionOf(integration.id) === partition) this.#want(integration);
+      if (mayBeOrdered(integration) && this.#partitionOf(integration.id) === partition)
+        this.#want(integration);
     void this.#closeOrphans(partition);
   }
 
@@ -95,9 +97,13 @@ export class OrderedFeeds {
   }
 
   #changed(integration: Integration | null, id: string): void {
-    if (!this.#partitions.has(this.#partitionOf(id))) return;
-    if (integration === null) this.#gone(id);
-    else this.#want(integration);
+    // Deleted: its queue, if it had one here, is closed (the API closed it already, as a rule).
+    if (integration === null) {
+      if (this.#feeds.has(id)) this.#gone(id);
+      return;
+    }
+    if (!mayBeOrdered(integration)) return;
+    if (this.#partitions.has(this.#partitionOf(id))) this.#want(integration);
   }
 
   /** Starts the integration's feed if it may be ordered and has none. */
@@ -187,7 +193,8 @@ export class OrderedFeeds {
   /** Starts what could not start; closes switched-off queues that have nothing left past their grace. */
   async #sweepAll(): Promise<void> {
     for (const integration of this.#deps.integrations.all())
-      if (this.#partitions.has(this.#partitionOf(integration.id))) this.#want(integration);
+      if (mayBeOrdered(integration) && this.#partitions.has(this.#partitionOf(integration.id)))
+        this.#want(integration);
     const now = Date.now();
     for (const id of [...this.#feeds.keys()]) {
       const integration = this.#deps.integrations.byId(id);
