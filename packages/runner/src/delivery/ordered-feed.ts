@@ -31,12 +31,14 @@ import { orderedConsumerName } from './ordered-queue.js';
 export const ORDERED_RECHECK_MS = 30_000;
 /** A head that could not be settled (the log cannot be written) is tried again after this. */
 const ABANDONED_RETRY_MS = 1_000;
+/** With the lanes full (HERALD_MAX_QUEUED), the next event is taken again after this. */
+const NO_ROOM_RETRY_MS = 1_000;
 
 /** What one ordered queue's feed uses. */
 export interface OrderedFeedDeps {
   js: JetStreamClient;
   integrations: Pick<IntegrationStore, 'byId'>;
-  lanes: Pick<Lanes, 'add'>;
+  lanes: Pick<Lanes, 'add' | 'has' | 'room'>;
   actors: Pick<ActorRegistry, 'peek'>;
   deliveryLog: Pick<DeliveryLog, 'currentRecord' | 'markGivenBack'>;
   throttle: Pick<AlertThrottle, 'admit'>;
@@ -115,6 +117,11 @@ export class OrderedFeed {
       msg.nak();
       return;
     }
+    // The lanes' bound holds for heads too: taken again once there is room.
+    if (this.#deps.lanes.room() !== null) {
+      msg.nak(NO_ROOM_RETRY_MS);
+      return;
+    }
     const integration = this.#deps.integrations.byId(id);
     if (!integration) {
       msg.ack();
@@ -175,6 +182,8 @@ export class OrderedFeed {
       publishedAt,
       repeat: msg.info.deliveryCount > 1 || undefined,
     };
+    // Handed out again while its lane still holds it (its ack wait ran out): that one goes on.
+    if (this.#deps.lanes.has(`o${deliveryId}`)) return;
     this.#deps.lanes.add(this.#item(msg, job, deliveryId));
   }
 
@@ -194,7 +203,7 @@ export class OrderedFeed {
   }
 
   #item(msg: JsMsg, job: DeliveryJob, deliveryId: string): Item {
-    const key = `o${deliveryId}`;
+    const key = `o${deliveryId}`; // as looked up in #take
     const deliveryCount = msg.info.deliveryCount;
     return {
       job,
