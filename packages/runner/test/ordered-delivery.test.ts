@@ -147,6 +147,12 @@ describe('ordered delivery (FIFO) per integration', () => {
     expect(arrivals(sink.requests, '/gives-up')).toEqual([ids[0], ids[0], ...ids]);
     const failed = await api.get(`/v1/integrations/${id}/deliveries?status=failed`);
     expect(failed.body.items.map((d: { eventId: string }) => d.eventId)).toEqual([ids[0]]);
+    // A replay is out of band: the failed one goes again at once, through the partitions.
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const replay = await api.post(`/v1/integrations/${id}/replay`, { since, status: 'failed' });
+    expect(replay.body).toEqual({ count: 1 });
+    await eventually(() => arrivals(sink.requests, '/gives-up').length >= ids.length + 3, 10_000);
+    expect(arrivals(sink.requests, '/gives-up').at(-1)).toBe(ids[0]);
   });
 
   it('an unordered integration of the same team is not held by an ordered one that retries', async () => {
