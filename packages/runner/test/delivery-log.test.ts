@@ -8,6 +8,7 @@ import { newDeliveryRecord } from '../src/delivery/delivery-steps.js';
 import { AckedPublisher } from '../src/nats/acked-publisher.js';
 import { KvDeliveryLog, LOG_PAGE_SIZE, RecordExistsError } from '../src/store/delivery-log.js';
 import type { AttemptRecord, DeliveryRecord } from '../src/store/delivery-records.js';
+import { LogIndex } from '../src/store/log-index.js';
 
 function delivery(integrationId: string, n: number): DeliveryRecord {
   const event = exampleEvent('build:success', { id: `evt_${integrationId}_${n}` });
@@ -160,5 +161,42 @@ describe('KvDeliveryLog', () => {
     await restarted.reindex(lost);
     expect((await log.list(id, { limit: 1 })).items[0]?.id).toBe(lost.id);
     expect((await log.list(id, { limit: 5, status: 'failed' })).items.map((r) => r.id)).toEqual([lost.id]);
+  });
+
+  it("a reindex queued behind its delivery's own listing, in a batch that spans pages, lists it once", async () => {
+    // After an outage a chain's appends pile up behind one stuck write and go as one batch
+    // over several pages; a redelivered copy's reindex came meanwhile. Checked before it
+    // queued, the reindex saw nothing listed yet; appended after that batch, a plain append
+    // no longer sees the id (more than two pages back) and lists it twice.
+    const id = 'int_reindex_race';
+    const put = async (key: string, value: unknown, expectRevision?: number) =>
+      (
+        await publisher.publish(`$KV.${DELIVERY_LOG_STREAM}.${key}`, JSON.stringify(value), {
+          expectLastSubjectSeq: expectRevision,
+        })
+      ).seq;
+    const index = new LogIndex(kv, put);
+    const late = `dlv_late_${Date.now()}`;
+    const since = Date.now();
+    const rest = Array.from({ length: LOG_PAGE_SIZE * 2 + 10 }, (_, i) => `dlv_rest_${i}`);
+    // An idle chain is written at once: this batch is under way when the reindex queues.
+    const batch = index.append(id, 'all', [late, ...rest]);
+    const reindexed = index.append(id, 'all', late, since);
+    await Promise.all([batch, reindexed]);
+    const pages: string[] = [];
+    for (let p = 1; p <= (await index.head(id, 'all')); p++) pages.push(...(await index.page(id, 'all', p)));
+    expect(pages.filter((x) => x === late)).toHaveLength(1);
+    expect(pages).toHaveLength(rest.length + 1);
+    // And through the log: a reindex of a delivery listed pages back adds nothing.
+    const record = {
+      ...delivery(id, 0),
+      id: late,
+      status: 'succeeded' as const,
+      updatedAt: new Date(since).toISOString(),
+    };
+    await new KvDeliveryLog(kv, publisher, jsm).reindex(record);
+    const after: string[] = [];
+    for (let p = 1; p <= (await index.head(id, 'all')); p++) after.push(...(await index.page(id, 'all', p)));
+    expect(after).toEqual(pages);
   });
 });

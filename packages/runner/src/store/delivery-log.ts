@@ -103,13 +103,12 @@ export class KvDeliveryLog implements DeliveryLog {
   async reindex(record: DeliveryRecord): Promise<void> {
     const status = CHAIN_OF_STATUS[record.status];
     const chains: Chain[] = status ? ['all', status] : ['all'];
-    const missing: Chain[] = [];
-    for (const chain of chains)
-      if (
-        !(await this.#index.listedSince(record.integrationId, chain, record.id, Date.parse(record.updatedAt)))
-      )
-        missing.push(chain);
-    await this.#indexed(record.integrationId, record.id, missing);
+    // Whether a chain lists it is looked up in the chain's turn to write (LogIndex.append):
+    // its first listing may be queued or being written right now.
+    const since = Date.parse(record.updatedAt);
+    await Promise.all(
+      chains.map((chain) => this.#index.append(record.integrationId, chain, record.id, since)),
+    );
   }
 
   /** Takes ids only: the record is not kept alive while its listing waits. */

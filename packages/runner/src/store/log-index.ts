@@ -65,7 +65,13 @@ interface Tail {
 interface ChainQueue {
   integrationId: string;
   chain: string;
-  waiting: Array<{ ids: string | string[]; resolve: () => void; reject: (err: Error) => void }>;
+  waiting: Array<{
+    ids: string | string[];
+    /** Set by a reindex: append only if no page written since this time (ms) lists the id. */
+    unlessListedSince?: number;
+    resolve: () => void;
+    reject: (err: Error) => void;
+  }>;
   writing: boolean;
   lastWriteAt: number;
   timer: NodeJS.Timeout | null;
@@ -111,7 +117,7 @@ export class LogIndex {
    * appended after the record was saved, so only those pages can hold it. Walks back from
    * the newest page; after an outage that is a few pages.
    */
-  async listedSince(
+  async #listedSince(
     integrationId: string,
     chain: string,
     deliveryId: string,
@@ -139,16 +145,27 @@ export class LogIndex {
 
   /**
    * Appends an id (or several, in order: one wait for all of them) to a chain; resolves
-   * once the pages holding them are written.
+   * once the pages holding them are written. With `unlessListedSince` (a reindex), ids that a
+   * page written since then lists already are left out — looked up when the chain's write
+   * comes, after this process's earlier appends are written: a check made before queueing
+   * could miss the id's first listing still on its way, and that one can end up more
+   * pages back than the two a plain append looks at (one batch after an outage spans pages).
    */
-  append(integrationId: string, chain: string, ids: string | string[]): Promise<void> {
+  append(
+    integrationId: string,
+    chain: string,
+    ids: string | string[],
+    unlessListedSince?: number,
+  ): Promise<void> {
     const key = `${integrationId}.${chain}`;
     let queue = this.#queues.get(key);
     if (!queue) {
       queue = { integrationId, chain, waiting: [], writing: false, lastWriteAt: 0, timer: null };
       this.#queues.set(key, queue);
     }
-    const done = new Promise<void>((resolve, reject) => queue.waiting.push({ ids, resolve, reject }));
+    const done = new Promise<void>((resolve, reject) =>
+      queue.waiting.push({ ids, unlessListedSince, resolve, reject }),
+    );
     this.#schedule(queue);
     return done;
   }
@@ -170,11 +187,7 @@ export class LogIndex {
     const batch = queue.waiting.splice(0);
     queue.writing = true;
     queue.lastWriteAt = Date.now();
-    this.#appendNow(
-      queue.integrationId,
-      queue.chain,
-      batch.flatMap((w) => w.ids),
-    )
+    this.#appendBatch(queue.integrationId, queue.chain, batch)
       .then(
         () => {
           for (const w of batch) w.resolve();
@@ -199,6 +212,25 @@ export class LogIndex {
     queue.timer = null;
     if (queue.waiting.length > 0) this.#writeNow(queue);
     else if (!queue.writing) this.#queues.delete(`${queue.integrationId}.${queue.chain}`);
+  }
+
+  /** A batch's ids, those of a reindex only if no page lists them yet, appended in order. */
+  async #appendBatch(integrationId: string, chain: string, batch: ChainQueue['waiting']): Promise<void> {
+    if (batch.every((w) => w.unlessListedSince === undefined))
+      return this.#appendNow(
+        integrationId,
+        chain,
+        batch.flatMap((w) => w.ids),
+      );
+    const ids: string[] = [];
+    for (const w of batch)
+      for (const id of typeof w.ids === 'string' ? [w.ids] : w.ids)
+        if (
+          w.unlessListedSince === undefined ||
+          !(await this.#listedSince(integrationId, chain, id, w.unlessListedSince))
+        )
+          ids.push(id);
+    return this.#appendNow(integrationId, chain, ids);
   }
 
   /** Appends ids to the chain's newest pages, starting new pages as they fill. */
