@@ -142,6 +142,40 @@ describe('AckedPublisher and ForgottenAcks against a real nats-server', () => {
     await eventually(() => forgotten.possible(later.seq) && known(), 5_000, 20);
   });
 
+  it('fails what waits for an ack at once when the connection drops: that ack cannot come', {
+    timeout: 20_000,
+  }, async () => {
+    const slow = new AckedPublisher(nc, 10_000);
+    // A subscriber that never answers: the publish waits for an ack that nothing sends.
+    const silent = nc.subscribe('silent.>');
+    try {
+      const waiting = slow.publish('silent.one', 'x').catch((e: unknown) => e);
+      await nc.flush();
+      const killedAt = Date.now();
+      await nats.kill();
+      const err = await waiting;
+      expect(err).toBeInstanceOf(PublishError);
+      expect((err as PublishError).isUnanswered).toBe(true);
+      expect((err as Error).message).toMatch(/connection to NATS dropped/);
+      expect(Date.now() - killedAt).toBeLessThan(5_000);
+      await nats.restart();
+      // Once JetStream is back, a write is answered as usual, by this publisher too.
+      await eventually(
+        () =>
+          publisher.publish('pub.after', 'y').then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+        200,
+      );
+      expect((await slow.publish('pub.after', 'z')).seq).toBeGreaterThan(0);
+    } finally {
+      silent.unsubscribe();
+      slow.close();
+    }
+  });
+
   it('rejects after its timeout when nats-server does not answer', { timeout: 20_000 }, async () => {
     await nats.stop();
     const started = Date.now();

@@ -115,6 +115,7 @@ export class AckedPublisher {
   readonly #pending = new Map<number, Pending>();
   readonly #sweeper: NodeJS.Timeout;
   #next = 0;
+  #closed = false;
 
   constructor(nc: NatsConnection, timeoutMs: number) {
     this.#nc = nc;
@@ -123,6 +124,24 @@ export class AckedPublisher {
     this.#sub = nc.subscribe(`${this.#prefix}*`, { callback: (_err, msg) => this.#answer(msg) });
     this.#sweeper = setInterval(() => this.#expire(Date.now()), Math.max(50, timeoutMs / 10));
     this.#sweeper.unref();
+    void this.#failOnDisconnect();
+  }
+
+  /**
+   * The acks of what was sent before the connection dropped cannot come any more (nats-server
+   * answered, if at all, on the connection that is gone): those publishes fail at once as
+   * unanswered, so a retrying write is sent again as soon as NATS is back rather than after
+   * its timeout. What is published while reconnecting waits in the client and is answered.
+   */
+  async #failOnDisconnect(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      if (this.#closed) return;
+      if (status.type !== 'disconnect') continue;
+      const lost = [...this.#pending.values()];
+      this.#pending.clear();
+      for (const pending of lost)
+        pending.reject(new PublishError('the connection to NATS dropped before JetStream answered', NO_ACK));
+    }
   }
 
   publish(subject: string, payload: Uint8Array | string, options: PublishOptions = {}): Promise<PubAck> {
@@ -183,6 +202,7 @@ export class AckedPublisher {
 
   /** Fails what is still waiting and stops listening. */
   close(): void {
+    this.#closed = true;
     clearInterval(this.#sweeper);
     this.#sub.unsubscribe();
     for (const pending of this.#pending.values()) pending.reject(new PublishError('publisher closed', 0));
