@@ -223,13 +223,20 @@ export class LogIndex {
         batch.flatMap((w) => w.ids),
       );
     const ids: string[] = [];
-    for (const w of batch)
-      for (const id of typeof w.ids === 'string' ? [w.ids] : w.ids)
-        if (
-          w.unlessListedSince === undefined ||
-          !(await this.#listedSince(integrationId, chain, id, w.unlessListedSince))
-        )
-          ids.push(id);
+    for (const w of batch) {
+      const list = typeof w.ids === 'string' ? [w.ids] : w.ids;
+      if (w.unlessListedSince === undefined) {
+        ids.push(...list);
+        continue;
+      }
+      try {
+        for (const id of list)
+          if (!(await this.#listedSince(integrationId, chain, id, w.unlessListedSince))) ids.push(id);
+      } catch (err) {
+        // Only this reindex fails (its delivery comes back); the rest of the batch is written.
+        w.reject(err as Error);
+      }
+    }
     return this.#appendNow(integrationId, chain, ids);
   }
 
