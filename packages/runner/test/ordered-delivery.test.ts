@@ -200,6 +200,13 @@ describe('ordered delivery (FIFO) per integration', () => {
       return skipped.body.items.some((d: { eventId: string }) => d.eventId === before[0]);
     }, 10_000);
     const seenWhileDisabled = arrivals(sink.requests, '/paused');
+    // Events the queue reads while the integration is disabled are dropped; wait until it
+    // has read all of them (its consumer has nothing pending), then enable it again.
+    const jsm = await jetstreamManager(nc);
+    await eventually(async () => {
+      const info = await jsm.consumers.info(EVENTS_STREAM, orderedConsumerName(id));
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    }, 10_000);
     expect((await api.post(`/v1/integrations/${id}/enable`)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     const after = await publish('paused-on', 4);
